@@ -1,0 +1,301 @@
+//! `/api/v1/admin/users`: admins manage who may hold tokens (role `admin` only).
+
+use actix_web::{get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    auth::hash_off_thread,
+    extract::{JsonBody, Query},
+    http_cache::{json_ok, json_response},
+    pagination::{next_link, page, Item, Page, PageParams},
+};
+use crate::{
+    auth::Admin,
+    domain::{BoundedText, Email, Password, Role},
+    errors::{ApiError, ApiResult, Problem},
+    models::admin_user::{self as model, AdminUserChangeset, NewAdminUser},
+    startup::AppState,
+};
+
+const CURSOR_KIND: &str = "admin_users";
+type DisplayName = BoundedText<1, 100>;
+
+/// Someone who may write content (`editor`) or also manage users (`admin`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AdminUser {
+    pub id: i64,
+    pub email: String,
+    /// The name shown publicly (e.g. as an article's author).
+    pub display_name: String,
+    pub role: Role,
+    /// A disabled user cannot log in, and their tokens stop working.
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<model::AdminUser> for AdminUser {
+    type Error = ApiError;
+    fn try_from(row: model::AdminUser) -> Result<Self, ApiError> {
+        Ok(Self {
+            id: row.id,
+            role: Role::parse(&row.role)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?,
+            email: row.email,
+            display_name: row.display_name,
+            disabled: row.disabled,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            last_login_at: row.last_login_at,
+        })
+    }
+}
+
+/// A new user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAdminUserInput {
+    #[schema(required = true, format = Email, max_length = 254)]
+    pub email: Option<String>,
+    /// 1 to 100 characters; defaults to the part of the email before the @.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+    pub display_name: Option<String>,
+    /// At least 12 characters.
+    #[schema(required = true, min_length = 12, max_length = 256)]
+    pub password: Option<String>,
+    #[schema(required = true)]
+    pub role: Option<Role>,
+}
+
+/// Changes to a user; only the fields present change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUserPatch {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+    pub display_name: Option<String>,
+    #[schema(min_length = 12, max_length = 256)]
+    pub password: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// All admin users, by id.
+#[utoipa::path(
+    tag = "Admin users",
+    params(PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of users", body = Page<AdminUser>),
+        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/users")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+    params: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let (limit, after) = params.0.parse::<i64>(CURSOR_KIND)?;
+    let mut conn = state.pool.get().await?;
+    let rows = model::list(&mut conn, after, i64::from(limit) + 1).await?;
+    let total = model::count(&mut conn).await?;
+    let users = rows
+        .into_iter()
+        .map(AdminUser::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = page(users, limit, total, CURSOR_KIND, |u| u.id, |u| u);
+    let link = body
+        .meta
+        .next_cursor
+        .as_deref()
+        .map(|c| next_link(req.path(), req.query_string(), c));
+    Ok(json_response(
+        &req,
+        StatusCode::OK,
+        &body,
+        &link
+            .map(|l| (header::LINK, l))
+            .into_iter()
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// One admin user.
+#[utoipa::path(
+    tag = "Admin users",
+    params(("id" = i64, Path, description = "The user's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = Item<AdminUser>),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/users/{id}")]
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let row = model::find(&mut conn, *id).await.map_err(not_found)?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: AdminUser::try_from(row)?,
+        },
+    ))
+}
+
+/// Adds an editor or admin.
+#[utoipa::path(
+    tag = "Admin users",
+    request_body = NewAdminUserInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Item<AdminUser>, headers(("Location" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/users")]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+    input: JsonBody<NewAdminUserInput>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let email = v.require("email", input.email.as_deref().map(Email::parse));
+    let password = v.require("password", input.password.as_deref().map(Password::parse));
+    let role = v.require("role", input.role.map(Ok));
+    let display_name = match input.display_name.as_deref() {
+        Some(n) => v
+            .check("display_name", DisplayName::parse(n))
+            .map(BoundedText::into_inner),
+        None => email
+            .as_ref()
+            .map(|e| e.as_str().split('@').next().unwrap_or("editor").to_owned()),
+    };
+    v.finish()?;
+    let (Some(email), Some(password), Some(role), Some(display_name)) =
+        (email, password, role, display_name)
+    else {
+        unreachable!("a missing or invalid field was recorded above")
+    };
+    let new = NewAdminUser {
+        email: email.to_lowercase(),
+        display_name,
+        password_hash: hash_off_thread(password.expose().to_owned()).await?,
+        role: role.as_str().into(),
+    };
+    let mut conn = state.pool.get().await?;
+    let row = model::insert(&mut conn, &new).await.map_err(|e| match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => ApiError::Conflict("An admin user with this email already exists.".into()),
+        other => other.into(),
+    })?;
+    let location = format!("/api/v1/admin/users/{}", row.id);
+    Ok(json_response(
+        &req,
+        StatusCode::CREATED,
+        &Item {
+            data: AdminUser::try_from(row)?,
+        },
+        &[(header::LOCATION, location)],
+    ))
+}
+
+/// Changes a user: name, password, role, or disabled (which also revokes their tokens).
+#[utoipa::path(
+    tag = "Admin users",
+    params(("id" = i64, Path, description = "The user's id")),
+    request_body = AdminUserPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Item<AdminUser>),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin cannot demote or disable themself", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/admin/users/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: Admin,
+    id: web::Path<i64>,
+    input: JsonBody<AdminUserPatch>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let display_name = input
+        .display_name
+        .as_deref()
+        .and_then(|n| v.check("display_name", DisplayName::parse(n)));
+    let password = input
+        .password
+        .as_deref()
+        .and_then(|p| v.check("password", Password::parse(p)));
+    v.finish()?;
+    // Locking oneself out would leave no way back but the command line.
+    if *id == admin.0.id && (input.disabled == Some(true) || input.role == Some(Role::Editor)) {
+        return Err(ApiError::Conflict(
+            "You cannot disable or demote yourself; ask another admin.".into(),
+        ));
+    }
+    let changes = AdminUserChangeset {
+        display_name: display_name.map(BoundedText::into_inner),
+        password_hash: match password {
+            Some(p) => Some(hash_off_thread(p.expose().to_owned()).await?),
+            None => None,
+        },
+        role: input.role.map(|r| r.as_str().to_owned()),
+        disabled: input.disabled,
+    };
+    let mut conn = state.pool.get().await?;
+    let row = if changes.display_name.is_none()
+        && changes.password_hash.is_none()
+        && changes.role.is_none()
+        && changes.disabled.is_none()
+    {
+        model::find(&mut conn, *id).await
+    } else {
+        model::update(&mut conn, *id, &changes).await
+    }
+    .map_err(not_found)?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: AdminUser::try_from(row)?,
+        },
+    ))
+}
+
+fn not_found(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => ApiError::NotFound("No admin user has this id.".into()),
+        other => other.into(),
+    }
+}

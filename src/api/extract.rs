@@ -1,0 +1,263 @@
+//! Extractors for JSON bodies and query strings whose errors are problem+json naming every bad
+//! field (serde alone stops at the first one and does not say where).
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use futures_util::{future::LocalBoxFuture, StreamExt};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::errors::{ApiError, FieldError, Validator};
+
+/// The largest body a route accepts, in bytes; set per scope or route with `app_data`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body (`application/json` or any `+json` type), and a [`Validator`] holding
+/// the errors of fields whose JSON type was wrong (those fields are absent from the value), so
+/// the handler's own checks add to them and the client hears of every bad field at once.
+pub struct JsonBody<T>(pub T, pub Validator);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let essence = content_type
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if essence != "application/json"
+                && !(essence.starts_with("application/") && essence.ends_with("+json"))
+            {
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "The body must be JSON, sent with `Content-Type: application/json`{}.",
+                    if essence.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", not `{essence}`")
+                    }
+                )));
+            }
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::BadRequest(format!("The body could not be read: {e}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value: Value = serde_json::from_slice(&body)
+                .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
+            if !value.is_object() {
+                return Err(ApiError::field("body", "must be a JSON object"));
+            }
+            let (value, errors) = from_value(value);
+            match value {
+                Some(v) => Ok(JsonBody(v, Validator::from(errors))),
+                None => Err(ApiError::Validation(errors_or_body(errors))),
+            }
+        })
+    }
+}
+
+fn errors_or_body(errors: Vec<FieldError>) -> Vec<FieldError> {
+    if errors.is_empty() {
+        vec![FieldError::new(
+            "body",
+            "does not fit this operation's schema",
+        )]
+    } else {
+        errors
+    }
+}
+
+/// Deserializes `value`, collecting an error for every field that does not fit instead of
+/// stopping at the first: each bad top-level field is reported and removed, then it tries again.
+/// Input types make their fields optional, so the value without the bad fields still parses.
+pub fn from_value<T: DeserializeOwned>(mut value: Value) -> (Option<T>, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    for _ in 0..64 {
+        match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(t) => return (Some(t), errors),
+            Err(e) => {
+                let path = e.path().to_string();
+                let message = describe(&e.inner().to_string());
+                let key = top_level_key(&path, &message);
+                errors.push(FieldError::new(
+                    if path == "." {
+                        key.clone().unwrap_or_else(|| "body".into())
+                    } else {
+                        path
+                    },
+                    message,
+                ));
+                let removed = match (key, value.as_object_mut()) {
+                    (Some(k), Some(obj)) => obj.remove(&k).is_some(),
+                    _ => false,
+                };
+                if !removed {
+                    return (None, errors);
+                }
+            }
+        }
+    }
+    (None, errors)
+}
+
+/// A query string, with errors naming the parameter.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut errors = Vec::new();
+    for _ in 0..32 {
+        let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        let de =
+            serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(encoded.as_bytes()));
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(t) if errors.is_empty() => return Ok(t),
+            Ok(_) => break,
+            Err(e) => {
+                let path = e.path().to_string();
+                let message = describe(&e.inner().to_string());
+                let key = if path == "." {
+                    top_level_key(&path, &message)
+                } else {
+                    Some(path.clone())
+                };
+                let field = key.clone().unwrap_or_else(|| "query".into());
+                errors.push(FieldError::new(field, message));
+                let before = pairs.len();
+                if let Some(k) = key {
+                    pairs.retain(|(name, _)| *name != k);
+                }
+                if pairs.len() == before {
+                    break;
+                }
+            }
+        }
+    }
+    Err(ApiError::Validation(errors))
+}
+
+/// The field a root-level serde message is about (`missing field `x``, `unknown field `x``).
+fn top_level_key(path: &str, message: &str) -> Option<String> {
+    if path != "." {
+        return path.split(['.', '[']).next().map(str::to_owned);
+    }
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_owned())
+}
+
+/// Serde's wording, made plainer for API users.
+fn describe(serde_message: &str) -> String {
+    let m = serde_message
+        .split(" at line ")
+        .next()
+        .unwrap_or(serde_message);
+    if let Some(rest) = m.strip_prefix("invalid type: ") {
+        let (got, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "another type"));
+        let expected = match expected {
+            e if e.starts_with('i') || e.starts_with('u') && e.len() <= 5 => "an integer",
+            "a boolean" | "bool" => "true or false",
+            e => e,
+        };
+        return format!("must be {expected}, not {got}");
+    }
+    if m.starts_with("unknown field") {
+        return "is not a known field".into();
+    }
+    if m.starts_with("invalid digit")
+        || m.starts_with("cannot parse integer")
+        || m.starts_with("number too large")
+    {
+        return "must be an integer".into();
+    }
+    if m.starts_with("invalid value: integer") {
+        return "is out of range".into();
+    }
+    m.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Input {
+        title: Option<String>,
+        year: Option<i64>,
+        people: Option<Vec<String>>,
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let (value, errs) = from_value::<Input>(
+            serde_json::json!({"title": 5, "year": "x", "people": ["a", 3], "extra": 1}),
+        );
+        assert!(value.is_some(), "the other fields still parse");
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert!(
+            fields.contains(&"title")
+                && fields.contains(&"year")
+                && fields.contains(&"people[1]")
+                && fields.contains(&"extra"),
+            "{fields:?}"
+        );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Q {
+        limit: Option<u32>,
+        cursor: Option<String>,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let err = parse_query::<Q>("limit=abc&cursor=x").unwrap_err();
+        match err {
+            ApiError::Validation(errs) => assert_eq!(errs[0].field, "limit"),
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_query::<Q>("limit=5&other=1").is_ok());
+    }
+}

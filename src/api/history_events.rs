@@ -1,0 +1,541 @@
+//! The history timeline: `/api/v1/history-events`. Public reads, token-guarded writes.
+
+use actix_web::{
+    delete, get, http::header, http::StatusCode, patch, post, put, web, HttpRequest, HttpResponse,
+};
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    double_option,
+    extract::{JsonBody, Query},
+    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    pagination::{next_link, page, Item, Page, PageParams},
+};
+use crate::{
+    auth::AuthUser,
+    domain::{BoundedText, Slug, WebUrl, Year},
+    errors::{ApiError, ApiResult, Problem, Validator},
+    models::history_event::{self as model, HistoryEventChangeset, NewHistoryEvent, Position},
+    startup::AppState,
+};
+
+const CURSOR_KIND: &str = "history_events";
+
+type Title = BoundedText<1, 200>;
+type Summary = BoundedText<1, 2000>;
+type PersonName = BoundedText<1, 200>;
+const MAX_PEOPLE: usize = 50;
+
+/// A moment in the history of perfusion.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEvent {
+    /// Its address: `/api/v1/history-events/{slug}`.
+    #[schema(example = "first-successful-total-cardiopulmonary-bypass-in-a-human")]
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// The year it happened.
+    #[schema(example = 1953)]
+    pub year: i32,
+    /// True when the year is an estimate (e.g. the start of a decade).
+    pub year_is_approximate: bool,
+    /// The people involved.
+    pub people: Vec<String>,
+    /// Where the facts come from; null where no source is known.
+    pub source_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<model::HistoryEvent> for HistoryEvent {
+    fn from(row: model::HistoryEvent) -> Self {
+        Self {
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            year: row.year,
+            year_is_approximate: row.year_is_approximate,
+            people: row.people.into_iter().flatten().collect(),
+            source_url: row.source_url,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A new event, or (for PUT) the whole of an event. `slug` is made from the title when absent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEventInput {
+    /// Lowercase a-z, 0-9 and single hyphens; at most 120 characters.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    pub slug: Option<String>,
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+    )]
+    pub title: Option<String>,
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+    )]
+    pub summary: Option<String>,
+    /// From 1500 to the current year.
+    #[schema(required = true, minimum = 1500)]
+    pub year: Option<i64>,
+    /// Default false.
+    pub year_is_approximate: Option<bool>,
+    /// Up to 50 names, each 1 to 200 characters.
+    #[schema(max_items = 50)]
+    pub people: Option<Vec<String>>,
+    /// An absolute http or https URL.
+    #[schema(max_length = 2048)]
+    pub source_url: Option<String>,
+}
+
+/// Changes to an event: only the fields present change; `source_url: null` removes the source.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEventPatch {
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    pub slug: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+    )]
+    pub title: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+    )]
+    pub summary: Option<String>,
+    #[schema(minimum = 1500)]
+    pub year: Option<i64>,
+    pub year_is_approximate: Option<bool>,
+    #[schema(max_items = 50)]
+    pub people: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2048)]
+    pub source_url: Option<Option<String>>,
+}
+
+/// Validated fields of an input; each is `None` when absent (or invalid, with the error in `v`).
+struct Parsed {
+    slug: Option<Slug>,
+    title: Option<Title>,
+    summary: Option<Summary>,
+    year: Option<Year>,
+    people: Option<Vec<String>>,
+    source_url: Option<Option<WebUrl>>,
+}
+
+fn parse_fields(
+    v: &mut Validator,
+    slug: Option<&str>,
+    title: Option<&str>,
+    summary: Option<&str>,
+    year: Option<i64>,
+    people: Option<&[String]>,
+    source_url: Option<Option<&str>>,
+) -> Parsed {
+    if people.is_some_and(|p| p.len() > MAX_PEOPLE) {
+        v.push("people", format!("must list at most {MAX_PEOPLE} names"));
+    }
+    Parsed {
+        slug: slug.and_then(|s| v.check("slug", Slug::parse(s))),
+        title: title.and_then(|s| v.check("title", Title::parse(s))),
+        summary: summary.and_then(|s| v.check("summary", Summary::parse(s))),
+        year: year.and_then(|y| v.check("year", Year::parse(y))),
+        source_url: source_url.map(|u| u.and_then(|u| v.check("source_url", WebUrl::parse(u)))),
+        people: people.map(|names| {
+            names
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| {
+                    v.check(&format!("people[{i}]"), PersonName::parse(n))
+                        .map(BoundedText::into_inner)
+                })
+                .collect()
+        }),
+    }
+}
+
+impl HistoryEventInput {
+    /// Every field checked; all problems reported at once (with those already in `v`).
+    fn parse(&self, mut v: Validator) -> Result<(Option<Slug>, NewHistoryEvent), ApiError> {
+        let p = parse_fields(
+            &mut v,
+            self.slug.as_deref(),
+            self.title.as_deref(),
+            self.summary.as_deref(),
+            self.year,
+            self.people.as_deref(),
+            Some(self.source_url.as_deref()),
+        );
+        for (field, present) in [
+            ("title", self.title.is_some()),
+            ("summary", self.summary.is_some()),
+            ("year", self.year.is_some()),
+        ] {
+            if !present {
+                v.missing(field);
+            }
+        }
+        v.finish()?;
+        let (Some(title), Some(summary), Some(year)) = (p.title, p.summary, p.year) else {
+            unreachable!("a missing or invalid field was recorded above")
+        };
+        Ok((
+            p.slug,
+            NewHistoryEvent {
+                slug: String::new(),
+                title: title.into_inner(),
+                summary: summary.into_inner(),
+                year: year.get(),
+                year_is_approximate: self.year_is_approximate.unwrap_or(false),
+                people: p.people.unwrap_or_default().into_iter().map(Some).collect(),
+                source_url: p.source_url.flatten().map(WebUrl::into_inner),
+            },
+        ))
+    }
+}
+
+impl HistoryEventPatch {
+    fn parse(&self, mut v: Validator) -> Result<HistoryEventChangeset, ApiError> {
+        let p = parse_fields(
+            &mut v,
+            self.slug.as_deref(),
+            self.title.as_deref(),
+            self.summary.as_deref(),
+            self.year,
+            self.people.as_deref(),
+            self.source_url.as_ref().map(Option::as_deref),
+        );
+        v.finish()?;
+        Ok(HistoryEventChangeset {
+            slug: p.slug.map(Slug::into_inner),
+            title: p.title.map(BoundedText::into_inner),
+            summary: p.summary.map(BoundedText::into_inner),
+            year: p.year.map(Year::get),
+            year_is_approximate: self.year_is_approximate,
+            people: p.people.map(|names| names.into_iter().map(Some).collect()),
+            source_url: p.source_url.map(|u| u.map(WebUrl::into_inner)),
+        })
+    }
+}
+
+fn location(slug: &str) -> String {
+    format!("/api/v1/history-events/{slug}")
+}
+
+/// The timeline, oldest first.
+///
+/// Keyset-paginated: follow `meta.next_cursor` (or the `Link: rel="next"` header).
+#[utoipa::path(
+    tag = "History",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of events in chronological order", body = Page<HistoryEvent>,
+            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/history-events")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let (limit, after) = params.0.parse::<(i32, i64)>(CURSOR_KIND)?;
+    let after = after.map(|(year, id)| Position { year, id });
+    let mut conn = state.pool.get().await?;
+    let rows = model::list(&mut conn, after, i64::from(limit) + 1).await?;
+    let total = model::count(&mut conn).await?;
+    let body = page(
+        rows,
+        limit,
+        total,
+        CURSOR_KIND,
+        |r| (r.year, r.id),
+        HistoryEvent::from,
+    );
+    let link = body
+        .meta
+        .next_cursor
+        .as_deref()
+        .map(|c| next_link(req.path(), req.query_string(), c));
+    Ok(json_response(
+        &req,
+        StatusCode::OK,
+        &body,
+        &link
+            .map(|l| (header::LINK, l))
+            .into_iter()
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// One event.
+#[utoipa::path(
+    tag = "History",
+    params(("slug" = String, Path, description = "The event's slug")),
+    responses(
+        (status = 200, description = "The event", body = Item<HistoryEvent>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/history-events/{slug}")]
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let row = model::find(&mut conn, &slug).await.map_err(not_found)?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: HistoryEvent::from(row),
+        },
+    ))
+}
+
+/// Adds an event (editor or admin).
+#[utoipa::path(
+    tag = "History",
+    request_body = HistoryEventInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Item<HistoryEvent>, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/history-events")]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    input: JsonBody<HistoryEventInput>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, v) = input;
+    let (slug, mut new) = input.parse(v)?;
+    let mut conn = state.pool.get().await?;
+    let row = match slug {
+        Some(slug) => {
+            new.slug = slug.into_inner();
+            model::insert(&mut conn, &new).await.map_err(slug_taken)?
+        }
+        None => insert_with_free_slug(&mut conn, new).await?,
+    };
+    let body = Item {
+        data: HistoryEvent::from(row),
+    };
+    let location = location(&body.data.slug);
+    Ok(json_response(
+        &req,
+        StatusCode::CREATED,
+        &body,
+        &[(header::LOCATION, location)],
+    ))
+}
+
+/// Inserts with a slug made from the title, adding `-2`, `-3`… while it is taken.
+async fn insert_with_free_slug(
+    conn: &mut AsyncPgConnection,
+    mut new: NewHistoryEvent,
+) -> ApiResult<model::HistoryEvent> {
+    let base = Slug::from_title(&new.title).ok_or_else(|| {
+        ApiError::field(
+            "slug",
+            "is required when the title has no letters or digits to make one from",
+        )
+    })?;
+    for n in 1..=50 {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            base.with_suffix(n)
+        };
+        if model::slug_exists(conn, candidate.as_str()).await? {
+            continue;
+        }
+        new.slug = candidate.into_inner();
+        match model::insert(conn, &new).await {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => continue,
+            other => return Ok(other?),
+        }
+    }
+    Err(ApiError::Conflict(
+        "No free slug could be made from this title; give a `slug`.".into(),
+    ))
+}
+
+/// Replaces an event (editor or admin). An `If-Match` with a stale ETag is refused with 412.
+#[utoipa::path(
+    tag = "History",
+    params(("slug" = String, Path, description = "The event's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = HistoryEventInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Replaced", body = Item<HistoryEvent>, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/history-events/{slug}")]
+pub async fn replace(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    slug: web::Path<String>,
+    input: JsonBody<HistoryEventInput>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, v) = input;
+    let (new_slug, new) = input.parse(v)?;
+    let changes = HistoryEventChangeset {
+        slug: new_slug.map(Slug::into_inner),
+        title: Some(new.title),
+        summary: Some(new.summary),
+        year: Some(new.year),
+        year_is_approximate: Some(new.year_is_approximate),
+        people: Some(new.people),
+        source_url: Some(new.source_url),
+    };
+    update_checked(&req, &state, &slug, changes).await
+}
+
+/// Changes part of an event (editor or admin). An `If-Match` with a stale ETag is refused with 412.
+#[utoipa::path(
+    tag = "History",
+    params(("slug" = String, Path, description = "The event's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = HistoryEventPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Item<HistoryEvent>, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/history-events/{slug}")]
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    slug: web::Path<String>,
+    input: JsonBody<HistoryEventPatch>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, v) = input;
+    let changes = input.parse(v)?;
+    update_checked(&req, &state, &slug, changes).await
+}
+
+/// Applies `changes` in one transaction, after checking `If-Match` against the locked row.
+async fn update_checked(
+    req: &HttpRequest,
+    state: &AppState,
+    slug: &str,
+    changes: HistoryEventChangeset,
+) -> ApiResult<HttpResponse> {
+    let if_match = if_match_values(req);
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = model::find_for_update(conn, slug)
+                .await
+                .map_err(not_found)?;
+            check_if_match(
+                &if_match,
+                &etag_of_json(&Item {
+                    data: HistoryEvent::from(current.clone()),
+                }),
+            )?;
+            model::update(conn, current.id, &changes)
+                .await
+                .map_err(slug_taken)
+        })
+        .await?;
+    Ok(json_ok(
+        req,
+        &Item {
+            data: HistoryEvent::from(row),
+        },
+    ))
+}
+
+/// Removes an event (editor or admin).
+#[utoipa::path(
+    tag = "History",
+    params(("slug" = String, Path, description = "The event's slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/history-events/{slug}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    slug: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    if model::delete(&mut conn, &slug).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(diesel::result::Error::NotFound))
+    }
+}
+
+fn not_found(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => {
+            ApiError::NotFound("No history event has this slug.".into())
+        }
+        other => other.into(),
+    }
+}
+
+fn slug_taken(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => ApiError::Conflict("The slug is already used by another history event.".into()),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,104 @@
+//! HTTP caching of public GETs: a strong ETag from the response body, `Cache-Control`, and
+//! `If-None-Match` → 304; plus the `If-Match` precondition of writes.
+
+use actix_web::{
+    http::{header, StatusCode},
+    HttpRequest, HttpResponse,
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{auth::bearer_token, errors::ApiError};
+
+pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
+pub const PRIVATE_CACHE_CONTROL: &str = "private, no-store";
+
+/// The strong ETag of a body: a quoted, truncated SHA-256.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..16]))
+}
+
+/// The ETag a value has when sent as a JSON body.
+pub fn etag_of_json<T: Serialize>(value: &T) -> String {
+    etag_of(&serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// A 200 JSON response with an ETag and `Cache-Control`, or a 304 when the client's copy is
+/// current. Requests with a token get `private, no-store`.
+pub fn json_ok<T: Serialize>(req: &HttpRequest, value: &T) -> HttpResponse {
+    json_response(req, StatusCode::OK, value, &[])
+}
+
+/// Like [`json_ok`] with a status and extra headers (e.g. `Link`).
+pub fn json_response<T: Serialize>(
+    req: &HttpRequest,
+    status: StatusCode,
+    value: &T,
+    extra: &[(header::HeaderName, String)],
+) -> HttpResponse {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let etag = etag_of(&body);
+    let cache_control = if bearer_token(req).is_some() {
+        PRIVATE_CACHE_CONTROL
+    } else {
+        PUBLIC_CACHE_CONTROL
+    };
+    let fresh = status == StatusCode::OK && if_none_match_hits(req, &etag);
+    let mut res = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::build(status)
+    };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control));
+    for (name, value) in extra {
+        res.insert_header((name.clone(), value.clone()));
+    }
+    if fresh {
+        res.finish()
+    } else {
+        res.content_type("application/json; charset=utf-8")
+            .body(body)
+    }
+}
+
+/// True when `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks) or is `*`.
+fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+        })
+}
+
+/// The entity tags of the request's `If-Match` headers (empty when it sent none).
+pub fn if_match_values(req: &HttpRequest) -> Vec<String> {
+    req.headers()
+        .get_all(header::IF_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Checks `If-Match` values (from [`if_match_values`]) against the current ETag (strong
+/// comparison): 412 when stale; no values means no precondition.
+pub fn check_if_match(values: &[String], current_etag: &str) -> Result<(), ApiError> {
+    if values.is_empty() {
+        return Ok(());
+    }
+    let matches = values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == current_etag);
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed)
+    }
+}

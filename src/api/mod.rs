@@ -1,0 +1,103 @@
+//! The one route table. [`configure`] registers every handler and, through utoipa-actix-web,
+//! its OpenAPI operation: a route cannot exist without its documentation.
+
+pub mod admin_users;
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod history_events;
+pub mod http_cache;
+pub mod pagination;
+
+use actix_web::{web, HttpRequest};
+use serde::{Deserialize, Deserializer};
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+use crate::errors::ApiError;
+
+/// Every route of the service.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::live)
+        .service(health::ready)
+        .service(health::metrics)
+        .service(health::openapi_json)
+        .service(
+            scope::scope("/api/v1")
+                .service(auth::issue_token)
+                .service(history_events::list)
+                .service(history_events::create)
+                .service(history_events::show)
+                .service(history_events::replace)
+                .service(history_events::update)
+                .service(history_events::remove)
+                .service(admin_users::list)
+                .service(admin_users::create)
+                .service(admin_users::show)
+                .service(admin_users::update),
+        );
+}
+
+/// The paths and methods of the OpenAPI document, to tell 404 from 405 (with `Allow`).
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable(Vec<(Vec<String>, Vec<String>)>);
+
+impl RouteTable {
+    pub fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
+        Self(
+            spec.paths
+                .paths
+                .iter()
+                .map(|(path, item)| {
+                    let segments = path.split('/').map(str::to_owned).collect();
+                    let mut methods: Vec<String> = [
+                        ("GET", item.get.is_some()),
+                        ("POST", item.post.is_some()),
+                        ("PUT", item.put.is_some()),
+                        ("PATCH", item.patch.is_some()),
+                        ("DELETE", item.delete.is_some()),
+                    ]
+                    .into_iter()
+                    .filter(|(_, has)| *has)
+                    .map(|(m, _)| m.to_owned())
+                    .collect();
+                    methods.push("OPTIONS".into());
+                    (segments, methods)
+                })
+                .collect(),
+        )
+    }
+
+    /// The methods allowed on `path`, if it is a route at all.
+    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let wanted: Vec<&str> = path.split('/').collect();
+        self.0.iter().find_map(|(segments, methods)| {
+            let matches = segments.len() == wanted.len()
+                && segments
+                    .iter()
+                    .zip(&wanted)
+                    .all(|(s, w)| (s.starts_with('{') && !w.is_empty()) || s == w);
+            matches.then(|| methods.clone())
+        })
+    }
+}
+
+/// Anything no route answered: 405 with `Allow` when the path exists, else 404.
+pub async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    match table.allowed(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
+        None => Err(ApiError::NotFound(format!(
+            "There is nothing at {}.",
+            req.path()
+        ))),
+    }
+}
+
+/// For PATCH fields that may be set to null: absent → `None`, null → `Some(None)`.
+pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}

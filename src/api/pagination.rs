@@ -1,0 +1,197 @@
+//! The envelopes of API.md (`{"data": …}` and `{"data": […], "meta": …}`), page parameters,
+//! opaque keyset cursors, and the RFC 8288 `Link` header.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::errors::ApiError;
+
+/// One item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Item<T> {
+    pub data: T,
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub meta: PageMeta,
+}
+
+/// Where a page stands in its list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageMeta {
+    /// The page size used.
+    pub limit: u32,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// How many items the whole list has.
+    pub total: i64,
+}
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// Page parameters of every list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `meta.next_cursor` of the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// The validated limit, and the decoded position of the cursor (for the list `kind`).
+    pub fn parse<P: DeserializeOwned>(&self, kind: &str) -> Result<(u32, Option<P>), ApiError> {
+        let mut errors = Vec::new();
+        let limit = match self.limit {
+            None => DEFAULT_LIMIT,
+            Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            Some(_) => {
+                errors.push(crate::errors::FieldError::new(
+                    "limit",
+                    format!("must be from 1 to {MAX_LIMIT}"),
+                ));
+                DEFAULT_LIMIT
+            }
+        };
+        let position = match self.cursor.as_deref() {
+            None => None,
+            Some(c) => match decode_cursor(kind, c) {
+                Some(p) => Some(p),
+                None => {
+                    errors.push(crate::errors::FieldError::new(
+                        "cursor",
+                        "is not a cursor of this list; use meta.next_cursor as given",
+                    ));
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok((limit, position))
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorBody<P> {
+    k: String,
+    p: P,
+}
+
+/// An opaque cursor: the list's kind and the last item's keyset position, as base64url JSON.
+pub fn encode_cursor<P: Serialize>(kind: &str, position: &P) -> String {
+    let json = serde_json::to_vec(&CursorBody {
+        k: kind.to_owned(),
+        p: position,
+    })
+    .unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor<P: DeserializeOwned>(kind: &str, cursor: &str) -> Option<P> {
+    if cursor.len() > 512 {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).ok()?;
+    let body: CursorBody<P> = serde_json::from_slice(&bytes).ok()?;
+    (body.k == kind).then_some(body.p)
+}
+
+/// Builds a page from `limit + 1` fetched rows: the extra row only says there is a next page.
+pub fn page<R, T, P: Serialize>(
+    mut rows: Vec<R>,
+    limit: u32,
+    total: i64,
+    kind: &str,
+    position: impl Fn(&R) -> P,
+    to_dto: impl Fn(R) -> T,
+) -> Page<T> {
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if has_more {
+        rows.last().map(|r| encode_cursor(kind, &position(r)))
+    } else {
+        None
+    };
+    Page {
+        data: rows.into_iter().map(to_dto).collect(),
+        meta: PageMeta {
+            limit,
+            next_cursor,
+            total,
+        },
+    }
+}
+
+/// The `Link: <…>; rel="next"` value for a page, relative to the request's path, keeping its
+/// other query parameters.
+pub fn next_link(path: &str, query: &str, next_cursor: &str) -> String {
+    let mut params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k != "cursor")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    params.push(("cursor".into(), next_cursor.into()));
+    let qs = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    format!("<{path}?{qs}>; rel=\"next\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_one_list() {
+        let c = encode_cursor("history", &(1953, 5_i64));
+        let params = PageParams {
+            limit: Some(5),
+            cursor: Some(c.clone()),
+        };
+        let (limit, pos) = params.parse::<(i32, i64)>("history").unwrap();
+        assert_eq!((limit, pos), (5, Some((1953, 5))));
+        assert!(PageParams {
+            limit: None,
+            cursor: Some(c)
+        }
+        .parse::<(i32, i64)>("users")
+        .is_err());
+        assert!(PageParams {
+            limit: None,
+            cursor: Some("garbage!".into())
+        }
+        .parse::<(i32, i64)>("history")
+        .is_err());
+    }
+
+    #[test]
+    fn limits_outside_1_to_100_are_refused() {
+        for bad in [0, 101] {
+            assert!(PageParams {
+                limit: Some(bad),
+                cursor: None
+            }
+            .parse::<i64>("x")
+            .is_err());
+        }
+    }
+
+    #[test]
+    fn the_next_link_keeps_other_parameters() {
+        let link = next_link("/api/v1/history-events", "limit=2&cursor=old", "new");
+        assert_eq!(
+            link,
+            "</api/v1/history-events?limit=2&cursor=new>; rel=\"next\""
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! Settings read from the environment once, at start-up. Every variable and its default is
+//! listed in the README; secrets live in [`Secret`], which never prints its value.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+/// Where the service runs: development starts what it needs, production requires it all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// A value that must not reach logs: `Debug` and `Display` print `[redacted]`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// How the service reaches PostgreSQL.
+#[derive(Debug, Clone)]
+pub enum DatabaseSetting {
+    /// `DATABASE_URL`: an existing server; the database is created if missing.
+    Url(Secret),
+    /// No `DATABASE_URL` in development: a private cluster in this directory.
+    Embedded { data_dir: PathBuf },
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub app_env: AppEnv,
+    pub bind_addr: SocketAddr,
+    pub database: DatabaseSetting,
+    /// `None` in development means "make a random one at start".
+    pub jwt_secret: Option<Secret>,
+    pub token_ttl: Duration,
+    pub public_base_url: String,
+    pub smtp_url: Option<Secret>,
+    pub cors_allowed_origins: Vec<String>,
+    /// Largest JSON body accepted by default, in bytes.
+    pub max_body_bytes: usize,
+    /// Failed logins allowed per client address per window before 429.
+    pub login_failures_per_window: u32,
+    pub login_failure_window: Duration,
+    /// Database connections in the pool.
+    pub db_pool_size: usize,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+}
+
+/// A configuration problem, reported as one line before exiting.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let app_env = match lookup("APP_ENV").as_deref().map(str::trim) {
+            None | Some("development") => AppEnv::Development,
+            Some("production") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "APP_ENV must be `development` or `production`, not `{other}`"
+                )))
+            }
+        };
+
+        let bind_addr = match lookup("BIND_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(v) => v.trim().parse().map_err(|_| {
+                ConfigError(format!(
+                    "BIND_ADDR must be an address and port such as 127.0.0.1:8080, not `{v}`"
+                ))
+            })?,
+        };
+
+        let database = match (lookup("DATABASE_URL"), app_env) {
+            (Some(url), _) => {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(ConfigError(
+                        "DATABASE_URL must start with postgres:// or postgresql://".into(),
+                    ));
+                }
+                DatabaseSetting::Url(Secret::new(url))
+            }
+            (None, AppEnv::Production) => {
+                return Err(ConfigError(
+                    "DATABASE_URL is required when APP_ENV=production".into(),
+                ))
+            }
+            (None, AppEnv::Development) => DatabaseSetting::Embedded {
+                data_dir: lookup("PERFUSION_DATA_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from(".data/postgres")),
+            },
+        };
+
+        let jwt_secret = lookup("JWT_SECRET").map(Secret::new);
+        match (&jwt_secret, app_env) {
+            (Some(s), _) if s.expose().len() < 32 => {
+                return Err(ConfigError(
+                    "JWT_SECRET must be at least 32 bytes long".into(),
+                ))
+            }
+            (None, AppEnv::Production) => {
+                return Err(ConfigError(
+                    "JWT_SECRET is required when APP_ENV=production (at least 32 bytes)".into(),
+                ))
+            }
+            _ => {}
+        }
+
+        let token_ttl =
+            Duration::from_secs(parse_number(&lookup, "JWT_TTL_SECONDS", 900, 60..=86_400)?);
+        let public_base_url = lookup("PUBLIC_BASE_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{bind_addr}"));
+        if url::Url::parse(&public_base_url).is_err() {
+            return Err(ConfigError(format!(
+                "PUBLIC_BASE_URL must be an absolute URL, not `{public_base_url}`"
+            )));
+        }
+
+        let cors_allowed_origins = lookup("CORS_ALLOWED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        Ok(Self {
+            app_env,
+            bind_addr,
+            database,
+            jwt_secret,
+            token_ttl,
+            public_base_url,
+            smtp_url: lookup("SMTP_URL").map(Secret::new),
+            cors_allowed_origins,
+            max_body_bytes: parse_number(&lookup, "MAX_BODY_BYTES", 64 * 1024, 1024..=16 << 20)?
+                as usize,
+            login_failures_per_window: parse_number(
+                &lookup,
+                "LOGIN_FAILURES_PER_WINDOW",
+                10,
+                1..=10_000,
+            )? as u32,
+            login_failure_window: Duration::from_secs(parse_number(
+                &lookup,
+                "LOGIN_FAILURE_WINDOW_SECONDS",
+                900,
+                1..=86_400,
+            )?),
+            db_pool_size: parse_number(&lookup, "DATABASE_POOL_SIZE", 16, 1..=512)? as usize,
+            workers: lookup("WORKERS")
+                .map(|_| parse_number(&lookup, "WORKERS", 2, 1..=256).map(|n| n as usize))
+                .transpose()?,
+        })
+    }
+}
+
+fn parse_number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    match lookup(key) {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(ConfigError(format!(
+                "{key} must be a whole number from {} to {}, not `{v}`",
+                range.start(),
+                range.end()
+            ))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_development_with_an_embedded_database() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.app_env, AppEnv::Development);
+        assert_eq!(s.bind_addr.to_string(), "127.0.0.1:8080");
+        assert!(
+            matches!(s.database, DatabaseSetting::Embedded { ref data_dir } if data_dir.ends_with(".data/postgres"))
+        );
+        assert_eq!(s.token_ttl, Duration::from_secs(900));
+        assert_eq!(s.max_body_bytes, 65536);
+    }
+
+    #[test]
+    fn production_requires_a_database_url_and_a_long_secret() {
+        let err = settings(&[("APP_ENV", "production")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"));
+        let err = settings(&[
+            ("APP_ENV", "production"),
+            ("DATABASE_URL", "postgres://h/db"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("JWT_SECRET"));
+        let err = settings(&[
+            ("APP_ENV", "production"),
+            ("DATABASE_URL", "postgres://h/db"),
+            ("JWT_SECRET", "short"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("32 bytes"));
+        let ok = settings(&[
+            ("APP_ENV", "production"),
+            ("DATABASE_URL", "postgres://h/db"),
+            ("JWT_SECRET", &"x".repeat(32)),
+        ]);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = settings(&[("DATABASE_URL", "postgres://u:hunter2@h/db")]).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert!(settings(&[("BIND_ADDR", "nope")])
+            .unwrap_err()
+            .to_string()
+            .contains("BIND_ADDR"));
+        assert!(settings(&[("APP_ENV", "staging")])
+            .unwrap_err()
+            .to_string()
+            .contains("APP_ENV"));
+        assert!(settings(&[("JWT_TTL_SECONDS", "0")])
+            .unwrap_err()
+            .to_string()
+            .contains("JWT_TTL_SECONDS"));
+    }
+}

@@ -1,0 +1,149 @@
+//! The connection pool, the embedded migrations, and creating the database when it is missing.
+
+use std::time::Duration;
+
+use deadpool::Runtime;
+use diesel::migration::MigrationSource;
+use diesel::{sql_query, sql_types::Text, QueryableByName};
+use diesel_async::{
+    async_connection_wrapper::AsyncConnectionWrapper,
+    pooled_connection::{deadpool::Pool, AsyncDieselConnectionManager},
+    AsyncConnection, AsyncPgConnection, RunQueryDsl,
+};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// Every migration in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
+
+/// Why the database could not be prepared; one line meant for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DbSetupError(pub String);
+
+/// A pool that connects lazily: building it never fails because the database is down, and a
+/// broken connection is replaced on its next use, so the service recovers after an outage.
+pub fn pool(database_url: &str, max_size: usize) -> DbPool {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .expect("a pool with a runtime and timeouts always builds")
+}
+
+/// Creates the database named in `database_url` when it does not exist yet.
+pub async fn create_database_if_missing(database_url: &str) -> Result<(), DbSetupError> {
+    let mut url = url::Url::parse(database_url)
+        .map_err(|e| DbSetupError(format!("DATABASE_URL is not a valid URL: {e}")))?;
+    let name = url.path().trim_start_matches('/').to_owned();
+    if name.is_empty() {
+        return Err(DbSetupError(
+            "DATABASE_URL must name a database, e.g. postgres://user:pass@host/perfusion".into(),
+        ));
+    }
+    let name = percent_decode(&name);
+    url.set_path("/postgres");
+    let mut conn = connect(url.as_str()).await?;
+
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        #[allow(dead_code)]
+        datname: String,
+    }
+    let found: Vec<Found> = sql_query("SELECT datname FROM pg_database WHERE datname = $1")
+        .bind::<Text, _>(&name)
+        .load(&mut conn)
+        .await
+        .map_err(|e| DbSetupError(format!("could not look up database {name}: {e}")))?;
+    if found.is_empty() {
+        match sql_query(format!("CREATE DATABASE {}", quote_ident(&name)))
+            .execute(&mut conn)
+            .await
+        {
+            Ok(_) => tracing::info!(database = %name, "created the database"),
+            // Another process created it at the same moment: fine.
+            Err(e) if e.to_string().contains("already exists") => {}
+            Err(e) => {
+                return Err(DbSetupError(format!(
+                    "could not create database {name}: {e}"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Applies pending migrations. Runs on a blocking thread (diesel's migration harness is sync).
+pub async fn run_migrations(database_url: &str) -> Result<(), DbSetupError> {
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+                .map_err(|e| DbSetupError(cannot_connect(&e.to_string())))?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map(|applied| {
+                if !applied.is_empty() {
+                    tracing::info!(count = applied.len(), "applied database migrations");
+                }
+            })
+            .map_err(|e| DbSetupError(format!("database migration failed: {e}")))
+    })
+    .await
+    .map_err(|e| DbSetupError(format!("database migration task failed: {e}")))?
+}
+
+/// True when every embedded migration has been applied to the database behind `conn`.
+pub async fn is_migrated(conn: &mut AsyncPgConnection) -> diesel::QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    let applied: Vec<Version> = sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load(conn)
+        .await?;
+    let wanted = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map_err(diesel::result::Error::QueryBuilderError)?;
+    Ok(wanted.iter().all(|m| {
+        let v = m.name().version().to_string();
+        applied.iter().any(|a| a.version == v)
+    }))
+}
+
+async fn connect(url: &str) -> Result<AsyncPgConnection, DbSetupError> {
+    match tokio::time::timeout(Duration::from_secs(10), AsyncPgConnection::establish(url)).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(DbSetupError(cannot_connect(&e.to_string()))),
+        Err(_) => Err(DbSetupError(cannot_connect("timed out after 10 s"))),
+    }
+}
+
+fn cannot_connect(cause: &str) -> String {
+    format!(
+        "cannot reach the database ({cause}). Check DATABASE_URL, or unset it to use an \
+         embedded PostgreSQL (needs PostgreSQL installed), or run `docker compose up -d db`"
+    )
+}
+
+/// Quotes an SQL identifier (doubling any `"` inside).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// A short fingerprint of the embedded migrations (their names and SQL), to name things that
+/// depend on the schema, such as the tests' template database.
+pub const MIGRATIONS_FINGERPRINT: &str = env!("PERFUSION_MIGRATIONS_FINGERPRINT");

@@ -1,0 +1,16 @@
+//! Validated domain types. Each has a `parse` that returns the value or a plain-words reason;
+//! once parsed, a value cannot be invalid. Handlers turn the reason into a field error.
+
+mod email;
+mod role;
+mod slug;
+mod text;
+mod web_url;
+mod year;
+
+pub use email::Email;
+pub use role::Role;
+pub use slug::Slug;
+pub use text::{BoundedText, Password};
+pub use web_url::WebUrl;
+pub use year::Year;

@@ -1,0 +1,89 @@
+//! Text with length limits, counted in characters, and passwords.
+
+use std::fmt;
+
+/// Trimmed text of `MIN..=MAX` characters with no control characters other than newlines and tabs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundedText<const MIN: usize, const MAX: usize>(String);
+
+impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let len = s.chars().count();
+        if len < MIN {
+            return Err(if MIN == 1 {
+                "must not be empty".into()
+            } else {
+                format!("must be at least {MIN} characters")
+            });
+        }
+        if len > MAX {
+            return Err(format!("must be at most {MAX} characters"));
+        }
+        if s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+            || s.contains('\0')
+        {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A new password: 12..=256 characters. Never printed.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_LEN: usize = 12;
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let len = s.chars().count();
+        if len < Self::MIN_LEN {
+            return Err(format!("must be at least {} characters", Self::MIN_LEN));
+        }
+        if len > 256 {
+            return Err("must be at most 256 characters".into());
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded_in_characters() {
+        type Title = BoundedText<1, 5>;
+        assert_eq!(Title::parse("  héllo ").unwrap().as_str(), "héllo");
+        assert!(Title::parse("   ").is_err());
+        assert!(Title::parse("toolong").is_err());
+        assert!(Title::parse("a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn passwords_need_twelve_characters_and_never_print() {
+        assert!(Password::parse("short").is_err());
+        let p = Password::parse("correct horse battery").unwrap();
+        assert!(!format!("{p:?}").contains("horse"));
+    }
+}

@@ -1,0 +1,17 @@
+//! The Perfusion Partners API: a headless JSON REST service with the content and community of a
+//! resource for perfusionists. `startup::Application` is the server; `main.rs` starts it.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod embedded_pg;
+pub mod errors;
+pub mod models;
+pub mod openapi;
+pub mod rate_limit;
+pub mod schema;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,139 @@
+//! `perfusion-api`: configuration → telemetry → database (embedded when `DATABASE_URL` is
+//! unset) → migrations → serve. Failures print one line and exit non-zero.
+
+use std::{io::BufRead, process::ExitCode};
+
+use clap::Parser;
+use perfusion_api::{
+    auth::hash_password,
+    cli::{AdminCommand, Cli, Command, RoleArg},
+    config::{DatabaseSetting, Settings},
+    db,
+    domain::{BoundedText, Email, Password, Role},
+    embedded_pg::{ClusterKind, EmbeddedPostgres},
+    models::admin_user::{self, NewAdminUser},
+    openapi,
+    startup::Application,
+    telemetry,
+};
+
+const DATABASE_NAME: &str = "perfusion";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Openapi) => {
+            print!("{}", openapi::spec_json());
+            Ok(())
+        }
+        Some(Command::Admin(AdminCommand::Create { email, role, name })) => {
+            admin_create(&email, role, name.as_deref())
+        }
+        None | Some(Command::Serve) => serve(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("perfusion-api: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The database to use, and the embedded cluster when we started one.
+fn database(settings: &Settings) -> anyhow::Result<(String, Option<EmbeddedPostgres>)> {
+    match &settings.database {
+        DatabaseSetting::Url(url) => Ok((url.expose().to_owned(), None)),
+        DatabaseSetting::Embedded { data_dir } => {
+            tracing::info!(data_dir = %data_dir.display(), "DATABASE_URL is unset: starting the embedded PostgreSQL");
+            let pg = EmbeddedPostgres::start(ClusterKind::Persistent(data_dir.clone()))?;
+            tracing::info!(port = pg.port(), "embedded PostgreSQL is running");
+            Ok((pg.url(DATABASE_NAME), Some(pg)))
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn serve() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.app_env);
+    let (url, mut embedded) = database(&settings)?;
+    let result = runtime()?.block_on(async {
+        db::create_database_if_missing(&url).await?;
+        db::run_migrations(&url).await?;
+        let app = Application::build(&settings, &url)?;
+        tracing::info!(addr = %settings.bind_addr, port = app.port(), "serving; docs at /docs/");
+        app.run_until_stopped().await?;
+        tracing::info!("stopped accepting requests; in-flight requests finished");
+        anyhow::Ok(())
+    });
+    if let Some(pg) = embedded.as_mut() {
+        pg.stop()?;
+        tracing::info!("embedded PostgreSQL stopped");
+    }
+    result
+}
+
+fn admin_create(email: &str, role: RoleArg, name: Option<&str>) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.app_env);
+    let email = Email::parse(email).map_err(|m| anyhow::anyhow!("--email {m}"))?;
+    let display_name = match name {
+        Some(n) => BoundedText::<1, 100>::parse(n)
+            .map_err(|m| anyhow::anyhow!("--name {m}"))?
+            .into_inner(),
+        None => email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("admin")
+            .to_owned(),
+    };
+    let password = match std::env::var("PERFUSION_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            eprintln!(
+                "Password for {} (at least {} characters), then Enter:",
+                email.as_str(),
+                Password::MIN_LEN
+            );
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let password = Password::parse(&password).map_err(|m| anyhow::anyhow!("the password {m}"))?;
+    let role = match role {
+        RoleArg::Admin => Role::Admin,
+        RoleArg::Editor => Role::Editor,
+    };
+    let (url, mut embedded) = database(&settings)?;
+    let result = runtime()?.block_on(async {
+        db::create_database_if_missing(&url).await?;
+        db::run_migrations(&url).await?;
+        let mut conn =
+            <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url)
+                .await?;
+        let new = NewAdminUser {
+            email: email.to_lowercase(),
+            display_name,
+            password_hash: hash_password(password.expose()),
+            role: role.as_str().into(),
+        };
+        let user = admin_user::upsert(&mut conn, &new).await?;
+        println!(
+            "admin user {} ({}) is ready, id {}",
+            user.email, user.role, user.id
+        );
+        anyhow::Ok(())
+    });
+    if let Some(pg) = embedded.as_mut() {
+        pg.stop()?;
+    }
+    result
+}

@@ -1,0 +1,135 @@
+//! The `admin_users` table: editors and admins who hold tokens.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::schema::admin_users::{self, dsl};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = admin_users, check_for_backend(diesel::pg::Pg))]
+pub struct AdminUser {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = admin_users)]
+pub struct NewAdminUser {
+    /// Lowercased.
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = admin_users)]
+pub struct AdminUserChangeset {
+    pub display_name: Option<String>,
+    pub password_hash: Option<String>,
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+pub async fn find_by_email(
+    conn: &mut AsyncPgConnection,
+    email_lower: &str,
+) -> QueryResult<Option<AdminUser>> {
+    dsl::admin_users
+        .filter(dsl::email.eq(email_lower))
+        .select(AdminUser::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<AdminUser> {
+    dsl::admin_users
+        .find(id)
+        .select(AdminUser::as_select())
+        .first(conn)
+        .await
+}
+
+/// Up to `limit` users with an id above `after_id`, by id.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    after_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AdminUser>> {
+    dsl::admin_users
+        .filter(dsl::id.gt(after_id.unwrap_or(0)))
+        .order(dsl::id.asc())
+        .limit(limit)
+        .select(AdminUser::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    dsl::admin_users.count().get_result(conn).await
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewAdminUser) -> QueryResult<AdminUser> {
+    diesel::insert_into(admin_users::table)
+        .values(new)
+        .returning(AdminUser::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Creates the user, or when the email exists resets its password and role and re-enables it
+/// (the `admin create` command).
+pub async fn upsert(conn: &mut AsyncPgConnection, new: &NewAdminUser) -> QueryResult<AdminUser> {
+    diesel::insert_into(admin_users::table)
+        .values(new)
+        .on_conflict(dsl::email)
+        .do_update()
+        .set((
+            dsl::password_hash.eq(&new.password_hash),
+            dsl::role.eq(&new.role),
+            dsl::disabled.eq(false),
+        ))
+        .returning(AdminUser::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    changes: &AdminUserChangeset,
+) -> QueryResult<AdminUser> {
+    diesel::update(dsl::admin_users.find(id))
+        .set(changes)
+        .returning(AdminUser::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn touch_last_login(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(dsl::admin_users.find(id))
+        .set(dsl::last_login_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The role and disabled flag of a token's user, read on every authenticated request so that
+/// disabling or demoting a user takes effect at once.
+pub async fn access(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<(String, bool)>> {
+    dsl::admin_users
+        .find(id)
+        .select((dsl::role, dsl::disabled))
+        .first(conn)
+        .await
+        .optional()
+}

@@ -1,0 +1,5 @@
+//! Row structs and the queries on them. SQL lives here and nowhere else; row structs never
+//! reach JSON (the API layer has its own response types).
+
+pub mod admin_user;
+pub mod history_event;

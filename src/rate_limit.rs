@@ -1,0 +1,74 @@
+//! A fixed-window counter per key (e.g. failed logins per client address), in memory.
+
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+pub struct WindowLimiter<K> {
+    max: u32,
+    window: Duration,
+    counts: Mutex<HashMap<K, (u32, Instant)>>,
+}
+
+impl<K: Eq + Hash + Clone> WindowLimiter<K> {
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Err(seconds to wait)` when `key` has used up its window.
+    pub fn check(&self, key: &K) -> Result<(), u64> {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        match counts.get(key) {
+            Some((n, start)) if *n >= self.max && start.elapsed() < self.window => {
+                Err((self.window - start.elapsed()).as_secs().max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts one event for `key`.
+    pub fn record(&self, key: K) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if counts.len() > 100_000 {
+            let window = self.window;
+            counts.retain(|_, (_, start)| start.elapsed() < window);
+        }
+        let entry = counts.entry(key).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= self.window {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_limited_after_max_events_and_others_are_not() {
+        let l = WindowLimiter::new(2, Duration::from_secs(60));
+        l.record("a");
+        assert!(l.check(&"a").is_ok());
+        l.record("a");
+        let wait = l.check(&"a").unwrap_err();
+        assert!((1..=60).contains(&wait));
+        assert!(l.check(&"b").is_ok());
+    }
+
+    #[test]
+    fn the_window_resets() {
+        let l = WindowLimiter::new(1, Duration::from_millis(20));
+        l.record(1);
+        assert!(l.check(&1).is_err());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(l.check(&1).is_ok());
+    }
+}

@@ -1,0 +1,178 @@
+//! [`Application::build`]: the HTTP server with its state and middleware, used by `main` and by
+//! the tests alike (port 0 picks a free port).
+
+use std::{
+    net::{IpAddr, TcpListener},
+    sync::Arc,
+    time::Duration,
+};
+
+use actix_cors::Cors;
+use actix_web::{
+    dev::{RequestHead, Server},
+    http::{header, Method},
+    middleware::{from_fn, Compress, DefaultHeaders},
+    web, App, HttpServer,
+};
+use rand::RngCore;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    api::{self, extract::BodyLimit, RouteTable},
+    auth::TokenKeys,
+    config::Settings,
+    db::{self, DbPool},
+    errors::ApiError,
+    openapi::ApiDoc,
+    rate_limit::WindowLimiter,
+    telemetry::{self, Metrics},
+};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub tokens: TokenKeys,
+    pub login_failures: WindowLimiter<IpAddr>,
+    pub public_base_url: String,
+    pub metrics: Arc<Metrics>,
+    pub openapi_json: String,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `settings.bind_addr` and prepares the server; nothing is served until
+    /// [`run_until_stopped`](Self::run_until_stopped). The pool connects lazily.
+    pub fn build(settings: &Settings, database_url: &str) -> anyhow::Result<Self> {
+        let secret = match &settings.jwt_secret {
+            Some(s) => s.expose().as_bytes().to_vec(),
+            None => {
+                tracing::warn!(
+                    "JWT_SECRET is unset: using a random secret; tokens will not survive a restart"
+                );
+                let mut bytes = vec![0u8; 32];
+                rand::thread_rng().fill_bytes(&mut bytes);
+                bytes
+            }
+        };
+        let metrics = Arc::new(Metrics::new());
+        let spec = crate::openapi::spec();
+        let state = web::Data::new(AppState {
+            pool: db::pool(database_url, settings.db_pool_size),
+            tokens: TokenKeys::new(&secret, settings.token_ttl),
+            login_failures: WindowLimiter::new(
+                settings.login_failures_per_window,
+                settings.login_failure_window,
+            ),
+            public_base_url: settings.public_base_url.clone(),
+            metrics: metrics.clone(),
+            openapi_json: spec.to_json().expect("the OpenAPI document serializes"),
+        });
+        let routes = web::Data::new(RouteTable::from_spec(&spec));
+        let metrics = web::Data::from(metrics);
+        let body_limit = BodyLimit(settings.max_body_bytes);
+        let allowed_origins = Arc::new(settings.cors_allowed_origins.clone());
+
+        let listener = TcpListener::bind(settings.bind_addr)?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || {
+            let origins = allowed_origins.clone();
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .openapi(<ApiDoc as utoipa::OpenApi>::openapi())
+                .app_data(state.clone())
+                .app_data(routes.clone())
+                .app_data(metrics.clone())
+                .app_data(body_limit)
+                .app_data(web::PathConfig::default().error_handler(|_, req| {
+                    ApiError::NotFound(format!("There is nothing at {}.", req.path())).into()
+                }))
+                .configure(api::configure)
+                .openapi_service(|_| {
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::from("/openapi.json"))
+                })
+                .default_service(web::to(api::fallback))
+                .split_for_parts();
+            app.wrap(cors(origins))
+                .wrap(Compress::default())
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::REFERRER_POLICY, "no-referrer"))
+                        .add((header::X_FRAME_OPTIONS, "DENY")),
+                )
+                .wrap(from_fn(telemetry::observe))
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to 30 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// A handle to stop the server from elsewhere (tests).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+/// Any origin may read; only `CORS_ALLOWED_ORIGINS` may write.
+fn cors(allowed: Arc<Vec<String>>) -> Cors {
+    Cors::default()
+        .allowed_origin_fn(move |origin, head: &RequestHead| {
+            let method = if head.method == Method::OPTIONS {
+                head.headers
+                    .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                    .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
+                    .unwrap_or(Method::OPTIONS)
+            } else {
+                head.method.clone()
+            };
+            if method == Method::GET || method == Method::HEAD {
+                return true;
+            }
+            origin
+                .to_str()
+                .is_ok_and(|o| allowed.iter().any(|a| a == o))
+        })
+        .allowed_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+        ])
+        .block_on_origin_mismatch(false)
+        .max_age(Some(Duration::from_secs(3600).as_secs() as usize))
+}

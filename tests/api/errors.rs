@@ -1,0 +1,134 @@
+use crate::helpers::{assert_problem, fields, TestApp};
+use perfusion_api::domain::Role;
+
+#[tokio::test]
+async fn an_unknown_route_is_a_404_problem() {
+    let app = TestApp::spawn().await;
+    let body = assert_problem(app.get("/api/v1/nothing-here").await, 404).await;
+    assert_eq!(body["code"], "not_found");
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_405_problem_with_allow() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .put(app.url("/api/v1/history-events"))
+        .send()
+        .await
+        .unwrap();
+    let allow = res.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    assert_problem(res, 405).await;
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_and_the_wrong_content_type_a_415() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/history-events"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assert_problem(res, 400).await["code"], "bad_request");
+
+    let res = app
+        .client
+        .post(app.url("/api/v1/history-events"))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 415).await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_413() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    let huge = serde_json::json!({"title": "x", "summary": "y".repeat(70 * 1024), "year": 1953});
+    let res = app
+        .client
+        .post(app.url("/api/v1/history-events"))
+        .bearer_auth(&token)
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 413).await;
+}
+
+#[tokio::test]
+async fn the_body_limit_is_configurable() {
+    let app = TestApp::spawn_with(|s| s.max_body_bytes = 2048).await;
+    let token = app.token(Role::Editor).await;
+    let body = serde_json::json!({"title": "x", "summary": "y".repeat(3000), "year": 1953});
+    let res = app
+        .client
+        .post(app.url("/api/v1/history-events"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 413).await;
+}
+
+#[tokio::test]
+async fn every_invalid_field_is_named_at_once() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    let body = serde_json::json!({
+        "slug": "Not A Slug", "title": "", "summary": 42, "year": 1066,
+        "people": ["ok", ""], "source_url": "javascript:alert(1)", "colour": "red"
+    });
+    let res = app
+        .client
+        .post(app.url("/api/v1/history-events"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 400).await;
+    let named = fields(&problem);
+    for field in [
+        "slug",
+        "title",
+        "summary",
+        "year",
+        "people[1]",
+        "source_url",
+        "colour",
+    ] {
+        assert!(
+            named.iter().any(|f| f == field),
+            "{field} is named in {named:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_named() {
+    let app = TestApp::spawn().await;
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=abc", "limit"),
+        ("cursor=%%%", "cursor"),
+    ] {
+        let problem = assert_problem(
+            app.get(&format!("/api/v1/history-events?{query}")).await,
+            400,
+        )
+        .await;
+        assert_eq!(fields(&problem), vec![field.to_owned()], "{query}");
+    }
+}

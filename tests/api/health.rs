@@ -1,0 +1,151 @@
+use crate::helpers::{assert_problem, TestApp};
+
+#[tokio::test]
+async fn live_and_ready_answer_200_when_the_database_is_migrated() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/health/live").await.status(), 200);
+    let ready = app.get("/health/ready").await;
+    assert_eq!(ready.status(), 200);
+}
+
+#[tokio::test]
+async fn ready_is_503_with_retry_after_when_the_database_is_down() {
+    let (address, client) = TestApp::spawn_without_database().await;
+    let res = client
+        .get(format!("{address}/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("retry-after").is_some());
+    assert_problem(res, 503).await;
+    // Live does not depend on the database.
+    assert_eq!(
+        client
+            .get(format!("{address}/health/live"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Nor does a public list turn an outage into a 500.
+    let res = client
+        .get(format!("{address}/api/v1/history-events"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("retry-after").is_some());
+    assert_problem(res, 503).await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_status() {
+    let app = TestApp::spawn().await;
+    app.get("/api/v1/history-events/john-gibbon-s-perfusion-pump-keeps-animals-alive")
+        .await;
+    app.get("/api/v1/history-events/no-such-event").await;
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = res.text().await.unwrap();
+    let line = |status: &str| {
+        text.lines().find(|l| {
+            l.starts_with("http_requests_total{")
+                && l.contains("route=\"/api/v1/history-events/{slug}\"")
+                && l.contains(&format!("status=\"{status}\""))
+        })
+    };
+    assert!(line("200").is_some_and(|l| l.ends_with(" 1")), "{text}");
+    assert!(line("404").is_some(), "{text}");
+    assert!(text.contains("http_request_duration_seconds_bucket{"));
+    assert!(text.contains("db_pool_connections ") && text.contains("db_pool_waiters "));
+}
+
+#[tokio::test]
+async fn every_response_has_security_headers_and_a_request_id_and_no_version_banner() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/v1/history-events").await;
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers().get("x-request-id").is_some());
+    assert!(res.headers().get("server").is_none());
+    let res = app
+        .client
+        .get(app.url("/health/live"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "abc-123");
+}
+
+#[tokio::test]
+async fn any_origin_may_read_but_only_configured_origins_may_write() {
+    let app =
+        TestApp::spawn_with(|s| s.cors_allowed_origins = vec!["https://partner.example".into()])
+            .await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/history-events"))
+        .header("origin", "https://anyone.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://anyone.example"
+    );
+
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/history-events"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let allowed = preflight("https://partner.example").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://partner.example"
+    );
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(refused
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}
+
+#[tokio::test]
+async fn the_committed_openapi_document_matches_the_code() {
+    let generated = perfusion_api::openapi::spec_json();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap_or_default();
+    assert!(
+        generated == committed,
+        "openapi/openapi.json is out of date. Regenerate it with:\n    cargo run -- openapi > openapi/openapi.json"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_the_docs_are_served() {
+    let app = TestApp::spawn().await;
+    let spec: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    let ops = &spec["paths"]["/api/v1/history-events/{slug}"];
+    for method in ["get", "put", "patch", "delete"] {
+        assert!(ops[method].is_object(), "{method} is documented");
+    }
+    assert_eq!(ops["patch"]["security"][0]["bearer"], serde_json::json!([]));
+    assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+    let docs = app.get("/docs/").await;
+    assert_eq!(docs.status(), 200);
+    assert!(docs
+        .text()
+        .await
+        .unwrap()
+        .to_lowercase()
+        .contains("swagger"));
+}

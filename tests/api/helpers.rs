@@ -1,0 +1,279 @@
+//! The test harness: one PostgreSQL for the whole run (a throwaway embedded cluster, or the
+//! server in `DATABASE_URL`), a migrated template database made once, and for each test a fresh
+//! database cloned from it (dropped afterwards) with the app on a random port.
+
+use std::{sync::OnceLock, time::Duration};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use perfusion_api::{
+    auth::hash_password,
+    config::{AppEnv, DatabaseSetting, Secret, Settings},
+    db,
+    domain::Role,
+    embedded_pg::{ClusterKind, EmbeddedPostgres},
+    models::admin_user::{self, NewAdminUser},
+    startup::Application,
+};
+use serde_json::Value;
+
+pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+struct Server {
+    /// `postgres://…/` without a database name.
+    base_url: String,
+    template: String,
+    _embedded: Option<EmbeddedPostgres>,
+}
+
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        // Set-up is async; run it on a runtime of its own so that no test's runtime owns it.
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let (base_url, embedded) =
+                    match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+                        Some(url) => {
+                            let mut u = url::Url::parse(&url).expect("DATABASE_URL is a URL");
+                            u.set_path("/");
+                            (u.to_string(), None)
+                        }
+                        None => {
+                            let pg = EmbeddedPostgres::start(ClusterKind::Throwaway)
+                                .expect("the embedded PostgreSQL starts");
+                            (pg.url(""), Some(pg))
+                        }
+                    };
+                // One template per set of migrations, shared by concurrent runs on one server.
+                let version = db::MIGRATIONS_FINGERPRINT;
+                let template = format!("perfusion_test_tpl_{version}");
+                let mut admin = AsyncPgConnection::establish(&format!("{base_url}postgres"))
+                    .await
+                    .unwrap();
+                diesel::sql_query("SELECT pg_advisory_lock(724301)")
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                let tpl_url = format!("{base_url}{template}");
+                let exists = AsyncPgConnection::establish(&tpl_url).await.is_ok();
+                if !exists {
+                    db::create_database_if_missing(&tpl_url).await.unwrap();
+                    db::run_migrations(&tpl_url).await.unwrap();
+                }
+                diesel::sql_query("SELECT pg_advisory_unlock(724301)")
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                Server {
+                    base_url,
+                    template,
+                    _embedded: embedded,
+                }
+            })
+        })
+        .join()
+        .expect("the test database server starts")
+    })
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    db_name: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts the app on a database of its own, with settings adjusted by `tweak`.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        let server = server();
+        let db_name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = AsyncPgConnection::establish(&format!("{}postgres", server.base_url))
+            .await
+            .unwrap();
+        diesel::sql_query(format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            db::quote_ident(&db_name),
+            db::quote_ident(&server.template)
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("the test database is cloned from the template");
+        let database_url = format!("{}{}", server.base_url, db_name);
+        let app = Self::start(&database_url, tweak);
+        Self {
+            address: app,
+            client: client(),
+            database_url,
+            db_name,
+        }
+    }
+
+    /// An app whose database cannot be reached at all.
+    pub async fn spawn_without_database() -> (String, reqwest::Client) {
+        let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = dead.local_addr().unwrap().port();
+        drop(dead);
+        let address = Self::start(
+            &format!("postgres://nobody:nothing@127.0.0.1:{port}/none"),
+            |_| {},
+        );
+        (address, client())
+    }
+
+    fn start(database_url: &str, tweak: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = test_settings(database_url);
+        tweak(&mut settings);
+        let app = Application::build(&settings, database_url).expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn conn(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.database_url)
+            .await
+            .unwrap()
+    }
+
+    /// Creates an admin user directly in the database; returns its email.
+    pub async fn create_user(&self, role: Role) -> (i64, String) {
+        let email = format!(
+            "{}-{}@example.org",
+            role.as_str(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let hash = tokio::task::spawn_blocking(|| hash_password(PASSWORD))
+            .await
+            .unwrap();
+        let user = admin_user::insert(
+            &mut self.conn().await,
+            &NewAdminUser {
+                email: email.clone(),
+                display_name: "Test User".into(),
+                password_hash: hash,
+                role: role.as_str().into(),
+            },
+        )
+        .await
+        .unwrap();
+        (user.id, email)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A token for a new user with `role`.
+    pub async fn token(&self, role: Role) -> String {
+        let (_, email) = self.create_user(role).await;
+        let res = self.login(&email, PASSWORD).await;
+        assert_eq!(res.status(), 200, "login works");
+        res.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let url = format!("{}postgres", server().base_url);
+        let name = self.db_name.clone();
+        // Drop runs inside the test's runtime; do the async work on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut c) = AsyncPgConnection::establish(&url).await {
+                    let _ = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        db::quote_ident(&name)
+                    ))
+                    .execute(&mut c)
+                    .await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
+    settings.app_env = AppEnv::Development;
+    settings.bind_addr = "127.0.0.1:0".parse().unwrap();
+    settings.database = DatabaseSetting::Url(Secret::new(database_url));
+    settings.jwt_secret = Some(Secret::new(JWT_SECRET));
+    settings.db_pool_size = 4;
+    settings.workers = Some(1);
+    settings
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// Asserts a problem+json answer with `status`; returns its body.
+pub async fn assert_problem(res: reqwest::Response, status: u16) -> Value {
+    assert_eq!(res.status(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json", "content type");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(
+        body["title"].is_string()
+            && body["detail"].is_string()
+            && body["type"].is_string()
+            && body["code"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+/// The fields named in a validation problem.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
