@@ -347,6 +347,26 @@ fn prepare_dir(
         nix::unistd::chown(&dir, Some(uid), Some(gid)).map_err(|e| fail(e.into()))?;
     }
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(fail)?;
+    if let Some((uid, gid)) = run_as {
+        // Every parent must let the postgres user through; say so plainly rather than let
+        // initdb fail with a permission error.
+        let reachable = Command::new("/bin/sh")
+            .args(["-c", r#"test -w "$1" && test -x "$1""#, "sh"])
+            .arg(&dir)
+            .current_dir("/")
+            .uid(uid.as_raw())
+            .gid(gid.as_raw())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !reachable {
+            return Err(EmbeddedPgError(format!(
+                "the embedded PostgreSQL runs as the `postgres` user, which cannot reach {} \
+                 (a parent directory is private); set PERFUSION_DATA_DIR to a directory it can \
+                 reach (e.g. /var/tmp/perfusion-pg), or set DATABASE_URL",
+                dir.display()
+            )));
+        }
+    }
     Ok(dir)
 }
 

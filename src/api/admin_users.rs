@@ -58,15 +58,19 @@ impl TryFrom<model::AdminUser> for AdminUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAdminUserInput {
-    #[schema(required = true, format = Email, max_length = 254)]
+    #[schema(required = true, value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
     /// 1 to 100 characters; defaults to the part of the email before the @.
-    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+    )]
     pub display_name: Option<String>,
     /// At least 12 characters.
-    #[schema(required = true, min_length = 12, max_length = 256)]
+    #[schema(required = true, value_type = String, min_length = 12, max_length = 256)]
     pub password: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, value_type = Role)]
     pub role: Option<Role>,
 }
 
@@ -74,7 +78,11 @@ pub struct NewAdminUserInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdminUserPatch {
-    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+    )]
     pub display_name: Option<String>,
     #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,

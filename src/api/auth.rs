@@ -17,9 +17,9 @@ use crate::{
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    #[schema(required = true, max_length = 254)]
+    #[schema(required = true, value_type = String, max_length = 254)]
     pub email: Option<String>,
-    #[schema(required = true, max_length = 256)]
+    #[schema(required = true, value_type = String, max_length = 256)]
     pub password: Option<String>,
 }
 

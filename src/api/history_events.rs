@@ -88,7 +88,7 @@ pub struct HistoryEventInput {
     )]
     pub summary: Option<String>,
     /// From 1500 to the current year.
-    #[schema(required = true, minimum = 1500)]
+    #[schema(required = true, value_type = i64, minimum = 1500)]
     pub year: Option<i64>,
     /// Default false.
     pub year_is_approximate: Option<bool>,
@@ -96,7 +96,10 @@ pub struct HistoryEventInput {
     #[schema(max_items = 50)]
     pub people: Option<Vec<String>>,
     /// An absolute http or https URL.
-    #[schema(max_length = 2048)]
+    #[schema(
+        max_length = 2048,
+        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
+    )]
     pub source_url: Option<String>,
 }
 
@@ -124,7 +127,7 @@ pub struct HistoryEventPatch {
     #[schema(max_items = 50)]
     pub people: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2048)]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
     pub source_url: Option<Option<String>>,
 }
 

@@ -6,7 +6,7 @@ pub struct WebUrl(String);
 impl WebUrl {
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
-        if s.len() > 2048 {
+        if s.chars().count() > 2048 {
             return Err("must be at most 2048 characters".into());
         }
         let url =

@@ -46,6 +46,19 @@ pub struct HistoryEventChangeset {
     pub source_url: Option<Option<String>>,
 }
 
+impl HistoryEventChangeset {
+    /// True when it would change nothing (diesel refuses to build an empty UPDATE).
+    pub fn is_empty(&self) -> bool {
+        self.slug.is_none()
+            && self.title.is_none()
+            && self.summary.is_none()
+            && self.year.is_none()
+            && self.year_is_approximate.is_none()
+            && self.people.is_none()
+            && self.source_url.is_none()
+    }
+}
+
 /// The keyset position of an event in chronological order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
@@ -132,6 +145,13 @@ pub async fn update(
     id: i64,
     changes: &HistoryEventChangeset,
 ) -> QueryResult<HistoryEvent> {
+    if changes.is_empty() {
+        return dsl::history_events
+            .find(id)
+            .select(HistoryEvent::as_select())
+            .first(conn)
+            .await;
+    }
     diesel::update(dsl::history_events.find(id))
         .set(changes)
         .returning(HistoryEvent::as_returning())

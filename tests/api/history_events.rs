@@ -399,3 +399,20 @@ async fn delete_removes_the_event() {
         .unwrap();
     assert_eq!(list["meta"]["total"], 7);
 }
+
+#[tokio::test]
+async fn an_empty_patch_changes_nothing_and_answers_the_event() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    let res = app
+        .client
+        .patch(app.url(GIBBON))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["year"], 1953);
+}
