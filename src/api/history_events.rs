@@ -77,14 +77,14 @@ pub struct HistoryEventInput {
         required = true,
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
     )]
     pub title: Option<String>,
     #[schema(
         required = true,
         min_length = 1,
         max_length = 2000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
     )]
     pub summary: Option<String>,
     /// From 1500 to the current year.
@@ -112,13 +112,13 @@ pub struct HistoryEventPatch {
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
     )]
     pub title: Option<String>,
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
     )]
     pub summary: Option<String>,
     #[schema(minimum = 1500)]
@@ -236,6 +236,25 @@ impl HistoryEventPatch {
     }
 }
 
+/// A `{slug}` path segment; one that cannot be a slug is a 404 without a query.
+pub struct SlugParam(String);
+
+impl<'de> Deserialize<'de> for SlugParam {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Slug::parse(&s)
+            .map(|_| SlugParam(s))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::ops::Deref for SlugParam {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 fn location(slug: &str) -> String {
     format!("/api/v1/history-events/{slug}")
 }
@@ -304,7 +323,7 @@ pub async fn list(
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
-    slug: web::Path<String>,
+    slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let row = model::find(&mut conn, &slug).await.map_err(not_found)?;
@@ -417,7 +436,7 @@ pub async fn replace(
     req: HttpRequest,
     state: web::Data<AppState>,
     _user: AuthUser,
-    slug: web::Path<String>,
+    slug: web::Path<SlugParam>,
     input: JsonBody<HistoryEventInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
@@ -457,7 +476,7 @@ pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
     _user: AuthUser,
-    slug: web::Path<String>,
+    slug: web::Path<SlugParam>,
     input: JsonBody<HistoryEventPatch>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
@@ -514,7 +533,7 @@ async fn update_checked(
 pub async fn remove(
     state: web::Data<AppState>,
     _user: AuthUser,
-    slug: web::Path<String>,
+    slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     if model::delete(&mut conn, &slug).await? {

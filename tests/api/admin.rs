@@ -420,3 +420,13 @@ async fn an_unreachable_database_at_start_is_one_clear_line_and_a_failure_exit()
     );
     assert!(!stderr.contains("panicked"));
 }
+
+#[tokio::test]
+async fn a_nul_byte_in_the_email_is_an_ordinary_401() {
+    let app = TestApp::spawn().await;
+    assert_problem(
+        app.login("a\u{0}b@example.org", "whatever password").await,
+        401,
+    )
+    .await;
+}

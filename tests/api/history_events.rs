@@ -416,3 +416,10 @@ async fn an_empty_patch_changes_nothing_and_answers_the_event() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["data"]["year"], 1953);
 }
+
+#[tokio::test]
+async fn a_slug_that_cannot_exist_is_a_404_not_a_database_error() {
+    let app = TestApp::spawn().await;
+    assert_problem(app.get("/api/v1/history-events/a%00b").await, 404).await;
+    assert_problem(app.get("/api/v1/history-events/UPPER%20case").await, 404).await;
+}
