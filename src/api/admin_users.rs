@@ -283,16 +283,9 @@ pub async fn update(
         disabled: input.disabled,
     };
     let mut conn = state.pool.get().await?;
-    let row = if changes.display_name.is_none()
-        && changes.password_hash.is_none()
-        && changes.role.is_none()
-        && changes.disabled.is_none()
-    {
-        model::find(&mut conn, *id).await
-    } else {
-        model::update(&mut conn, *id, &changes).await
-    }
-    .map_err(not_found)?;
+    let row = model::update(&mut conn, *id, &changes)
+        .await
+        .map_err(not_found)?;
     Ok(json_ok(
         &req,
         &Item {

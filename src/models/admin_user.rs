@@ -39,6 +39,16 @@ pub struct AdminUserChangeset {
     pub disabled: Option<bool>,
 }
 
+impl AdminUserChangeset {
+    /// True when it would change nothing (diesel refuses to build an empty UPDATE).
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none()
+            && self.password_hash.is_none()
+            && self.role.is_none()
+            && self.disabled.is_none()
+    }
+}
+
 pub async fn find_by_email(
     conn: &mut AsyncPgConnection,
     email_lower: &str,
@@ -108,6 +118,9 @@ pub async fn update(
     id: i64,
     changes: &AdminUserChangeset,
 ) -> QueryResult<AdminUser> {
+    if changes.is_empty() {
+        return find(conn, id).await;
+    }
     diesel::update(dsl::admin_users.find(id))
         .set(changes)
         .returning(AdminUser::as_returning())

@@ -430,3 +430,21 @@ async fn a_nul_byte_in_the_email_is_an_ordinary_401() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_empty_patch_of_a_user_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let (id, email) = app.create_user(Role::Editor).await;
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/admin/users/{id}")))
+        .bearer_auth(&admin)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["email"], email.as_str());
+}
