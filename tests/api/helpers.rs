@@ -86,7 +86,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database_url: String,
-    db_name: String,
+    /// The database this app owns and drops at the end (none for `spawn_on`).
+    db_name: Option<String>,
 }
 
 impl TestApp {
@@ -115,7 +116,17 @@ impl TestApp {
             address: app,
             client: client(),
             database_url,
-            db_name,
+            db_name: Some(db_name),
+        }
+    }
+
+    /// Starts the app on a database that someone else owns (e.g. reached through a proxy).
+    pub async fn spawn_on(database_url: &str) -> Self {
+        Self {
+            address: Self::start(database_url, |_| {}),
+            client: client(),
+            database_url: database_url.to_owned(),
+            db_name: None,
         }
     }
 
@@ -201,8 +212,10 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let Some(name) = self.db_name.clone() else {
+            return;
+        };
         let url = format!("{}postgres", server().base_url);
-        let name = self.db_name.clone();
         // Drop runs inside the test's runtime; do the async work on a thread of its own.
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()

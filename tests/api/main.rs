@@ -5,3 +5,4 @@ mod errors;
 mod health;
 mod helpers;
 mod history_events;
+mod lifecycle;
