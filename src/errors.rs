@@ -75,6 +75,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("precondition failed")]
     PreconditionFailed,
+    /// A write that must name the version it changes (`If-Match`) did not (428).
+    #[error("precondition required")]
+    PreconditionRequired,
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {0}")]
@@ -104,6 +107,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => ("method_not_allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::PreconditionFailed => ("precondition_failed", "Precondition failed"),
+            Self::PreconditionRequired => ("precondition_required", "Precondition required"),
             Self::PayloadTooLarge { .. } => ("payload_too_large", "Payload too large"),
             Self::UnsupportedMediaType(_) => ("unsupported_media_type", "Unsupported media type"),
             Self::TooManyRequests { .. } => ("rate_limited", "Too many requests"),
@@ -129,6 +133,9 @@ impl ApiError {
             }
             Self::PreconditionFailed => {
                 "The resource has changed since you read it (its ETag differs from If-Match); read it again.".into()
+            }
+            Self::PreconditionRequired => {
+                "Send `If-Match` with the ETag you read (GET it first), so that no one's edit is overwritten unseen.".into()
             }
             Self::PayloadTooLarge { limit } => {
                 format!("The request body is larger than the limit of {limit} bytes.")
@@ -171,6 +178,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -298,6 +306,11 @@ impl Validator {
 
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
+    }
+
+    /// True while no error has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// `Err` with every recorded error, if any.

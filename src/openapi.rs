@@ -25,6 +25,8 @@ Writes need `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
     modifiers(&BearerAuth),
     components(schemas(Problem, FieldError)),
     tags(
+        (name = "Articles", description = "News, research, career guidance and tips; categories and tags"),
+        (name = "Feeds", description = "RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the latest articles, for partner sites"),
         (name = "History", description = "The timeline of perfusion"),
         (name = "Auth", description = "Admin tokens"),
         (name = "Admin users", description = "Editors and admins (admin role)"),

@@ -39,6 +39,18 @@ pub fn json_response<T: Serialize>(
     extra: &[(header::HeaderName, String)],
 ) -> HttpResponse {
     let body = serde_json::to_vec(value).unwrap_or_default();
+    cached_response(req, status, "application/json; charset=utf-8", body, extra)
+}
+
+/// A response of any content type with a strong ETag of `body`, `Cache-Control`, and a 304
+/// when `If-None-Match` already has it.
+pub fn cached_response(
+    req: &HttpRequest,
+    status: StatusCode,
+    content_type: &str,
+    body: Vec<u8>,
+    extra: &[(header::HeaderName, String)],
+) -> HttpResponse {
     let etag = etag_of(&body);
     let cache_control = if bearer_token(req).is_some() {
         PRIVATE_CACHE_CONTROL
@@ -59,8 +71,7 @@ pub fn json_response<T: Serialize>(
     if fresh {
         res.finish()
     } else {
-        res.content_type("application/json; charset=utf-8")
-            .body(body)
+        res.content_type(content_type.to_owned()).body(body)
     }
 }
 
@@ -83,6 +94,14 @@ pub fn if_match_values(req: &HttpRequest) -> Vec<String> {
         .filter_map(|v| v.to_str().ok())
         .map(str::to_owned)
         .collect()
+}
+
+/// Like [`check_if_match`], for writes that must send `If-Match` (428 without one).
+pub fn require_if_match(values: &[String], current_etag: &str) -> Result<(), ApiError> {
+    if values.is_empty() {
+        return Err(ApiError::PreconditionRequired);
+    }
+    check_if_match(values, current_etag)
 }
 
 /// Checks `If-Match` values (from [`if_match_values`]) against the current ETag (strong

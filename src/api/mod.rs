@@ -2,8 +2,11 @@
 //! its OpenAPI operation: a route cannot exist without its documentation.
 
 pub mod admin_users;
+pub mod articles;
 pub mod auth;
+pub mod categories;
 pub mod extract;
+pub mod feeds;
 pub mod health;
 pub mod history_events;
 pub mod http_cache;
@@ -22,8 +25,30 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(health::metrics)
         .service(health::openapi_json)
         .service(
+            scope::scope("/feeds")
+                .service(feeds::rss)
+                .service(feeds::atom)
+                .service(feeds::json),
+        )
+        .service(
             scope::scope("/api/v1")
                 .service(auth::issue_token)
+                .service(
+                    scope::scope("/articles")
+                        .app_data(extract::BodyLimit(articles::ARTICLE_BODY_LIMIT))
+                        .service(articles::list)
+                        .service(articles::create)
+                        .service(articles::show)
+                        .service(articles::replace)
+                        .service(articles::update)
+                        .service(articles::remove),
+                )
+                .service(categories::list)
+                .service(categories::create)
+                .service(categories::show)
+                .service(categories::update)
+                .service(categories::remove)
+                .service(categories::tags)
                 .service(history_events::list)
                 .service(history_events::create)
                 .service(history_events::show)

@@ -1,14 +1,18 @@
 //! Validated domain types. Each has a `parse` that returns the value or a plain-words reason;
 //! once parsed, a value cannot be invalid. Handlers turn the reason into a field error.
 
+mod article_status;
 mod email;
+mod markdown;
 mod role;
 mod slug;
 mod text;
 mod web_url;
 mod year;
 
+pub use article_status::ArticleStatus;
 pub use email::Email;
+pub use markdown::{Markdown, MAX_MARKDOWN_BYTES};
 pub use role::Role;
 pub use slug::Slug;
 pub use text::{BoundedText, Password};

@@ -146,3 +146,16 @@ pub async fn access(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option
         .await
         .optional()
 }
+
+/// The display names of these users, in one query (for the bylines of a page of articles).
+pub async fn display_names(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = dsl::admin_users
+        .filter(dsl::id.eq_any(ids))
+        .select((dsl::id, dsl::display_name))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -2,4 +2,7 @@
 //! reach JSON (the API layer has its own response types).
 
 pub mod admin_user;
+pub mod article;
+pub mod category;
 pub mod history_event;
+pub mod tag;

@@ -1,6 +1,7 @@
 //! The API's tests: one binary, each test with its own database and server.
 
 mod admin;
+mod articles;
 mod errors;
 mod health;
 mod helpers;

@@ -1,0 +1,2 @@
+DELETE FROM articles WHERE author_id IS NULL AND slug IN ('join-the-community', 'advocating-for-perfusion', 'staffing-trends', 'perfusion-in-practice', 'education-and-certification');
+DELETE FROM tags WHERE slug IN ('community', 'advocacy', 'workforce', 'cardiopulmonary-bypass', 'ecmo', 'isolated-limb-perfusion', 'certification', 'education') AND NOT EXISTS (SELECT 1 FROM article_tags WHERE tag_id = tags.id);

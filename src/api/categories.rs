@@ -1,0 +1,428 @@
+//! Categories: `/api/v1/categories` (public, with counts of published articles) and their
+//! editing by admins. Tags: `/api/v1/tags`.
+
+use actix_web::{
+    delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
+};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    double_option,
+    extract::{JsonBody, Query},
+    history_events::SlugParam,
+    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    pagination::{next_link, page, Item, Page, PageParams},
+};
+use crate::{
+    auth::Admin,
+    domain::{BoundedText, Slug},
+    errors::{ApiError, ApiResult, Problem, Validator},
+    models::{
+        category::{self as model, CategoryChangeset, NewCategory},
+        tag,
+    },
+    startup::AppState,
+};
+
+const CURSOR_KIND: &str = "categories";
+const TAG_CURSOR_KIND: &str = "tags";
+
+type Name = BoundedText<1, 100>;
+type Description = BoundedText<0, 1000>;
+
+/// A section articles are filed in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Category {
+    #[schema(example = "career-development")]
+    pub slug: String,
+    #[schema(example = "Career Development")]
+    pub name: String,
+    /// Null where no description has been written.
+    pub description: Option<String>,
+    /// Lists are ordered by position, then by when the category was made.
+    pub position: i32,
+    /// How many of its articles the public can see now.
+    pub article_count: i64,
+}
+
+fn to_dto(row: model::Category, article_count: i64) -> Category {
+    Category {
+        slug: row.slug,
+        name: row.name,
+        description: row.description,
+        position: row.position,
+        article_count,
+    }
+}
+
+/// A new category.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    /// Made from the name when absent.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    pub slug: Option<String>,
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    pub name: Option<String>,
+    #[schema(
+        max_length = 1000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
+    pub description: Option<String>,
+    /// Default 0.
+    #[schema(value_type = Option<i32>)]
+    pub position: Option<i32>,
+}
+
+/// Changes to a category; `description: null` removes it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryPatch {
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    pub slug: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    pub description: Option<Option<String>>,
+    pub position: Option<i32>,
+}
+
+/// The categories, in their order, each with its count of published articles.
+#[utoipa::path(
+    tag = "Articles",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of categories", body = Page<Category>,
+            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/categories")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let (limit, after) = params.0.parse::<(i32, i64)>(CURSOR_KIND)?;
+    let now = Utc::now();
+    let mut conn = state.pool.get().await?;
+    let rows = model::list(&mut conn, after, i64::from(limit) + 1).await?;
+    let total = model::count(&mut conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let counts = model::published_counts(&mut conn, &ids, now).await?;
+    let body = page(
+        rows,
+        limit,
+        total,
+        CURSOR_KIND,
+        |c| (c.position, c.id),
+        |c| {
+            let n = counts.get(&c.id).copied().unwrap_or(0);
+            to_dto(c, n)
+        },
+    );
+    Ok(with_link(&req, body))
+}
+
+fn with_link<T: Serialize>(req: &HttpRequest, body: Page<T>) -> HttpResponse {
+    let link = body
+        .meta
+        .next_cursor
+        .as_deref()
+        .map(|c| next_link(req.path(), req.query_string(), c));
+    json_response(
+        req,
+        StatusCode::OK,
+        &body,
+        &link
+            .map(|l| (header::LINK, l))
+            .into_iter()
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// One category.
+#[utoipa::path(
+    tag = "Articles",
+    params(("slug" = String, Path, description = "The category's slug")),
+    responses(
+        (status = 200, description = "The category", body = Item<Category>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No category with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/categories/{slug}")]
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<SlugParam>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let row = model::find_by_slug(&mut conn, &slug)
+        .await
+        .map_err(not_found)?;
+    let data = with_count(&mut conn, row).await?;
+    Ok(json_ok(&req, &Item { data }))
+}
+
+async fn with_count(
+    conn: &mut diesel_async::AsyncPgConnection,
+    row: model::Category,
+) -> ApiResult<Category> {
+    let counts = model::published_counts(conn, &[row.id], Utc::now()).await?;
+    let n = counts.get(&row.id).copied().unwrap_or(0);
+    Ok(to_dto(row, n))
+}
+
+/// Adds a category (admin).
+#[utoipa::path(
+    tag = "Articles",
+    request_body = CategoryInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Item<Category>, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug or name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/categories")]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+    input: JsonBody<CategoryInput>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let slug = input
+        .slug
+        .as_deref()
+        .and_then(|s| v.check("slug", Slug::parse(s)));
+    let name = v.require("name", input.name.as_deref().map(Name::parse));
+    let description = input
+        .description
+        .as_deref()
+        .and_then(|d| v.check("description", Description::parse(d)));
+    v.finish()?;
+    let Some(name) = name else {
+        unreachable!("a missing or invalid name was recorded above")
+    };
+    let slug = match slug {
+        Some(s) => s,
+        None => Slug::from_title(name.as_str()).ok_or_else(|| {
+            ApiError::field("slug", "is required when the name has no letters or digits")
+        })?,
+    };
+    let mut conn = state.pool.get().await?;
+    let row = model::insert(
+        &mut conn,
+        &NewCategory {
+            slug: slug.into_inner(),
+            name: name.into_inner(),
+            description: description
+                .map(BoundedText::into_inner)
+                .filter(|d| !d.is_empty()),
+            position: input.position.unwrap_or(0),
+        },
+    )
+    .await
+    .map_err(taken)?;
+    let data = to_dto(row, 0);
+    let location = format!("/api/v1/categories/{}", data.slug);
+    Ok(json_response(
+        &req,
+        StatusCode::CREATED,
+        &Item { data },
+        &[(header::LOCATION, location)],
+    ))
+}
+
+/// Changes a category (admin). An `If-Match` with a stale ETag is refused with 412.
+#[utoipa::path(
+    tag = "Articles",
+    params(("slug" = String, Path, description = "The category's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = CategoryPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Item<Category>, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No category with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug or name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/categories/{slug}")]
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+    slug: web::Path<SlugParam>,
+    input: JsonBody<CategoryPatch>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let changes = parse_patch(&input, &mut v);
+    v.finish()?;
+    let if_match = if_match_values(&req);
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = model::find_for_update(conn, &slug)
+                .await
+                .map_err(not_found)?;
+            let id = current.id;
+            check_if_match(
+                &if_match,
+                &etag_of_json(&Item {
+                    data: with_count(conn, current).await?,
+                }),
+            )?;
+            model::update(conn, id, &changes).await.map_err(taken)
+        })
+        .await?;
+    let data = with_count(&mut conn, row).await?;
+    Ok(json_ok(&req, &Item { data }))
+}
+
+fn parse_patch(input: &CategoryPatch, v: &mut Validator) -> CategoryChangeset {
+    CategoryChangeset {
+        slug: input
+            .slug
+            .as_deref()
+            .and_then(|s| v.check("slug", Slug::parse(s)))
+            .map(Slug::into_inner),
+        name: input
+            .name
+            .as_deref()
+            .and_then(|s| v.check("name", Name::parse(s)))
+            .map(BoundedText::into_inner),
+        description: input.description.as_ref().map(|d| {
+            d.as_deref()
+                .and_then(|d| v.check("description", Description::parse(d)))
+                .map(BoundedText::into_inner)
+                .filter(|d| !d.is_empty())
+        }),
+        position: input.position,
+    }
+}
+
+/// Removes a category (admin); one that still has articles (of any status) is a 409.
+#[utoipa::path(
+    tag = "Articles",
+    params(("slug" = String, Path, description = "The category's slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No category with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Articles are filed in it", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/categories/{slug}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    slug: web::Path<SlugParam>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = model::find_for_update(conn, &slug)
+            .await
+            .map_err(not_found)?;
+        if model::has_articles(conn, current.id).await? {
+            return Err(ApiError::Conflict(
+                "Articles are filed in this category; move or remove them first.".into(),
+            ));
+        }
+        model::delete(conn, current.id).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A tag with its count of published articles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Tag {
+    #[schema(example = "ecmo")]
+    pub slug: String,
+    #[schema(example = "ECMO")]
+    pub name: String,
+    pub article_count: i64,
+}
+
+/// The tags of published articles, by slug, each with its count of published articles.
+#[utoipa::path(
+    tag = "Articles",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of tags", body = Page<Tag>,
+            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/tags")]
+pub async fn tags(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let (limit, after) = params.0.parse::<String>(TAG_CURSOR_KIND)?;
+    let now = Utc::now();
+    let mut conn = state.pool.get().await?;
+    let rows = tag::list_public(&mut conn, after.as_deref(), i64::from(limit) + 1, now).await?;
+    let total = tag::count_public(&mut conn, now).await?;
+    let body = page(
+        rows,
+        limit,
+        total,
+        TAG_CURSOR_KIND,
+        |(t, _)| t.slug.clone(),
+        |(t, n)| Tag {
+            slug: t.slug,
+            name: t.name,
+            article_count: n,
+        },
+    );
+    Ok(with_link(&req, body))
+}
+
+fn not_found(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => ApiError::NotFound("No category has this slug.".into()),
+        other => other.into(),
+    }
+}
+
+fn taken(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => ApiError::Conflict("Another category has this slug or name.".into()),
+        other => other.into(),
+    }
+}

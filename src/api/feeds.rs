@@ -1,0 +1,339 @@
+//! Feeds for partner sites: the latest 50 published articles as RSS 2.0, Atom 1.0 and JSON
+//! Feed 1.1, each filterable by `category` and `tag`. Links are absolute, from
+//! `PUBLIC_BASE_URL` (never the request's Host).
+
+use actix_web::{get, http::StatusCode, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{
+    articles::{latest_for_feed, Article, FeedParams},
+    extract::Query,
+    http_cache::cached_response,
+};
+use crate::{
+    errors::{ApiResult, Problem},
+    startup::AppState,
+};
+
+const TITLE: &str = "Perfusion Partners";
+const DESCRIPTION: &str =
+    "News, research, career guidance and tips for perfusionists, from Perfusion Partners.";
+
+struct FeedContext {
+    base: String,
+    /// This feed's own absolute URL, with its query.
+    self_url: String,
+    articles: Vec<Article>,
+}
+
+impl FeedContext {
+    async fn load(
+        req: &HttpRequest,
+        state: &AppState,
+        params: &FeedParams,
+    ) -> ApiResult<FeedContext> {
+        let mut conn = state.pool.get().await?;
+        let articles = latest_for_feed(&mut conn, params, Utc::now()).await?;
+        let query = req.query_string();
+        Ok(FeedContext {
+            base: state.public_base_url.clone(),
+            self_url: format!(
+                "{}{}{}{}",
+                state.public_base_url,
+                req.path(),
+                if query.is_empty() { "" } else { "?" },
+                query
+            ),
+            articles,
+        })
+    }
+
+    fn link(&self, slug: &str) -> String {
+        format!("{}/api/v1/articles/{slug}", self.base)
+    }
+
+    /// When the newest change in the feed happened (the epoch for an empty feed, so that an
+    /// unchanged feed keeps its ETag).
+    fn updated(&self) -> DateTime<Utc> {
+        self.articles
+            .iter()
+            .map(|a| {
+                a.summary
+                    .updated_at
+                    .max(a.summary.published_at.unwrap_or_default())
+            })
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+/// RSS 2.0.
+#[utoipa::path(
+    tag = "Feeds",
+    params(FeedParams),
+    responses(
+        (status = 200, description = "The latest 50 published articles", content_type = "application/rss+xml", body = String,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "An unknown category or a bad tag", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles.rss")]
+pub async fn rss(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<FeedParams>,
+) -> ApiResult<HttpResponse> {
+    let feed = FeedContext::load(&req, &state, &params.0).await?;
+    let items: Vec<::rss::Item> = feed
+        .articles
+        .iter()
+        .map(|a| {
+            let s = &a.summary;
+            let link = feed.link(&s.slug);
+            ::rss::ItemBuilder::default()
+                .title(Some(s.title.clone()))
+                .link(Some(link.clone()))
+                .guid(Some(::rss::Guid {
+                    value: link,
+                    permalink: true,
+                }))
+                .description(Some(s.excerpt.clone()))
+                .content(Some(a.body_html.clone()))
+                .pub_date(s.published_at.map(|t| t.to_rfc2822()))
+                .categories(
+                    std::iter::once(&s.category.name)
+                        .chain(s.tags.iter().map(|t| &t.name))
+                        .map(|name| ::rss::Category {
+                            name: name.clone(),
+                            domain: None,
+                        })
+                        .collect::<Vec<_>>(),
+                )
+                .build()
+        })
+        .collect();
+    let channel = ::rss::ChannelBuilder::default()
+        .title(TITLE)
+        .link(format!("{}/api/v1/articles", feed.base))
+        .description(DESCRIPTION)
+        .language(Some("en".to_owned()))
+        .last_build_date(Some(feed.updated().to_rfc2822()))
+        .namespaces(
+            [("atom".to_owned(), "http://www.w3.org/2005/Atom".to_owned())]
+                .into_iter()
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        )
+        .atom_ext(Some(::rss::extension::atom::AtomExtension {
+            links: vec![::rss::extension::atom::Link {
+                href: feed.self_url.clone(),
+                rel: "self".into(),
+                mime_type: Some("application/rss+xml".into()),
+                ..Default::default()
+            }],
+        }))
+        .items(items)
+        .build();
+    Ok(cached_response(
+        &req,
+        StatusCode::OK,
+        "application/rss+xml; charset=utf-8",
+        channel.to_string().into_bytes(),
+        &[],
+    ))
+}
+
+/// Atom 1.0.
+#[utoipa::path(
+    tag = "Feeds",
+    params(FeedParams),
+    responses(
+        (status = 200, description = "The latest 50 published articles", content_type = "application/atom+xml", body = String,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "An unknown category or a bad tag", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles.atom")]
+pub async fn atom(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<FeedParams>,
+) -> ApiResult<HttpResponse> {
+    use atom_syndication::{
+        CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, LinkBuilder, PersonBuilder,
+        Text,
+    };
+    let feed = FeedContext::load(&req, &state, &params.0).await?;
+    let entries: Vec<atom_syndication::Entry> = feed
+        .articles
+        .iter()
+        .map(|a| {
+            let s = &a.summary;
+            let link = feed.link(&s.slug);
+            let mut entry = EntryBuilder::default();
+            entry
+                .id(link.clone())
+                .title(Text::plain(s.title.clone()))
+                .updated(s.updated_at.fixed_offset())
+                .published(s.published_at.map(|t| t.fixed_offset()))
+                .link(LinkBuilder::default().href(link).rel("alternate").build())
+                .content(Some(
+                    ContentBuilder::default()
+                        .content_type(Some("html".to_owned()))
+                        .value(Some(a.body_html.clone()))
+                        .build(),
+                ))
+                .category(
+                    CategoryBuilder::default()
+                        .term(s.category.slug.clone())
+                        .label(Some(s.category.name.clone()))
+                        .build(),
+                );
+            if !s.excerpt.is_empty() {
+                entry.summary(Some(Text::plain(s.excerpt.clone())));
+            }
+            for t in &s.tags {
+                entry.category(
+                    CategoryBuilder::default()
+                        .term(t.slug.clone())
+                        .label(Some(t.name.clone()))
+                        .build(),
+                );
+            }
+            if let Some(author) = &s.author {
+                entry.author(PersonBuilder::default().name(author.name.clone()).build());
+            }
+            entry.build()
+        })
+        .collect();
+    let out = FeedBuilder::default()
+        .id(feed.self_url.clone())
+        .title(TITLE)
+        .subtitle(Some(Text::plain(DESCRIPTION)))
+        .updated(feed.updated().fixed_offset())
+        .author(PersonBuilder::default().name(TITLE).build())
+        .link(
+            LinkBuilder::default()
+                .href(feed.self_url.clone())
+                .rel("self")
+                .mime_type(Some("application/atom+xml".to_owned()))
+                .build(),
+        )
+        .link(
+            LinkBuilder::default()
+                .href(format!("{}/api/v1/articles", feed.base))
+                .rel("alternate")
+                .build(),
+        )
+        .entries(entries)
+        .build();
+    Ok(cached_response(
+        &req,
+        StatusCode::OK,
+        "application/atom+xml; charset=utf-8",
+        out.to_string().into_bytes(),
+        &[],
+    ))
+}
+
+/// A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JsonFeed {
+    #[schema(example = "https://jsonfeed.org/version/1.1")]
+    pub version: String,
+    pub title: String,
+    pub description: String,
+    pub home_page_url: String,
+    pub feed_url: String,
+    pub language: String,
+    pub items: Vec<JsonFeedItem>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JsonFeedItem {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub content_html: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_published: Option<DateTime<Utc>>,
+    pub date_modified: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<JsonFeedAuthor>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JsonFeedAuthor {
+    pub name: String,
+}
+
+/// JSON Feed 1.1.
+#[utoipa::path(
+    tag = "Feeds",
+    params(FeedParams),
+    responses(
+        (status = 200, description = "The latest 50 published articles", content_type = "application/feed+json", body = JsonFeed,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "An unknown category or a bad tag", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles.json")]
+pub async fn json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<FeedParams>,
+) -> ApiResult<HttpResponse> {
+    let feed = FeedContext::load(&req, &state, &params.0).await?;
+    let items = feed
+        .articles
+        .iter()
+        .map(|a| {
+            let s = &a.summary;
+            let link = feed.link(&s.slug);
+            JsonFeedItem {
+                id: link.clone(),
+                url: link,
+                title: s.title.clone(),
+                content_html: a.body_html.clone(),
+                summary: Some(s.excerpt.clone()).filter(|e| !e.is_empty()),
+                date_published: s.published_at,
+                date_modified: s.updated_at,
+                authors: s
+                    .author
+                    .iter()
+                    .map(|a| JsonFeedAuthor {
+                        name: a.name.clone(),
+                    })
+                    .collect(),
+                tags: std::iter::once(s.category.name.clone())
+                    .chain(s.tags.iter().map(|t| t.name.clone()))
+                    .collect(),
+            }
+        })
+        .collect();
+    let doc = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1".into(),
+        title: TITLE.into(),
+        description: DESCRIPTION.into(),
+        home_page_url: format!("{}/api/v1/articles", feed.base),
+        feed_url: feed.self_url.clone(),
+        language: "en".into(),
+        items,
+    };
+    Ok(cached_response(
+        &req,
+        StatusCode::OK,
+        "application/feed+json; charset=utf-8",
+        serde_json::to_vec(&doc).unwrap_or_default(),
+        &[],
+    ))
+}

@@ -1,0 +1,403 @@
+//! The `articles` table and its slug history.
+//!
+//! What the public sees is decided here, by [`public`]: an article that is `published`, or
+//! `scheduled` with its time come, and `published_at <= now`. No job flips a scheduled article;
+//! the query does. Lists are keyset-paginated on the indexed `(listed_at, id)`, `(title, id)` or
+//! `(rank, id)`, never with OFFSET.
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    dsl::{self, sql},
+    expression::BoxableExpression,
+    pg::Pg,
+    prelude::*,
+    sql_types::{BigInt, Bool, Float4, Text, Timestamptz},
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::schema::{article_slug_redirects, article_tags, articles};
+
+/// Every column but the search vector.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(diesel::pg::Pg))]
+pub struct Article {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub category_id: i64,
+    pub author_id: Option<i64>,
+    pub featured_image_url: Option<String>,
+    pub featured_image_alt: Option<String>,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub reading_time_minutes: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub listed_at: DateTime<Utc>,
+}
+
+/// An article without its bodies: what a list shows.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(diesel::pg::Pg))]
+pub struct ArticleHead {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub category_id: i64,
+    pub author_id: Option<i64>,
+    pub featured_image_url: Option<String>,
+    pub featured_image_alt: Option<String>,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub reading_time_minutes: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub listed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticle {
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub category_id: i64,
+    pub author_id: Option<i64>,
+    pub featured_image_url: Option<String>,
+    pub featured_image_alt: Option<String>,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub reading_time_minutes: i32,
+}
+
+/// A change: `None` leaves a column as it is; `Some(None)` clears a nullable one.
+#[derive(Debug, Default, Clone, AsChangeset)]
+#[diesel(table_name = articles)]
+pub struct ArticleChangeset {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub excerpt: Option<String>,
+    pub body_markdown: Option<String>,
+    pub body_html: Option<String>,
+    pub category_id: Option<i64>,
+    pub featured_image_url: Option<Option<String>>,
+    pub featured_image_alt: Option<Option<String>>,
+    pub status: Option<String>,
+    pub published_at: Option<Option<DateTime<Utc>>>,
+    pub reading_time_minutes: Option<i32>,
+    /// Set when only the tags change, so the row still records the edit.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The public predicate. The status test is literal SQL (not a bound parameter) so that the
+/// planner can match the partial indexes `WHERE status IN ('published', 'scheduled')`.
+pub type Public =
+    dsl::And<diesel::expression::SqlLiteral<Bool>, dsl::LtEq<articles::listed_at, DateTime<Utc>>>;
+
+pub fn public(now: DateTime<Utc>) -> Public {
+    sql::<Bool>("articles.status IN ('published', 'scheduled')").and(articles::listed_at.le(now))
+}
+
+/// Which articles a list or a read may show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// What the public sees: published, or scheduled and due.
+    Public,
+    Drafts,
+    /// Scheduled and not yet due.
+    Upcoming,
+    Archived,
+}
+
+/// The filters of a list.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub visibility: Visibility,
+    pub category_id: Option<i64>,
+    pub tag_id: Option<i64>,
+    pub q: Option<String>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// `listed_at` descending (for published articles, `published_at`).
+    Newest,
+    Oldest,
+    Title,
+    /// By full-text rank, best first (only with `q`).
+    Relevance,
+}
+
+/// Where the previous page ended, in the order of its sort.
+#[derive(Debug, Clone, PartialEq)]
+pub enum After {
+    Time(DateTime<Utc>, i64),
+    Title(String, i64),
+    Rank(f32, i64),
+}
+
+type BoxedBool = Box<dyn BoxableExpression<articles::table, Pg, SqlType = Bool>>;
+type BoxedRank = Box<dyn BoxableExpression<articles::table, Pg, SqlType = Float4>>;
+
+fn tsquery_matches(q: &str) -> BoxedBool {
+    Box::new(
+        sql::<Bool>("articles.search @@ websearch_to_tsquery('english', ")
+            .bind::<Text, _>(q.to_owned())
+            .sql(")"),
+    )
+}
+
+fn rank(q: Option<&str>) -> BoxedRank {
+    match q {
+        Some(q) => Box::new(
+            sql::<Float4>("ts_rank(articles.search, websearch_to_tsquery('english', ")
+                .bind::<Text, _>(q.to_owned())
+                .sql("))"),
+        ),
+        None => Box::new(sql::<Float4>("0::real")),
+    }
+}
+
+/// `articles` with every filter of `f` applied (shared by the page and its total).
+fn filtered(f: &Filter) -> articles::BoxedQuery<'static, Pg> {
+    let mut query = articles::table.into_boxed();
+    query = match f.visibility {
+        Visibility::Public => query.filter(public(f.now)),
+        Visibility::Drafts => query.filter(articles::status.eq("draft")),
+        Visibility::Archived => query.filter(articles::status.eq("archived")),
+        Visibility::Upcoming => query
+            .filter(articles::status.eq("scheduled"))
+            .filter(articles::listed_at.gt(f.now)),
+    };
+    if let Some(id) = f.category_id {
+        query = query.filter(articles::category_id.eq(id));
+    }
+    if let Some(tag) = f.tag_id {
+        query = query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(tag))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(q) = f.q.as_deref() {
+        query = query.filter(tsquery_matches(q));
+    }
+    if let Some(t) = f.published_after {
+        query = query.filter(articles::published_at.ge(t));
+    }
+    if let Some(t) = f.published_before {
+        query = query.filter(articles::published_at.lt(t));
+    }
+    query
+}
+
+/// Up to `limit` articles of the list after `after`, each with its search rank (0 without `q`).
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    f: &Filter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<(ArticleHead, f32)>> {
+    let mut query = filtered(f)
+        .select((ArticleHead::as_select(), rank(f.q.as_deref())))
+        .limit(limit);
+    query = match sort {
+        Sort::Newest => query.order((articles::listed_at.desc(), articles::id.desc())),
+        Sort::Oldest => query.order((articles::listed_at.asc(), articles::id.asc())),
+        Sort::Title => query.order((articles::title.asc(), articles::id.asc())),
+        Sort::Relevance => query.order((rank(f.q.as_deref()).desc(), articles::id.desc())),
+    };
+    // Row comparisons, which a btree index answers as one range.
+    query = match (sort, after) {
+        (_, None) => query,
+        (Sort::Newest, Some(After::Time(t, id))) => query.filter(
+            sql::<Bool>("(articles.listed_at, articles.id) < (")
+                .bind::<Timestamptz, _>(*t)
+                .sql(", ")
+                .bind::<BigInt, _>(*id)
+                .sql(")"),
+        ),
+        (Sort::Oldest, Some(After::Time(t, id))) => query.filter(
+            sql::<Bool>("(articles.listed_at, articles.id) > (")
+                .bind::<Timestamptz, _>(*t)
+                .sql(", ")
+                .bind::<BigInt, _>(*id)
+                .sql(")"),
+        ),
+        (Sort::Title, Some(After::Title(title, id))) => query.filter(
+            sql::<Bool>("(articles.title, articles.id) > (")
+                .bind::<Text, _>(title.clone())
+                .sql(", ")
+                .bind::<BigInt, _>(*id)
+                .sql(")"),
+        ),
+        (Sort::Relevance, Some(After::Rank(r, id))) => {
+            let q = f.q.clone().unwrap_or_default();
+            query.filter(
+                sql::<Bool>("(ts_rank(articles.search, websearch_to_tsquery('english', ")
+                    .bind::<Text, _>(q)
+                    .sql(")), articles.id) < (")
+                    .bind::<Float4, _>(*r)
+                    .sql(", ")
+                    .bind::<BigInt, _>(*id)
+                    .sql(")"),
+            )
+        }
+        // A cursor of another sort never gets here (the API layer ties cursors to a sort).
+        (_, Some(_)) => return Ok(Vec::new()),
+    };
+    query.load(conn).await
+}
+
+/// How many articles the whole list has.
+pub async fn count(conn: &mut AsyncPgConnection, f: &Filter) -> QueryResult<i64> {
+    filtered(f).count().get_result(conn).await
+}
+
+/// The article with this slug, if `visibility` lets the reader see it (`None`: any status).
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+    public_at: Option<DateTime<Utc>>,
+) -> QueryResult<Option<Article>> {
+    let mut query = articles::table
+        .filter(articles::slug.eq(slug))
+        .select(Article::as_select())
+        .into_boxed();
+    if let Some(now) = public_at {
+        query = query.filter(public(now));
+    }
+    query.first(conn).await.optional()
+}
+
+/// The current slug of the article that used to be called `old` (if the reader may see it).
+pub async fn find_redirect(
+    conn: &mut AsyncPgConnection,
+    old: &str,
+    public_at: Option<DateTime<Utc>>,
+) -> QueryResult<Option<String>> {
+    let mut query = article_slug_redirects::table
+        .inner_join(articles::table)
+        .filter(article_slug_redirects::slug.eq(old))
+        .select(articles::slug)
+        .into_boxed();
+    if let Some(now) = public_at {
+        query = query.filter(public(now));
+    }
+    query.first(conn).await.optional()
+}
+
+/// Reads an article and locks its row until the end of the transaction.
+pub async fn find_for_update(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Article> {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .select(Article::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+pub async fn slug_exists(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
+    diesel::select(dsl::exists(articles::table.filter(articles::slug.eq(slug))))
+        .get_result(conn)
+        .await
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewArticle) -> QueryResult<Article> {
+    let article = diesel::insert_into(articles::table)
+        .values(new)
+        .returning(Article::as_returning())
+        .get_result(conn)
+        .await?;
+    // A live slug wins over an old one that another article used to have.
+    forget_redirect(conn, &article.slug).await?;
+    Ok(article)
+}
+
+/// Applies `changes`; when the slug changes, the old one is kept as a redirect.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    current: &Article,
+    changes: &ArticleChangeset,
+) -> QueryResult<Article> {
+    let updated = diesel::update(articles::table.find(current.id))
+        .set(changes)
+        .returning(Article::as_returning())
+        .get_result(conn)
+        .await?;
+    if updated.slug != current.slug {
+        forget_redirect(conn, &updated.slug).await?;
+        diesel::insert_into(article_slug_redirects::table)
+            .values((
+                article_slug_redirects::slug.eq(&current.slug),
+                article_slug_redirects::article_id.eq(current.id),
+            ))
+            .on_conflict(article_slug_redirects::slug)
+            .do_update()
+            .set(article_slug_redirects::article_id.eq(current.id))
+            .execute(conn)
+            .await?;
+    }
+    Ok(updated)
+}
+
+async fn forget_redirect(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<()> {
+    diesel::delete(article_slug_redirects::table.filter(article_slug_redirects::slug.eq(slug)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Archives an article (the public no longer sees it); false when there is none.
+pub async fn archive(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
+    diesel::update(articles::table.filter(articles::slug.eq(slug)))
+        .set(articles::status.eq("archived"))
+        .execute(conn)
+        .await
+        .map(|n| n > 0)
+}
+
+/// Removes an article for good; false when there is none.
+pub async fn delete(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
+    diesel::delete(articles::table.filter(articles::slug.eq(slug)))
+        .execute(conn)
+        .await
+        .map(|n| n > 0)
+}
+
+/// The latest `limit` public articles, with bodies (for the feeds).
+pub async fn latest_public(
+    conn: &mut AsyncPgConnection,
+    category_id: Option<i64>,
+    tag_id: Option<i64>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Article>> {
+    let f = Filter {
+        visibility: Visibility::Public,
+        category_id,
+        tag_id,
+        q: None,
+        published_after: None,
+        published_before: None,
+        now,
+    };
+    filtered(&f)
+        .select(Article::as_select())
+        .order((articles::listed_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await
+}
