@@ -598,14 +598,10 @@ async fn search_filters_and_ranks_by_relevance() {
     assert_eq!(slugs(&second), vec!["weekly-notes"]);
     assert!(second["meta"]["next_cursor"].is_null());
     // Web-search syntax: exclusion.
-    let excluded = app
-        .get_json("/api/v1/articles?q=cannula%20-sizes")
-        .await;
+    let excluded = app.get_json("/api/v1/articles?q=cannula%20-sizes").await;
     assert_eq!(slugs(&excluded), vec!["weekly-notes"]);
     // With an explicit sort, results follow it.
-    let by_title = app
-        .get_json("/api/v1/articles?q=cannula&sort=title")
-        .await;
+    let by_title = app.get_json("/api/v1/articles?q=cannula&sort=title").await;
     assert_eq!(
         slugs(&by_title),
         vec!["cannula-sizes-compared", "weekly-notes"]
@@ -857,4 +853,78 @@ async fn partner_sites_read_three_feeds_that_parse() {
         assert_eq!(feed.entries.len(), 1);
         assert_problem(app.get(&format!("{path}?category=nope")).await, 400).await;
     }
+}
+
+#[tokio::test]
+async fn put_replaces_the_whole_article_and_keeps_its_slug_unless_given() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let mut body = article("Original", "published");
+    body["tags"] = json!(["Old tag"]);
+    body["featured_image_url"] = json!("https://images.example/a.jpg");
+    body["featured_image_alt"] = json!("A pump");
+    app.create_article(&editor, body).await;
+    let etag = app.etag(&editor, "original").await;
+    let replacement = json!({
+        "title": "Replaced",
+        "body_markdown": "New *body*.",
+        "category": "leadership-training",
+        "status": "published",
+        "published_at": "2026-01-02T03:04:05Z",
+    });
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/v1/articles/original",
+            Some(&editor),
+            None,
+            Some(&replacement),
+        )
+        .await;
+    assert_problem(res, 428).await;
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/v1/articles/original",
+            Some(&editor),
+            Some(&etag),
+            Some(&replacement),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let new_etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let a = res.json::<Value>().await.unwrap()["data"].clone();
+    assert_eq!(a["slug"], "original");
+    assert_eq!(a["title"], "Replaced");
+    assert_eq!(a["category"]["slug"], "leadership-training");
+    assert_eq!(a["tags"], json!([]));
+    assert!(a["featured_image_url"].is_null() && a["featured_image_alt"].is_null());
+    assert_eq!(a["body_html"], "<p>New <em>body</em>.</p>\n");
+    assert_eq!(a["published_at"], "2026-01-02T03:04:05Z");
+    assert_eq!(a["excerpt"], "");
+    // The old ETag is now stale; the new one is what a reader gets.
+    assert_eq!(new_etag, app.etag(&editor, "original").await);
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/v1/articles/original",
+            Some(&editor),
+            Some(&etag),
+            Some(&replacement),
+        )
+        .await;
+    assert_problem(res, 412).await;
+    // A rename to a slug another article has is a conflict.
+    let mut taken = replacement.clone();
+    taken["slug"] = json!("staffing-trends");
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/v1/articles/original",
+            Some(&editor),
+            Some(&new_etag),
+            Some(&taken),
+        )
+        .await;
+    assert_problem(res, 409).await;
 }
