@@ -19,7 +19,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    api::{self, extract::BodyLimit, RouteTable},
+    api::{self, extract::BodyLimit, pagination::CursorKey, RouteTable},
     auth::TokenKeys,
     config::Settings,
     db::{self, DbPool},
@@ -37,6 +37,8 @@ pub struct AppState {
     pub public_base_url: String,
     pub metrics: Arc<Metrics>,
     pub openapi_json: String,
+    /// Signs list cursors.
+    pub cursor_key: CursorKey,
 }
 
 pub struct Application {
@@ -71,6 +73,7 @@ impl Application {
             public_base_url: settings.public_base_url.clone(),
             metrics: metrics.clone(),
             openapi_json: spec.to_json().expect("the OpenAPI document serializes"),
+            cursor_key: CursorKey::derive(&secret),
         });
         let routes = web::Data::new(RouteTable::from_spec(&spec));
         let metrics = web::Data::from(metrics);

@@ -64,7 +64,7 @@ pub struct NewAdminUserInput {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub display_name: Option<String>,
     /// At least 12 characters.
@@ -81,7 +81,7 @@ pub struct AdminUserPatch {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub display_name: Option<String>,
     #[schema(min_length = 12, max_length = 256)]
@@ -110,7 +110,7 @@ pub async fn list(
     _admin: Admin,
     params: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, after) = params.0.parse::<i64>(CURSOR_KIND)?;
+    let (limit, after) = params.0.parse::<i64>(CURSOR_KIND, &state.cursor_key)?;
     let mut conn = state.pool.get().await?;
     let rows = model::list(&mut conn, after, i64::from(limit) + 1).await?;
     let total = model::count(&mut conn).await?;
@@ -118,7 +118,14 @@ pub async fn list(
         .into_iter()
         .map(AdminUser::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    let body = page(users, limit, total, CURSOR_KIND, |u| u.id, |u| u);
+    let body = page(
+        users,
+        limit,
+        total,
+        (CURSOR_KIND, &state.cursor_key),
+        |u| u.id,
+        |u| u,
+    );
     let link = body
         .meta
         .next_cursor

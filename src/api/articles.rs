@@ -7,7 +7,7 @@ use actix_web::{
     delete, get, http::header, http::StatusCode, patch, post, put, web, FromRequest, HttpRequest,
     HttpResponse,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +17,9 @@ use super::{
     extract::{JsonBody, Query},
     history_events::SlugParam,
     http_cache::{etag_of_json, if_match_values, json_ok, json_response, require_if_match},
-    pagination::{encode_cursor, next_link, Item, Page, PageMeta, PageParams},
+    pagination::{
+        check_limit, encode_cursor, next_link, CursorKey, Item, Page, PageMeta, PageParams,
+    },
 };
 use crate::{
     auth::{bearer_token, AuthUser},
@@ -105,16 +107,16 @@ pub struct ArticleInput {
     /// Lowercase a-z, 0-9 and single hyphens; at most 120 characters.
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
     pub title: Option<String>,
     /// Up to 500 characters.
     #[schema(
         max_length = 500,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub excerpt: Option<String>,
     /// CommonMark (with tables, strikethrough and footnotes), up to 200 KB.
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 204800, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 204800, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
     pub body_markdown: Option<String>,
     /// The slug of a category (see `/api/v1/categories`).
     #[schema(required = true, value_type = String, example = "career-development", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
@@ -131,7 +133,7 @@ pub struct ArticleInput {
     /// Up to 300 characters.
     #[schema(
         max_length = 300,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub featured_image_alt: Option<String>,
     /// Default `draft`. `scheduled` needs a future `published_at`; `published` without one is
@@ -153,18 +155,18 @@ pub struct ArticlePatch {
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub title: Option<String>,
     #[schema(
         max_length = 500,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub excerpt: Option<String>,
     #[schema(
         min_length = 1,
         max_length = 204800,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub body_markdown: Option<String>,
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
@@ -175,7 +177,7 @@ pub struct ArticlePatch {
     #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
     pub featured_image_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
     pub featured_image_alt: Option<Option<String>>,
     pub status: Option<ArticleStatus>,
     #[serde(default, deserialize_with = "double_option")]
@@ -218,19 +220,25 @@ pub struct ArticleListParams {
     pub cursor: Option<String>,
 }
 
-/// Parses `2026-11-24T09:30:00Z` or `2026-11-24` (midnight UTC).
+/// Parses `2026-11-24T09:30:00Z` or `2026-11-24` (midnight UTC), in the years 1900 to 9999.
 fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+    let t = DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
         .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        })
         .ok_or_else(|| {
             "must be an RFC 3339 time such as 2026-11-24T09:30:00Z, or a date such as 2026-11-24"
-                .into()
-        })
+                .to_owned()
+        })?;
+    if !(1900..=9999).contains(&t.year()) {
+        return Err("must be in the years 1900 to 9999".into());
+    }
+    Ok(t)
 }
 
 fn cursor_kind(sort: Sort) -> &'static str {
@@ -265,20 +273,10 @@ impl ArticleListParams {
         conn: &mut AsyncPgConnection,
         user: Option<AuthUser>,
         now: DateTime<Utc>,
+        key: &CursorKey,
     ) -> ApiResult<ListRequest> {
         let mut v = Validator::default();
-        let page = PageParams {
-            limit: self.limit,
-            cursor: None,
-        };
-        let limit = match page.parse::<()>("") {
-            Ok((limit, _)) => limit,
-            Err(ApiError::Validation(errors)) => {
-                errors.into_iter().for_each(|e| v.push(e.field, e.message));
-                20
-            }
-            Err(e) => return Err(e),
-        };
+        let limit = v.check("limit", check_limit(self.limit)).unwrap_or(20);
         let q = self
             .q
             .as_deref()
@@ -346,7 +344,7 @@ impl ArticleListParams {
             .as_deref()
             .and_then(|s| v.check("tag", TagName::parse(s).and_then(|n| tag_slug(n.as_str()))));
         let after = match (sort, self.cursor.as_deref()) {
-            (Some(sort), Some(c)) => v.check("cursor", decode_after(sort, c)),
+            (Some(sort), Some(c)) => v.check("cursor", decode_after(sort, c, key)),
             _ => None,
         };
         // Look the category up only once everything else is known to be well-formed.
@@ -393,7 +391,7 @@ impl ArticleListParams {
 const BAD_CURSOR: &str = "is not a cursor of this list; use meta.next_cursor as given";
 
 /// The keyset position of a cursor made for `sort`.
-fn decode_after(sort: Sort, cursor: &str) -> Result<After, String> {
+fn decode_after(sort: Sort, cursor: &str, key: &CursorKey) -> Result<After, String> {
     let page = PageParams {
         limit: None,
         cursor: Some(cursor.to_owned()),
@@ -402,12 +400,12 @@ fn decode_after(sort: Sort, cursor: &str) -> Result<After, String> {
     let kind = cursor_kind(sort);
     Ok(match sort {
         Sort::Newest | Sort::Oldest => {
-            let (_, p) = page.parse::<(DateTime<Utc>, i64)>(kind).map_err(bad)?;
+            let (_, p) = page.parse::<(DateTime<Utc>, i64)>(kind, key).map_err(bad)?;
             let (t, id) = p.unwrap_or_default();
             After::Time(t, id)
         }
         Sort::Title => {
-            let (_, p) = page.parse::<(String, i64)>(kind).map_err(bad)?;
+            let (_, p) = page.parse::<(String, i64)>(kind, key).map_err(bad)?;
             let (t, id) = p.unwrap_or_default();
             if t.chars().count() > 200 {
                 return Err(BAD_CURSOR.to_owned());
@@ -415,7 +413,7 @@ fn decode_after(sort: Sort, cursor: &str) -> Result<After, String> {
             After::Title(t, id)
         }
         Sort::Relevance => {
-            let (_, p) = page.parse::<(f32, i64)>(kind).map_err(bad)?;
+            let (_, p) = page.parse::<(f32, i64)>(kind, key).map_err(bad)?;
             let (r, id) = p.unwrap_or_default();
             if !r.is_finite() {
                 return Err(BAD_CURSOR.to_owned());
@@ -425,12 +423,12 @@ fn decode_after(sort: Sort, cursor: &str) -> Result<After, String> {
     })
 }
 
-fn encode_after(sort: Sort, head: &model::ArticleHead, rank: f32) -> String {
+fn encode_after(sort: Sort, head: &model::ArticleHead, rank: f32, key: &CursorKey) -> String {
     let kind = cursor_kind(sort);
     match sort {
-        Sort::Newest | Sort::Oldest => encode_cursor(kind, &(head.listed_at, head.id)),
-        Sort::Title => encode_cursor(kind, &(&head.title, head.id)),
-        Sort::Relevance => encode_cursor(kind, &(rank, head.id)),
+        Sort::Newest | Sort::Oldest => encode_cursor(kind, &(head.listed_at, head.id), key),
+        Sort::Title => encode_cursor(kind, &(&head.title, head.id), key),
+        Sort::Relevance => encode_cursor(kind, &(rank, head.id), key),
     }
 }
 
@@ -589,7 +587,10 @@ pub async fn list(
     let user = optional_user(&req).await?;
     let now = Utc::now();
     let mut conn = state.pool.get().await?;
-    let request = params.0.parse(&mut conn, user, now).await?;
+    let request = params
+        .0
+        .parse(&mut conn, user, now, &state.cursor_key)
+        .await?;
     let body = if request.unknown_tag {
         Page {
             data: Vec::new(),
@@ -613,7 +614,7 @@ pub async fn list(
         rows.truncate(request.limit as usize);
         let next_cursor = if has_more {
             rows.last()
-                .map(|(head, rank)| encode_after(request.sort, head, *rank))
+                .map(|(head, rank)| encode_after(request.sort, head, *rank, &state.cursor_key))
         } else {
             None
         };
@@ -913,7 +914,7 @@ async fn insert_with_slug(
 ) -> ApiResult<model::Article> {
     if let Some(slug) = slug {
         new.slug = slug.into_inner();
-        return model::insert(conn, &new).await.map_err(slug_taken);
+        return model::insert(conn, &new).await.map_err(write_error);
     }
     let base = Slug::from_title(&new.title).ok_or_else(|| {
         ApiError::field(
@@ -931,7 +932,7 @@ async fn insert_with_slug(
             new.slug = candidate.into_inner();
             // Inside a transaction a unique violation cannot be retried; the check above
             // leaves only a concurrent insert of the same slug, which is a 409.
-            return model::insert(conn, &new).await.map_err(slug_taken);
+            return model::insert(conn, &new).await.map_err(write_error);
         }
     }
     Err(ApiError::Conflict(
@@ -1088,22 +1089,30 @@ async fn update_checked(
             require_if_match(&if_match, &etag)?;
 
             let mut changes = ArticleChangeset::default();
-            // Status and time: check the pair they make after the change.
-            let status = change
-                .status
-                .unwrap_or(ArticleStatus::parse(&current.status).unwrap_or(ArticleStatus::Draft));
-            let published_at = change.published_at.unwrap_or(current.published_at);
+            // Status and time: start from what a reader sees now (a scheduled article whose
+            // time has come is published), apply the change, and check the pair.
+            let stored = ArticleStatus::parse(&current.status).unwrap_or(ArticleStatus::Draft);
+            let seen = stored.effective(current.published_at, now);
+            let status = change.status.unwrap_or(seen);
             if change.resolved {
-                changes.published_at = Some(published_at);
+                changes.status = Some(status.as_str().to_owned());
+                changes.published_at = change.published_at;
             } else if change.status.is_some() || change.published_at.is_some() {
-                // An article that is already published keeps its time through other edits.
+                let published_at = match change.published_at {
+                    Some(t) => t,
+                    // Publishing a scheduled article early publishes it now.
+                    None if status == ArticleStatus::Published
+                        && current.published_at.is_some_and(|t| t > now) =>
+                    {
+                        None
+                    }
+                    None => current.published_at,
+                };
                 let resolved = status
                     .resolve_published_at(published_at, now)
                     .map_err(|m| ApiError::field("published_at", m))?;
-                changes.published_at = Some(resolved);
-            }
-            if change.status.is_some() {
                 changes.status = Some(status.as_str().to_owned());
+                changes.published_at = Some(resolved);
             }
             if let Some(category) = &change.category {
                 changes.category_id = Some(category_id(conn, category).await?);
@@ -1125,7 +1134,7 @@ async fn update_checked(
             }
             model::update(conn, &current, &changes)
                 .await
-                .map_err(slug_taken)
+                .map_err(write_error)
         })
         .await?;
     Ok(json_ok(
@@ -1189,12 +1198,16 @@ fn not_found() -> ApiError {
     ApiError::NotFound("No article has this slug.".into())
 }
 
-fn slug_taken(e: diesel::result::Error) -> ApiError {
+/// A taken slug is a 409; a category removed while the article was being written is a 400.
+fn write_error(e: diesel::result::Error) -> ApiError {
+    use diesel::result::{DatabaseErrorKind, Error};
     match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => ApiError::Conflict("The slug is already used by another article.".into()),
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            ApiError::Conflict("The slug is already used by another article.".into())
+        }
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            ApiError::field("category", "is not a category (any more)")
+        }
         other => other.into(),
     }
 }
@@ -1219,13 +1232,14 @@ pub async fn latest_for_feed(
     conn: &mut AsyncPgConnection,
     params: &FeedParams,
     now: DateTime<Utc>,
+    key: &CursorKey,
 ) -> ApiResult<Vec<Article>> {
     let query = ArticleListParams {
         category: params.category.clone(),
         tag: params.tag.clone(),
         ..Default::default()
     };
-    let request = query.parse(conn, None, now).await?;
+    let request = query.parse(conn, None, now, key).await?;
     if request.unknown_tag {
         return Ok(Vec::new());
     }

@@ -65,11 +65,11 @@ pub struct CategoryInput {
     /// Made from the name when absent.
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
     pub name: Option<String>,
     #[schema(
         max_length = 1000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub description: Option<String>,
     /// Default 0.
@@ -86,11 +86,11 @@ pub struct CategoryPatch {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 1000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
     pub description: Option<Option<String>>,
     pub position: Option<i32>,
 }
@@ -113,7 +113,9 @@ pub async fn list(
     state: web::Data<AppState>,
     params: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, after) = params.0.parse::<(i32, i64)>(CURSOR_KIND)?;
+    let (limit, after) = params
+        .0
+        .parse::<(i32, i64)>(CURSOR_KIND, &state.cursor_key)?;
     let now = Utc::now();
     let mut conn = state.pool.get().await?;
     let rows = model::list(&mut conn, after, i64::from(limit) + 1).await?;
@@ -124,7 +126,7 @@ pub async fn list(
         rows,
         limit,
         total,
-        CURSOR_KIND,
+        (CURSOR_KIND, &state.cursor_key),
         |c| (c.position, c.id),
         |c| {
             let n = counts.get(&c.id).copied().unwrap_or(0);
@@ -390,7 +392,9 @@ pub async fn tags(
     state: web::Data<AppState>,
     params: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, after) = params.0.parse::<String>(TAG_CURSOR_KIND)?;
+    let (limit, after) = params
+        .0
+        .parse::<String>(TAG_CURSOR_KIND, &state.cursor_key)?;
     let now = Utc::now();
     let mut conn = state.pool.get().await?;
     let rows = tag::list_public(&mut conn, after.as_deref(), i64::from(limit) + 1, now).await?;
@@ -399,7 +403,7 @@ pub async fn tags(
         rows,
         limit,
         total,
-        TAG_CURSOR_KIND,
+        (TAG_CURSOR_KIND, &state.cursor_key),
         |(t, _)| t.slug.clone(),
         |(t, n)| Tag {
             slug: t.slug,

@@ -34,7 +34,7 @@ impl FeedContext {
         params: &FeedParams,
     ) -> ApiResult<FeedContext> {
         let mut conn = state.pool.get().await?;
-        let articles = latest_for_feed(&mut conn, params, Utc::now()).await?;
+        let articles = latest_for_feed(&mut conn, params, Utc::now(), &state.cursor_key).await?;
         let query = req.query_string();
         Ok(FeedContext {
             base: state.public_base_url.clone(),
@@ -66,6 +66,12 @@ impl FeedContext {
             .max()
             .unwrap_or_default()
     }
+}
+
+/// When an article last changed for a feed reader: a scheduled article that went public by
+/// itself changed when it did, after its last edit.
+fn last_change(s: &super::articles::ArticleSummary) -> DateTime<Utc> {
+    s.updated_at.max(s.published_at.unwrap_or_default())
 }
 
 /// RSS 2.0.
@@ -178,7 +184,7 @@ pub async fn atom(
             entry
                 .id(link.clone())
                 .title(Text::plain(s.title.clone()))
-                .updated(s.updated_at.fixed_offset())
+                .updated(last_change(s).fixed_offset())
                 .published(s.published_at.map(|t| t.fixed_offset()))
                 .link(LinkBuilder::default().href(link).rel("alternate").build())
                 .content(Some(
@@ -306,7 +312,7 @@ pub async fn json(
                 content_html: a.body_html.clone(),
                 summary: Some(s.excerpt.clone()).filter(|e| !e.is_empty()),
                 date_published: s.published_at,
-                date_modified: s.updated_at,
+                date_modified: last_change(s),
                 authors: s
                     .author
                     .iter()

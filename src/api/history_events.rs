@@ -77,14 +77,14 @@ pub struct HistoryEventInput {
         required = true,
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub title: Option<String>,
     #[schema(
         required = true,
         min_length = 1,
         max_length = 2000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub summary: Option<String>,
     /// From 1500 to the current year.
@@ -112,13 +112,13 @@ pub struct HistoryEventPatch {
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub title: Option<String>,
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
     )]
     pub summary: Option<String>,
     #[schema(minimum = 1500)]
@@ -279,7 +279,9 @@ pub async fn list(
     state: web::Data<AppState>,
     params: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, after) = params.0.parse::<(i32, i64)>(CURSOR_KIND)?;
+    let (limit, after) = params
+        .0
+        .parse::<(i32, i64)>(CURSOR_KIND, &state.cursor_key)?;
     let after = after.map(|(year, id)| Position { year, id });
     let mut conn = state.pool.get().await?;
     let rows = model::list(&mut conn, after, i64::from(limit) + 1).await?;
@@ -288,7 +290,7 @@ pub async fn list(
         rows,
         limit,
         total,
-        CURSOR_KIND,
+        (CURSOR_KIND, &state.cursor_key),
         |r| (r.year, r.id),
         HistoryEvent::from,
     );

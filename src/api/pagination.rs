@@ -2,7 +2,9 @@
 //! opaque keyset cursors, and the RFC 8288 `Link` header.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use hmac::{Hmac, Mac};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::errors::ApiError;
@@ -48,22 +50,19 @@ pub struct PageParams {
 
 impl PageParams {
     /// The validated limit, and the decoded position of the cursor (for the list `kind`).
-    pub fn parse<P: DeserializeOwned>(&self, kind: &str) -> Result<(u32, Option<P>), ApiError> {
+    pub fn parse<P: DeserializeOwned>(
+        &self,
+        kind: &str,
+        key: &CursorKey,
+    ) -> Result<(u32, Option<P>), ApiError> {
         let mut errors = Vec::new();
-        let limit = match self.limit {
-            None => DEFAULT_LIMIT,
-            Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            Some(_) => {
-                errors.push(crate::errors::FieldError::new(
-                    "limit",
-                    format!("must be from 1 to {MAX_LIMIT}"),
-                ));
-                DEFAULT_LIMIT
-            }
-        };
+        let limit = check_limit(self.limit).unwrap_or_else(|m| {
+            errors.push(crate::errors::FieldError::new("limit", m));
+            DEFAULT_LIMIT
+        });
         let position = match self.cursor.as_deref() {
             None => None,
-            Some(c) => match decode_cursor(kind, c) {
+            Some(c) => match decode_cursor(kind, c, key) {
                 Some(p) => Some(p),
                 None => {
                     errors.push(crate::errors::FieldError::new(
@@ -82,28 +81,69 @@ impl PageParams {
     }
 }
 
+/// The key that signs cursors, so that only cursors this service made are accepted: a
+/// client cannot forge or edit a position (what it decodes to never reaches SQL unless the
+/// server wrote it). Derived from the token secret, so cursors survive restarts and are valid
+/// on every instance that shares `JWT_SECRET`.
+#[derive(Clone)]
+pub struct CursorKey([u8; 32]);
+
+impl CursorKey {
+    pub fn derive(secret: &[u8]) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"perfusion-api cursor signing key\0");
+        h.update(secret);
+        Self(h.finalize().into())
+    }
+
+    fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(payload);
+        mac
+    }
+}
+
+/// A page size: 1 to 100, 20 when absent.
+pub fn check_limit(limit: Option<u32>) -> Result<u32, String> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(format!("must be from 1 to {MAX_LIMIT}")),
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct CursorBody<P> {
     k: String,
     p: P,
 }
 
-/// An opaque cursor: the list's kind and the last item's keyset position, as base64url JSON.
-pub fn encode_cursor<P: Serialize>(kind: &str, position: &P) -> String {
+/// Bytes of the HMAC-SHA256 tag kept in a cursor.
+const TAG_LEN: usize = 16;
+
+/// An opaque cursor: base64url of the list's kind and the last item's keyset position, with an
+/// HMAC tag.
+pub fn encode_cursor<P: Serialize>(kind: &str, position: &P, key: &CursorKey) -> String {
     let json = serde_json::to_vec(&CursorBody {
         k: kind.to_owned(),
         p: position,
     })
     .unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(json)
+    let tag = key.mac(&json).finalize().into_bytes();
+    let mut bytes = json;
+    bytes.extend_from_slice(&tag[..TAG_LEN]);
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn decode_cursor<P: DeserializeOwned>(kind: &str, cursor: &str) -> Option<P> {
+fn decode_cursor<P: DeserializeOwned>(kind: &str, cursor: &str, key: &CursorKey) -> Option<P> {
     if cursor.len() > 512 {
         return None;
     }
     let bytes = URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).ok()?;
-    let body: CursorBody<P> = serde_json::from_slice(&bytes).ok()?;
+    let split = bytes.len().checked_sub(TAG_LEN)?;
+    let (json, tag) = bytes.split_at(split);
+    key.mac(json).verify_truncated_left(tag).ok()?;
+    let body: CursorBody<P> = serde_json::from_slice(json).ok()?;
     (body.k == kind).then_some(body.p)
 }
 
@@ -112,14 +152,14 @@ pub fn page<R, T, P: Serialize>(
     mut rows: Vec<R>,
     limit: u32,
     total: i64,
-    kind: &str,
+    (kind, key): (&str, &CursorKey),
     position: impl Fn(&R) -> P,
     to_dto: impl Fn(R) -> T,
 ) -> Page<T> {
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = if has_more {
-        rows.last().map(|r| encode_cursor(kind, &position(r)))
+        rows.last().map(|r| encode_cursor(kind, &position(r), key))
     } else {
         None
     };
@@ -153,25 +193,46 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_belong_to_one_list() {
-        let c = encode_cursor("history", &(1953, 5_i64));
+        let key = CursorKey::derive(b"secret");
+        let c = encode_cursor("history", &(1953, 5_i64), &key);
         let params = PageParams {
             limit: Some(5),
             cursor: Some(c.clone()),
         };
-        let (limit, pos) = params.parse::<(i32, i64)>("history").unwrap();
+        let (limit, pos) = params.parse::<(i32, i64)>("history", &key).unwrap();
         assert_eq!((limit, pos), (5, Some((1953, 5))));
         assert!(PageParams {
             limit: None,
             cursor: Some(c)
         }
-        .parse::<(i32, i64)>("users")
+        .parse::<(i32, i64)>("users", &key)
         .is_err());
         assert!(PageParams {
             limit: None,
             cursor: Some("garbage!".into())
         }
-        .parse::<(i32, i64)>("history")
+        .parse::<(i32, i64)>("history", &key)
         .is_err());
+    }
+
+    #[test]
+    fn a_forged_or_edited_cursor_is_refused() {
+        let key = CursorKey::derive(b"secret");
+        let good = encode_cursor("history", &(1953, 5_i64), &key);
+        let parse = |c: String, key: &CursorKey| {
+            PageParams {
+                limit: None,
+                cursor: Some(c),
+            }
+            .parse::<(i32, i64)>("history", key)
+        };
+        assert!(parse(good.clone(), &key).is_ok());
+        assert!(parse(good.clone(), &CursorKey::derive(b"other")).is_err());
+        let unsigned = URL_SAFE_NO_PAD.encode(br#"{"k":"history","p":[1,1]}"#);
+        assert!(parse(unsigned, &key).is_err());
+        let mut bytes = URL_SAFE_NO_PAD.decode(&good).unwrap();
+        bytes[20] ^= 1;
+        assert!(parse(URL_SAFE_NO_PAD.encode(bytes), &key).is_err());
     }
 
     #[test]
@@ -181,7 +242,7 @@ mod tests {
                 limit: Some(bad),
                 cursor: None
             }
-            .parse::<i64>("x")
+            .parse::<i64>("x", &CursorKey::derive(b"k"))
             .is_err());
         }
     }

@@ -28,10 +28,8 @@ impl Markdown {
                 s.len()
             ));
         }
-        if s.chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        {
-            return Err("must not contain control characters".into());
+        if s.chars().any(super::text::forbidden_char) {
+            return Err("must not contain control characters or non-characters".into());
         }
         Ok(Self(s.to_owned()))
     }

@@ -20,11 +20,8 @@ impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
         if len > MAX {
             return Err(format!("must be at most {MAX} characters"));
         }
-        if s.chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-            || s.contains('\0')
-        {
-            return Err("must not contain control characters".into());
+        if s.chars().any(forbidden_char) {
+            return Err("must not contain control characters or non-characters".into());
         }
         Ok(Self(s.to_owned()))
     }
@@ -36,6 +33,12 @@ impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
     pub fn into_inner(self) -> String {
         self.0
     }
+}
+
+/// Characters no text field takes: controls other than newlines and tabs, and U+FFFE and
+/// U+FFFF, which XML (and so every feed) forbids.
+pub fn forbidden_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t' && c != '\r') || c == '\u{FFFE}' || c == '\u{FFFF}'
 }
 
 /// A new password: 12..=256 characters. Never printed.
@@ -78,6 +81,7 @@ mod tests {
         assert!(Title::parse("   ").is_err());
         assert!(Title::parse("toolong").is_err());
         assert!(Title::parse("a\u{7}b").is_err());
+        assert!(Title::parse("a\u{FFFF}").is_err());
     }
 
     #[test]

@@ -95,6 +95,24 @@ pub struct ArticleChangeset {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+impl ArticleChangeset {
+    /// True when it would change nothing (diesel refuses to build an empty UPDATE).
+    pub fn is_empty(&self) -> bool {
+        self.slug.is_none()
+            && self.title.is_none()
+            && self.excerpt.is_none()
+            && self.body_markdown.is_none()
+            && self.body_html.is_none()
+            && self.category_id.is_none()
+            && self.featured_image_url.is_none()
+            && self.featured_image_alt.is_none()
+            && self.status.is_none()
+            && self.published_at.is_none()
+            && self.reading_time_minutes.is_none()
+            && self.updated_at.is_none()
+    }
+}
+
 /// The public predicate. The status test is literal SQL (not a bound parameter) so that the
 /// planner can match the partial indexes `WHERE status IN ('published', 'scheduled')`.
 pub type Public =
@@ -332,6 +350,9 @@ pub async fn update(
     current: &Article,
     changes: &ArticleChangeset,
 ) -> QueryResult<Article> {
+    if changes.is_empty() {
+        return Ok(current.clone());
+    }
     let updated = diesel::update(articles::table.find(current.id))
         .set(changes)
         .returning(Article::as_returning())

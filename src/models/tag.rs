@@ -30,8 +30,11 @@ pub async fn ensure(conn: &mut AsyncPgConnection, wanted: &[NewTag]) -> QueryRes
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
+    // In slug order, so that concurrent writers lock new tags in the same order (no deadlock).
+    let mut wanted = wanted.to_vec();
+    wanted.sort_by(|a, b| a.slug.cmp(&b.slug));
     diesel::insert_into(tags::table)
-        .values(wanted)
+        .values(&wanted)
         .on_conflict(tags::slug)
         .do_nothing()
         .execute(conn)

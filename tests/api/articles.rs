@@ -476,6 +476,8 @@ async fn bad_input_is_a_400_naming_each_field() {
         ("limit=101", "limit"),
         ("published_after=last-week", "published_after"),
         ("published_before=2026-13-45", "published_before"),
+        ("published_after=-5000-01-01", "published_after"),
+        ("published_before=0999-12-31T00:00:00Z", "published_before"),
         (
             "published_after=2026-02-01&published_before=2026-01-01",
             "published_before",
@@ -927,4 +929,78 @@ async fn put_replaces_the_whole_article_and_keeps_its_slug_unless_given() {
         )
         .await;
     assert_problem(res, 409).await;
+}
+
+#[tokio::test]
+async fn status_changes_start_from_what_readers_see() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+
+    // An empty change changes nothing.
+    app.create_article(&editor, article("Steady", "draft"))
+        .await;
+    let before = app.etag(&editor, "steady").await;
+    let res = app.patch_article(&editor, "steady", json!({})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["etag"].to_str().unwrap(), before);
+
+    // Publishing a scheduled article early publishes it now.
+    let mut early = article("Early bird", "scheduled");
+    early["published_at"] = json!("2999-01-01T00:00:00Z");
+    app.create_article(&editor, early).await;
+    let res = app
+        .patch_article(&editor, "early-bird", json!({"status": "published"}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let a = res.json::<Value>().await.unwrap()["data"].clone();
+    assert_eq!(a["status"], "published");
+    let at = chrono::DateTime::parse_from_rfc3339(a["published_at"].as_str().unwrap()).unwrap();
+    assert!((Utc::now() - at.with_timezone(&Utc)).num_seconds().abs() < 60);
+    assert_eq!(app.get("/api/v1/articles/early-bird").await.status(), 200);
+
+    // A scheduled article that went public by itself can have its time corrected.
+    let mut due = article("Due now", "scheduled");
+    let at = Utc::now() + chrono::Duration::milliseconds(1500);
+    due["published_at"] = json!(at.to_rfc3339_opts(SecondsFormat::Micros, true));
+    app.create_article(&editor, due).await;
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    let res = app
+        .patch_article(
+            &editor,
+            "due-now",
+            json!({"published_at": "2026-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let shown = app.get_json("/api/v1/articles/due-now").await;
+    assert_eq!(shown["data"]["status"], "published");
+    assert_eq!(shown["data"]["published_at"], "2026-01-01T00:00:00Z");
+}
+
+#[tokio::test]
+async fn feeds_stay_well_formed_whatever_the_text() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let mut tricky = article("Ampersands & <angles> ]]> \"quotes\"", "published");
+    tricky["excerpt"] = json!("An excerpt with ]]> and <b>tags</b> & more");
+    tricky["slug"] = json!("tricky");
+    app.create_article(&editor, tricky).await;
+    for path in [
+        "/feeds/articles.rss",
+        "/feeds/articles.atom",
+        "/feeds/articles.json",
+    ] {
+        let body = app.get(path).await.bytes().await.unwrap();
+        let feed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let entry = feed
+            .entries
+            .iter()
+            .find(|e| e.links[0].href.ends_with("/tricky"))
+            .unwrap();
+        assert_eq!(
+            entry.title.as_ref().unwrap().content,
+            "Ampersands & <angles> ]]> \"quotes\"",
+            "{path}"
+        );
+    }
 }
