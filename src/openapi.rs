@@ -27,6 +27,7 @@ Writes need `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
     tags(
         (name = "Articles", description = "News, research, career guidance and tips; categories and tags"),
         (name = "Feeds", description = "RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the latest articles, for partner sites"),
+        (name = "Staffing", description = "Workforce statistics with their sources and history, and the workforce projection"),
         (name = "History", description = "The timeline of perfusion"),
         (name = "Auth", description = "Admin tokens"),
         (name = "Admin users", description = "Editors and admins (admin role)"),

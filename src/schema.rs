@@ -4,6 +4,24 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel_full_text_search::Tsvector;
 
+    accredited_programs (id) {
+        id -> Int8,
+        name -> Text,
+        institution -> Text,
+        city -> Nullable<Text>,
+        state -> Nullable<Text>,
+        degree -> Nullable<Text>,
+        url -> Nullable<Text>,
+        accreditation_status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
     admin_users (id) {
         id -> Int8,
         email -> Text,
@@ -82,6 +100,59 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel_full_text_search::Tsvector;
 
+    certification_overview (id) {
+        id -> Int4,
+        credential_code -> Text,
+        credential_name -> Text,
+        awarded_by -> Text,
+        credential -> Text,
+        seed_page_says -> Text,
+        correction -> Text,
+        recertification_frequency -> Text,
+        recertification_clinical -> Text,
+        recertification_professional -> Text,
+        recertification_sources -> Array<Nullable<Text>>,
+        accreditation_bodies -> Text,
+        accreditation_thresholds -> Text,
+        accreditation_sources -> Array<Nullable<Text>>,
+        programs_note -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
+    certification_program_counts (id) {
+        id -> Int8,
+        value -> Int4,
+        source -> Text,
+        source_url -> Nullable<Text>,
+        as_of -> Nullable<Date>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
+    certification_steps (id) {
+        id -> Int8,
+        position -> Int4,
+        title -> Text,
+        detail -> Nullable<Text>,
+        source_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
     history_events (id) {
         id -> Int8,
         slug -> Text,
@@ -91,6 +162,84 @@ diesel::table! {
         year_is_approximate -> Bool,
         people -> Array<Nullable<Text>>,
         source_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
+    licensure (state) {
+        state -> Text,
+        name -> Text,
+        license_required -> Text,
+        as_of -> Nullable<Date>,
+        source_url -> Nullable<Text>,
+        note -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
+    practice_steps (id) {
+        id -> Int8,
+        position -> Int4,
+        title -> Text,
+        detail -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
+    practice_types (id) {
+        id -> Int8,
+        slug -> Text,
+        name -> Text,
+        summary -> Text,
+        source_url -> Nullable<Text>,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
+    staffing_metrics (id) {
+        id -> Int8,
+        key -> Text,
+        label -> Text,
+        unit -> Text,
+        description -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
+    staffing_observations (id) {
+        id -> Int8,
+        metric_id -> Int8,
+        value -> Float8,
+        as_of -> Date,
+        source -> Text,
+        source_url -> Nullable<Text>,
+        note -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -113,13 +262,23 @@ diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> admin_users (author_id));
 diesel::joinable!(articles -> categories (category_id));
+diesel::joinable!(staffing_observations -> staffing_metrics (metric_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    accredited_programs,
     admin_users,
     article_slug_redirects,
     article_tags,
     articles,
     categories,
+    certification_overview,
+    certification_program_counts,
+    certification_steps,
     history_events,
+    licensure,
+    practice_steps,
+    practice_types,
+    staffing_metrics,
+    staffing_observations,
     tags,
 );

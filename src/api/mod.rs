@@ -11,6 +11,8 @@ pub mod health;
 pub mod history_events;
 pub mod http_cache;
 pub mod pagination;
+pub mod staffing;
+pub mod workforce;
 
 use actix_web::{web, HttpRequest};
 use serde::{Deserialize, Deserializer};
@@ -55,6 +57,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(history_events::replace)
                 .service(history_events::update)
                 .service(history_events::remove)
+                .service(staffing::list)
+                .service(staffing::show)
+                .service(staffing::add_observation)
+                .service(staffing::show_observation)
+                .service(staffing::update_observation)
+                .service(staffing::remove_observation)
+                .service(workforce::projection)
                 .service(admin_users::list)
                 .service(admin_users::create)
                 .service(admin_users::show)

@@ -4,6 +4,8 @@
 mod article_status;
 mod email;
 mod markdown;
+mod metric_unit;
+mod projection;
 mod role;
 mod slug;
 mod text;
@@ -13,6 +15,8 @@ mod year;
 pub use article_status::ArticleStatus;
 pub use email::Email;
 pub use markdown::{Markdown, MAX_MARKDOWN_BYTES};
+pub use metric_unit::MetricUnit;
+pub use projection::{ProjectedYear, Projection};
 pub use role::Role;
 pub use slug::Slug;
 pub use text::{BoundedText, Password};

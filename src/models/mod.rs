@@ -5,4 +5,5 @@ pub mod admin_user;
 pub mod article;
 pub mod category;
 pub mod history_event;
+pub mod staffing;
 pub mod tag;

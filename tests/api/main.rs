@@ -7,3 +7,4 @@ mod health;
 mod helpers;
 mod history_events;
 mod lifecycle;
+mod staffing;

@@ -1,0 +1,2 @@
+DROP TABLE staffing_observations;
+DROP TABLE staffing_metrics;

@@ -1,0 +1,526 @@
+//! Staffing statistics: `/api/v1/staffing-statistics`. Each workforce metric with its latest
+//! sourced figure, its whole history, and observations that editors add, correct or remove.
+
+use actix_web::{
+    delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
+};
+use chrono::{Datelike, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize, Serializer};
+use utoipa::ToSchema;
+
+use super::{
+    double_option,
+    extract::{JsonBody, Query},
+    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    pagination::{next_link, page, Item, Page, PageParams},
+};
+use crate::{
+    auth::AuthUser,
+    domain::{BoundedText, MetricUnit, WebUrl},
+    errors::{ApiError, ApiResult, Problem},
+    models::staffing::{self as model, NewObservation, ObservationChangeset},
+    startup::AppState,
+};
+
+const CURSOR_KIND: &str = "staffing_metrics";
+
+type Source = BoundedText<1, 500>;
+type Note = BoundedText<0, 2000>;
+
+/// Whole numbers as JSON integers (4522, not 4522.0); others as they are.
+fn number<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.fract() == 0.0 && v.abs() < 9e15 {
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
+}
+
+fn optional_number<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => number(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A workforce metric with its latest observation at the top level (null when it has none).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffingStatistic {
+    #[schema(example = "certified_perfusionists")]
+    pub key: String,
+    #[schema(example = "Certified perfusionists")]
+    pub label: String,
+    pub unit: MetricUnit,
+    pub description: String,
+    /// The latest value.
+    #[serde(serialize_with = "optional_number")]
+    #[schema(example = 4522)]
+    pub value: Option<f64>,
+    /// The date the latest value describes.
+    pub as_of: Option<NaiveDate>,
+    /// Where the latest value comes from.
+    pub source: Option<String>,
+    pub source_url: Option<String>,
+    /// What to know about the latest value (e.g. where sources disagree).
+    pub note: Option<String>,
+}
+
+impl StaffingStatistic {
+    fn new(metric: model::Metric, latest: Option<&model::Observation>) -> Self {
+        Self {
+            unit: MetricUnit::parse(&metric.unit).unwrap_or(MetricUnit::People),
+            key: metric.key,
+            label: metric.label,
+            description: metric.description,
+            value: latest.map(|o| o.value),
+            as_of: latest.map(|o| o.as_of),
+            source: latest.map(|o| o.source.clone()),
+            source_url: latest.and_then(|o| o.source_url.clone()),
+            note: latest.and_then(|o| o.note.clone()),
+        }
+    }
+}
+
+/// One sourced figure of a metric.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Observation {
+    /// Its id, to correct or remove it.
+    pub id: i64,
+    #[serde(serialize_with = "number")]
+    #[schema(example = 4522)]
+    pub value: f64,
+    pub as_of: NaiveDate,
+    pub source: String,
+    pub source_url: Option<String>,
+    pub note: Option<String>,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+impl From<model::Observation> for Observation {
+    fn from(o: model::Observation) -> Self {
+        Self {
+            id: o.id,
+            value: o.value,
+            as_of: o.as_of,
+            source: o.source,
+            source_url: o.source_url,
+            note: o.note,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+/// A metric with its latest observation and its whole series.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffingMetric {
+    #[serde(flatten)]
+    pub latest: StaffingStatistic,
+    /// Every observation, oldest first.
+    pub series: Vec<Observation>,
+}
+
+/// A new observation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationInput {
+    /// Checked by the metric's unit: a percentage from 0 to 100, or a whole count from 0.
+    #[schema(required = true, value_type = f64, minimum = 0)]
+    pub value: Option<f64>,
+    /// The date the value describes (YYYY-MM-DD), from 1900 to today.
+    #[schema(required = true, value_type = String, format = Date)]
+    pub as_of: Option<String>,
+    /// Who says so.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 500, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub source: Option<String>,
+    #[schema(
+        max_length = 2048,
+        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
+    )]
+    pub source_url: Option<String>,
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub note: Option<String>,
+}
+
+/// Changes to an observation; `null` clears `source_url` or `note`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationPatch {
+    #[schema(minimum = 0)]
+    pub value: Option<f64>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub as_of: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub source: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    pub source_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub note: Option<Option<String>>,
+}
+
+/// A date from 1900 to today.
+fn parse_as_of(s: &str) -> Result<NaiveDate, String> {
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| "must be a date such as 2026-11-23".to_owned())?;
+    if d.year() < 1900 || d > Utc::now().date_naive() {
+        return Err("must be from 1900-01-01 to today".into());
+    }
+    Ok(d)
+}
+
+/// A `{key}` path segment; one that cannot be a metric key is a 404 without a query.
+pub struct KeyParam(String);
+
+impl<'de> Deserialize<'de> for KeyParam {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let valid = !s.is_empty()
+            && s.len() <= 64
+            && s.split('_').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+        if valid {
+            Ok(KeyParam(s))
+        } else {
+            Err(serde::de::Error::custom("not a metric key"))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ObservationPath {
+    key: KeyParam,
+    id: i64,
+}
+
+/// Every metric with its latest observation and source.
+#[utoipa::path(
+    tag = "Staffing",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of metrics", body = Page<StaffingStatistic>,
+            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/staffing-statistics")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let (limit, after) = params
+        .0
+        .parse::<(i32, i64)>(CURSOR_KIND, &state.cursor_key)?;
+    let mut conn = state.pool.get().await?;
+    let rows = model::list_metrics(&mut conn, after, i64::from(limit) + 1).await?;
+    let total = model::count_metrics(&mut conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let latest = model::latest(&mut conn, &ids).await?;
+    let body = page(
+        rows,
+        limit,
+        total,
+        (CURSOR_KIND, &state.cursor_key),
+        |m| (m.position, m.id),
+        |m| {
+            let l = latest.get(&m.id);
+            StaffingStatistic::new(m, l)
+        },
+    );
+    let link = body
+        .meta
+        .next_cursor
+        .as_deref()
+        .map(|c| next_link(req.path(), req.query_string(), c));
+    Ok(json_response(
+        &req,
+        StatusCode::OK,
+        &body,
+        &link
+            .map(|l| (header::LINK, l))
+            .into_iter()
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// One metric with its whole series, oldest first.
+#[utoipa::path(
+    tag = "Staffing",
+    params(("key" = String, Path, description = "The metric's key, e.g. `certified_perfusionists`")),
+    responses(
+        (status = 200, description = "The metric", body = Item<StaffingMetric>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No metric with this key", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/staffing-statistics/{key}")]
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<KeyParam>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let metric = model::find_metric(&mut conn, &key.0)
+        .await
+        .map_err(metric_not_found)?;
+    let series = model::series(&mut conn, metric.id).await?;
+    let latest = StaffingStatistic::new(metric, series.last());
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: StaffingMetric {
+                latest,
+                series: series.into_iter().map(Observation::from).collect(),
+            },
+        },
+    ))
+}
+
+/// Adds an observation to a metric (editor or admin).
+#[utoipa::path(
+    tag = "Staffing",
+    params(("key" = String, Path, description = "The metric's key")),
+    request_body = ObservationInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = Item<Observation>, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields (a value the metric's unit does not allow)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No metric with this key", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/staffing-statistics/{key}/observations")]
+pub async fn add_observation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    key: web::Path<KeyParam>,
+    input: JsonBody<ObservationInput>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let mut conn = state.pool.get().await?;
+    let metric = model::find_metric(&mut conn, &key.0)
+        .await
+        .map_err(metric_not_found)?;
+    let unit = MetricUnit::parse(&metric.unit).unwrap_or(MetricUnit::People);
+    let value = v.require("value", input.value.map(|x| unit.check(x)));
+    let as_of = v.require("as_of", input.as_of.as_deref().map(parse_as_of));
+    let source = v.require("source", input.source.as_deref().map(Source::parse));
+    let source_url = input
+        .source_url
+        .as_deref()
+        .and_then(|u| v.check("source_url", WebUrl::parse(u)));
+    let note = input
+        .note
+        .as_deref()
+        .and_then(|n| v.check("note", Note::parse(n)));
+    v.finish()?;
+    let (Some(value), Some(as_of), Some(source)) = (value, as_of, source) else {
+        unreachable!("a missing or invalid field was recorded above")
+    };
+    let row = model::insert(
+        &mut conn,
+        &NewObservation {
+            metric_id: metric.id,
+            value,
+            as_of,
+            source: source.into_inner(),
+            source_url: source_url.map(WebUrl::into_inner),
+            note: note.map(BoundedText::into_inner).filter(|n| !n.is_empty()),
+        },
+    )
+    .await?;
+    let location = format!(
+        "/api/v1/staffing-statistics/{}/observations/{}",
+        metric.key, row.id
+    );
+    Ok(json_response(
+        &req,
+        StatusCode::CREATED,
+        &Item {
+            data: Observation::from(row),
+        },
+        &[(header::LOCATION, location)],
+    ))
+}
+
+/// One observation.
+#[utoipa::path(
+    tag = "Staffing",
+    params(("key" = String, Path, description = "The metric's key"), ("id" = i64, Path, description = "The observation's id")),
+    responses(
+        (status = 200, description = "The observation", body = Item<Observation>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No such metric or observation", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/staffing-statistics/{key}/observations/{id}")]
+pub async fn show_observation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<ObservationPath>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let metric = model::find_metric(&mut conn, &path.key.0)
+        .await
+        .map_err(metric_not_found)?;
+    let row = model::find_observation(&mut conn, metric.id, path.id)
+        .await
+        .map_err(observation_not_found)?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: Observation::from(row),
+        },
+    ))
+}
+
+/// Corrects an observation (editor or admin). An `If-Match` with a stale ETag is refused with 412.
+#[utoipa::path(
+    tag = "Staffing",
+    params(("key" = String, Path, description = "The metric's key"), ("id" = i64, Path, description = "The observation's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = ObservationPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Corrected", body = Item<Observation>, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such metric or observation", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/staffing-statistics/{key}/observations/{id}")]
+pub async fn update_observation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    path: web::Path<ObservationPath>,
+    input: JsonBody<ObservationPatch>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let if_match = if_match_values(&req);
+    let mut conn = state.pool.get().await?;
+    let metric = model::find_metric(&mut conn, &path.key.0)
+        .await
+        .map_err(metric_not_found)?;
+    let unit = MetricUnit::parse(&metric.unit).unwrap_or(MetricUnit::People);
+    let changes = ObservationChangeset {
+        value: input.value.and_then(|x| v.check("value", unit.check(x))),
+        as_of: input
+            .as_of
+            .as_deref()
+            .and_then(|d| v.check("as_of", parse_as_of(d))),
+        source: input
+            .source
+            .as_deref()
+            .and_then(|s| v.check("source", Source::parse(s)))
+            .map(BoundedText::into_inner),
+        source_url: input.source_url.as_ref().map(|u| {
+            u.as_deref()
+                .and_then(|u| v.check("source_url", WebUrl::parse(u)))
+                .map(WebUrl::into_inner)
+        }),
+        note: input.note.as_ref().map(|n| {
+            n.as_deref()
+                .and_then(|n| v.check("note", Note::parse(n)))
+                .map(BoundedText::into_inner)
+                .filter(|n| !n.is_empty())
+        }),
+    };
+    v.finish()?;
+    let id = path.id;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = model::find_observation_for_update(conn, metric.id, id)
+                .await
+                .map_err(observation_not_found)?;
+            check_if_match(
+                &if_match,
+                &etag_of_json(&Item {
+                    data: Observation::from(current),
+                }),
+            )?;
+            Ok(model::update(conn, id, &changes).await?)
+        })
+        .await?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: Observation::from(row),
+        },
+    ))
+}
+
+/// Removes an observation (editor or admin).
+#[utoipa::path(
+    tag = "Staffing",
+    params(("key" = String, Path, description = "The metric's key"), ("id" = i64, Path, description = "The observation's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such metric or observation", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/staffing-statistics/{key}/observations/{id}")]
+pub async fn remove_observation(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    path: web::Path<ObservationPath>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let metric = model::find_metric(&mut conn, &path.key.0)
+        .await
+        .map_err(metric_not_found)?;
+    if model::delete(&mut conn, metric.id, path.id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(observation_not_found(diesel::result::Error::NotFound))
+    }
+}
+
+fn metric_not_found(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => ApiError::NotFound(
+            "No staffing metric has this key; the metrics are listed at /api/v1/staffing-statistics."
+                .into(),
+        ),
+        other => other.into(),
+    }
+}
+
+fn observation_not_found(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => {
+            ApiError::NotFound("This metric has no observation with this id.".into())
+        }
+        other => other.into(),
+    }
+}
