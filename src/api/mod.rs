@@ -5,12 +5,14 @@ pub mod admin_users;
 pub mod articles;
 pub mod auth;
 pub mod categories;
+pub mod certification;
 pub mod extract;
 pub mod feeds;
 pub mod health;
 pub mod history_events;
 pub mod http_cache;
 pub mod pagination;
+pub mod practice;
 pub mod staffing;
 pub mod workforce;
 
@@ -64,6 +66,28 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(staffing::update_observation)
                 .service(staffing::remove_observation)
                 .service(workforce::projection)
+                .service(certification::pathway)
+                .service(certification::create_step)
+                .service(certification::show_step)
+                .service(certification::update_step)
+                .service(certification::remove_step)
+                .service(certification::programs)
+                .service(certification::create_program)
+                .service(certification::show_program)
+                .service(certification::update_program)
+                .service(certification::remove_program)
+                .service(certification::licensure)
+                .service(certification::show_licensure)
+                .service(certification::update_licensure)
+                .service(practice::practice)
+                .service(practice::create_type)
+                .service(practice::show_type)
+                .service(practice::update_type)
+                .service(practice::remove_type)
+                .service(practice::create_step)
+                .service(practice::show_step)
+                .service(practice::update_step)
+                .service(practice::remove_step)
                 .service(admin_users::list)
                 .service(admin_users::create)
                 .service(admin_users::show)

@@ -4,6 +4,8 @@
 pub mod admin_user;
 pub mod article;
 pub mod category;
+pub mod certification;
 pub mod history_event;
+pub mod practice;
 pub mod staffing;
 pub mod tag;

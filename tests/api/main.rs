@@ -7,4 +7,5 @@ mod health;
 mod helpers;
 mod history_events;
 mod lifecycle;
+mod reference;
 mod staffing;

@@ -1,0 +1,1084 @@
+//! Certification: `/api/v1/certification` (the pathway to the CCP credential), its editable
+//! steps, the accredited programs directory, and licensure by state.
+
+use actix_web::{
+    delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
+};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    double_option,
+    extract::{JsonBody, Query},
+    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    pagination::{next_link, page, Item, Page, PageMeta, PageParams},
+};
+use crate::{
+    auth::AuthUser,
+    domain::{BoundedText, WebUrl},
+    errors::{ApiError, ApiResult, Problem, Validator},
+    models::certification::{
+        self as model, LicensureChangeset, NewProgram, NewStep, ProgramChangeset, StepChangeset,
+    },
+    startup::AppState,
+};
+
+type Title = BoundedText<1, 200>;
+type Name = BoundedText<1, 200>;
+type Short = BoundedText<1, 100>;
+type Note = BoundedText<0, 2000>;
+
+const PROGRAMS_CURSOR: &str = "programs";
+const LICENSURE_CURSOR: &str = "licensure";
+
+/// The credential a certified perfusionist holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Credential {
+    #[schema(example = "CCP")]
+    pub code: String,
+    #[schema(example = "Certified Clinical Perfusionist")]
+    pub name: String,
+    #[schema(example = "American Board of Cardiovascular Perfusion (ABCP)")]
+    pub awarded_by: String,
+    pub description: String,
+}
+
+/// One step of the pathway.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificationStep {
+    /// Its id, to edit or remove it.
+    pub id: i64,
+    /// Steps are ordered by position.
+    pub position: i32,
+    pub title: String,
+    pub detail: Option<String>,
+    pub source_url: Option<String>,
+}
+
+impl From<model::Step> for CertificationStep {
+    fn from(s: model::Step) -> Self {
+        Self {
+            id: s.id,
+            position: s.position,
+            title: s.title,
+            detail: s.detail,
+            source_url: s.source_url,
+        }
+    }
+}
+
+/// Keeping the credential.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recertification {
+    #[schema(example = "annual")]
+    pub frequency: String,
+    pub clinical_activity: String,
+    pub professional_activity: String,
+    pub source_urls: Vec<String>,
+}
+
+/// Who accredits perfusion programs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accreditation {
+    pub bodies: String,
+    pub outcome_thresholds: String,
+    pub source_urls: Vec<String>,
+}
+
+/// The pathway to certification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificationPathway {
+    pub credential: Credential,
+    /// The ordered steps under today's rules.
+    pub steps: Vec<CertificationStep>,
+    /// What the Perfusion Partners page says.
+    pub seed_page_says: String,
+    /// Where today's rules differ from the page.
+    pub correction: String,
+    pub recertification: Recertification,
+    pub accreditation: Accreditation,
+}
+
+fn flat(urls: Vec<Option<String>>) -> Vec<String> {
+    urls.into_iter().flatten().collect()
+}
+
+/// The whole pathway: the credential, the ordered steps, what the seed page says and the
+/// correction where today's rules differ, recertification and accreditation.
+#[utoipa::path(
+    tag = "Certification",
+    responses(
+        (status = 200, description = "The pathway", body = Item<CertificationPathway>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/certification")]
+pub async fn pathway(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let o = model::overview(&mut conn).await?;
+    let steps = model::steps(&mut conn).await?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: CertificationPathway {
+                credential: Credential {
+                    code: o.credential_code,
+                    name: o.credential_name,
+                    awarded_by: o.awarded_by,
+                    description: o.credential,
+                },
+                steps: steps.into_iter().map(CertificationStep::from).collect(),
+                seed_page_says: o.seed_page_says,
+                correction: o.correction,
+                recertification: Recertification {
+                    frequency: o.recertification_frequency,
+                    clinical_activity: o.recertification_clinical,
+                    professional_activity: o.recertification_professional,
+                    source_urls: flat(o.recertification_sources),
+                },
+                accreditation: Accreditation {
+                    bodies: o.accreditation_bodies,
+                    outcome_thresholds: o.accreditation_thresholds,
+                    source_urls: flat(o.accreditation_sources),
+                },
+            },
+        },
+    ))
+}
+
+/// A new step.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepInput {
+    /// Where it goes (steps are ordered by position; default: after the last).
+    pub position: Option<i32>,
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub title: Option<String>,
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub detail: Option<String>,
+    #[schema(
+        max_length = 2048,
+        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
+    )]
+    pub source_url: Option<String>,
+}
+
+/// Changes to a step; `null` clears `detail` or `source_url`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepPatch {
+    pub position: Option<i32>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub detail: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    pub source_url: Option<Option<String>>,
+}
+
+/// Optional text: empty means none.
+pub(super) fn optional_text<const MAX: usize>(
+    v: &mut Validator,
+    field: &str,
+    value: Option<&str>,
+) -> Option<String> {
+    value
+        .and_then(|t| v.check(field, BoundedText::<0, MAX>::parse(t)))
+        .map(BoundedText::into_inner)
+        .filter(|t| !t.is_empty())
+}
+
+pub(super) fn optional_url(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> {
+    value
+        .and_then(|u| v.check(field, WebUrl::parse(u)))
+        .map(WebUrl::into_inner)
+}
+
+/// Adds a step to the pathway (editor or admin).
+#[utoipa::path(
+    tag = "Certification",
+    request_body = StepInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = Item<CertificationStep>, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/certification/steps")]
+pub async fn create_step(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    input: JsonBody<StepInput>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let title = v.require("title", input.title.as_deref().map(Title::parse));
+    let detail = optional_text::<2000>(&mut v, "detail", input.detail.as_deref());
+    let source_url = optional_url(&mut v, "source_url", input.source_url.as_deref());
+    v.finish()?;
+    let Some(title) = title else {
+        unreachable!("a missing or invalid title was recorded above")
+    };
+    let mut conn = state.pool.get().await?;
+    let position = match input.position {
+        Some(p) => p,
+        None => model::steps(&mut conn)
+            .await?
+            .last()
+            .map_or(1, |s| s.position.saturating_add(1)),
+    };
+    let row = model::insert_step(
+        &mut conn,
+        &NewStep {
+            position,
+            title: title.into_inner(),
+            detail,
+            source_url,
+        },
+    )
+    .await?;
+    let location = format!("/api/v1/certification/steps/{}", row.id);
+    Ok(json_response(
+        &req,
+        StatusCode::CREATED,
+        &Item {
+            data: CertificationStep::from(row),
+        },
+        &[(header::LOCATION, location)],
+    ))
+}
+
+/// One step.
+#[utoipa::path(
+    tag = "Certification",
+    params(("id" = i64, Path, description = "The step's id")),
+    responses(
+        (status = 200, description = "The step", body = Item<CertificationStep>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/certification/steps/{id}")]
+pub async fn show_step(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let row = model::find_step(&mut conn, *id)
+        .await
+        .map_err(|e| not_found(e, "step"))?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: CertificationStep::from(row),
+        },
+    ))
+}
+
+/// Changes a step (editor or admin). An `If-Match` with a stale ETag is refused with 412.
+#[utoipa::path(
+    tag = "Certification",
+    params(("id" = i64, Path, description = "The step's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = StepPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Item<CertificationStep>, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/certification/steps/{id}")]
+pub async fn update_step(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i64>,
+    input: JsonBody<StepPatch>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let changes = StepChangeset {
+        position: input.position,
+        title: input
+            .title
+            .as_deref()
+            .and_then(|t| v.check("title", Title::parse(t)))
+            .map(BoundedText::into_inner),
+        detail: input
+            .detail
+            .as_ref()
+            .map(|d| optional_text::<2000>(&mut v, "detail", d.as_deref())),
+        source_url: input
+            .source_url
+            .as_ref()
+            .map(|u| optional_url(&mut v, "source_url", u.as_deref())),
+    };
+    v.finish()?;
+    let if_match = if_match_values(&req);
+    let id = *id;
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = model::find_step_for_update(conn, id)
+                .await
+                .map_err(|e| not_found(e, "step"))?;
+            check_if_match(
+                &if_match,
+                &etag_of_json(&Item {
+                    data: CertificationStep::from(current),
+                }),
+            )?;
+            Ok(model::update_step(conn, id, &changes).await?)
+        })
+        .await?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: CertificationStep::from(row),
+        },
+    ))
+}
+
+/// Removes a step (editor or admin).
+#[utoipa::path(
+    tag = "Certification",
+    params(("id" = i64, Path, description = "The step's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/certification/steps/{id}")]
+pub async fn remove_step(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    if model::delete_step(&mut conn, *id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(diesel::result::Error::NotFound, "step"))
+    }
+}
+
+/// Where a program stands with its accreditor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccreditationStatus {
+    Accredited,
+    Candidacy,
+    Probation,
+}
+
+impl AccreditationStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Accredited => "accredited",
+            Self::Candidacy => "candidacy",
+            Self::Probation => "probation",
+        }
+    }
+
+    fn from_db(s: &str) -> Self {
+        match s {
+            "candidacy" => Self::Candidacy,
+            "probation" => Self::Probation,
+            _ => Self::Accredited,
+        }
+    }
+}
+
+/// An accredited perfusion program.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Program {
+    pub id: i64,
+    pub name: String,
+    pub institution: String,
+    pub city: Option<String>,
+    /// A two-letter US state code.
+    #[schema(example = "NE")]
+    pub state: Option<String>,
+    #[schema(example = "Master of Perfusion Science")]
+    pub degree: Option<String>,
+    pub url: Option<String>,
+    pub accreditation_status: AccreditationStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<model::Program> for Program {
+    fn from(p: model::Program) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            institution: p.institution,
+            city: p.city,
+            state: p.state,
+            degree: p.degree,
+            url: p.url,
+            accreditation_status: AccreditationStatus::from_db(&p.accreditation_status),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// A count of accredited programs as a source states it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportedCount {
+    #[schema(example = 17)]
+    pub value: i32,
+    pub source: String,
+    pub source_url: Option<String>,
+    /// Null where the source is undated.
+    pub as_of: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+/// The page's meta, plus what sources say the number of programs is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramsMeta {
+    #[serde(flatten)]
+    pub page: PageMeta,
+    /// Counts of accredited programs stated by sources (the seed page says 17); they conflict,
+    /// and the directory holds only programs entered from a source.
+    pub reported_counts: Vec<ReportedCount>,
+    pub note: String,
+}
+
+/// A page of the programs directory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramsPage {
+    pub data: Vec<Program>,
+    pub meta: ProgramsMeta,
+}
+
+/// The accredited programs directory, by name; `meta.reported_counts` has the counts sources
+/// state, so a front end can show both honestly.
+#[utoipa::path(
+    tag = "Certification",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of programs", body = ProgramsPage,
+            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/certification/programs")]
+pub async fn programs(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let (limit, after) = params
+        .0
+        .parse::<(String, i64)>(PROGRAMS_CURSOR, &state.cursor_key)?;
+    let mut conn = state.pool.get().await?;
+    let rows = model::list_programs(&mut conn, after, i64::from(limit) + 1).await?;
+    let total = model::count_programs(&mut conn).await?;
+    let counts = model::program_counts(&mut conn).await?;
+    let overview = model::overview(&mut conn).await?;
+    let Page { data, meta } = page(
+        rows,
+        limit,
+        total,
+        (PROGRAMS_CURSOR, &state.cursor_key),
+        |p| (p.name.clone(), p.id),
+        Program::from,
+    );
+    let body = ProgramsPage {
+        data,
+        meta: ProgramsMeta {
+            page: meta,
+            reported_counts: counts
+                .into_iter()
+                .map(|c| ReportedCount {
+                    value: c.value,
+                    source: c.source,
+                    source_url: c.source_url,
+                    as_of: c.as_of,
+                    note: c.note,
+                })
+                .collect(),
+            note: overview.programs_note,
+        },
+    };
+    let link = body
+        .meta
+        .page
+        .next_cursor
+        .as_deref()
+        .map(|c| next_link(req.path(), req.query_string(), c));
+    Ok(json_response(
+        &req,
+        StatusCode::OK,
+        &body,
+        &link
+            .map(|l| (header::LINK, l))
+            .into_iter()
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// A two-letter state code.
+fn parse_state(s: &str) -> Result<String, String> {
+    if s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(s.to_owned())
+    } else {
+        Err("must be a two-letter state code such as NE".into())
+    }
+}
+
+/// A new program.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramInput {
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub name: Option<String>,
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub institution: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub city: Option<String>,
+    #[schema(pattern = "^[A-Z]{2}$")]
+    pub state: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub degree: Option<String>,
+    #[schema(
+        max_length = 2048,
+        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
+    )]
+    pub url: Option<String>,
+    /// Default `accredited`.
+    pub accreditation_status: Option<AccreditationStatus>,
+}
+
+/// Changes to a program; `null` clears an optional field.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub name: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub institution: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub city: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
+    pub state: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub degree: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    pub url: Option<Option<String>>,
+    pub accreditation_status: Option<AccreditationStatus>,
+}
+
+fn short(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> {
+    value
+        .and_then(|t| v.check(field, Short::parse(t)))
+        .map(BoundedText::into_inner)
+}
+
+/// Adds a program to the directory (editor or admin).
+#[utoipa::path(
+    tag = "Certification",
+    request_body = ProgramInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = Item<Program>, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/certification/programs")]
+pub async fn create_program(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    input: JsonBody<ProgramInput>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let name = v.require("name", input.name.as_deref().map(Name::parse));
+    let institution = v.require("institution", input.institution.as_deref().map(Name::parse));
+    let city = short(&mut v, "city", input.city.as_deref());
+    let us_state = input
+        .state
+        .as_deref()
+        .and_then(|s| v.check("state", parse_state(s)));
+    let degree = short(&mut v, "degree", input.degree.as_deref());
+    let url = optional_url(&mut v, "url", input.url.as_deref());
+    v.finish()?;
+    let (Some(name), Some(institution)) = (name, institution) else {
+        unreachable!("a missing or invalid field was recorded above")
+    };
+    let mut conn = state.pool.get().await?;
+    let row = model::insert_program(
+        &mut conn,
+        &NewProgram {
+            name: name.into_inner(),
+            institution: institution.into_inner(),
+            city,
+            state: us_state,
+            degree,
+            url,
+            accreditation_status: input
+                .accreditation_status
+                .unwrap_or(AccreditationStatus::Accredited)
+                .as_str()
+                .to_owned(),
+        },
+    )
+    .await?;
+    let location = format!("/api/v1/certification/programs/{}", row.id);
+    Ok(json_response(
+        &req,
+        StatusCode::CREATED,
+        &Item {
+            data: Program::from(row),
+        },
+        &[(header::LOCATION, location)],
+    ))
+}
+
+/// One program.
+#[utoipa::path(
+    tag = "Certification",
+    params(("id" = i64, Path, description = "The program's id")),
+    responses(
+        (status = 200, description = "The program", body = Item<Program>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No program with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/certification/programs/{id}")]
+pub async fn show_program(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let row = model::find_program(&mut conn, *id)
+        .await
+        .map_err(|e| not_found(e, "program"))?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: Program::from(row),
+        },
+    ))
+}
+
+/// Changes a program (editor or admin). An `If-Match` with a stale ETag is refused with 412.
+#[utoipa::path(
+    tag = "Certification",
+    params(("id" = i64, Path, description = "The program's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = ProgramPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Item<Program>, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No program with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/certification/programs/{id}")]
+pub async fn update_program(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i64>,
+    input: JsonBody<ProgramPatch>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let changes = ProgramChangeset {
+        name: input
+            .name
+            .as_deref()
+            .and_then(|t| v.check("name", Name::parse(t)))
+            .map(BoundedText::into_inner),
+        institution: input
+            .institution
+            .as_deref()
+            .and_then(|t| v.check("institution", Name::parse(t)))
+            .map(BoundedText::into_inner),
+        city: input
+            .city
+            .as_ref()
+            .map(|c| short(&mut v, "city", c.as_deref())),
+        state: input
+            .state
+            .as_ref()
+            .map(|s| s.as_deref().and_then(|s| v.check("state", parse_state(s)))),
+        degree: input
+            .degree
+            .as_ref()
+            .map(|d| short(&mut v, "degree", d.as_deref())),
+        url: input
+            .url
+            .as_ref()
+            .map(|u| optional_url(&mut v, "url", u.as_deref())),
+        accreditation_status: input.accreditation_status.map(|s| s.as_str().to_owned()),
+    };
+    v.finish()?;
+    let if_match = if_match_values(&req);
+    let id = *id;
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = model::find_program_for_update(conn, id)
+                .await
+                .map_err(|e| not_found(e, "program"))?;
+            check_if_match(
+                &if_match,
+                &etag_of_json(&Item {
+                    data: Program::from(current),
+                }),
+            )?;
+            Ok(model::update_program(conn, id, &changes).await?)
+        })
+        .await?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: Program::from(row),
+        },
+    ))
+}
+
+/// Removes a program (editor or admin).
+#[utoipa::path(
+    tag = "Certification",
+    params(("id" = i64, Path, description = "The program's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No program with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/certification/programs/{id}")]
+pub async fn remove_program(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    if model::delete_program(&mut conn, *id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(diesel::result::Error::NotFound, "program"))
+    }
+}
+
+/// Whether a state requires a license: `true`, `false`, or `"title_protection"` (only the
+/// title is protected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum LicenseRequired {
+    Required(bool),
+    Title(TitleProtection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TitleProtection {
+    TitleProtection,
+}
+
+impl LicenseRequired {
+    fn from_db(s: &str) -> Self {
+        match s {
+            "yes" => Self::Required(true),
+            "title_protection" => Self::Title(TitleProtection::TitleProtection),
+            _ => Self::Required(false),
+        }
+    }
+
+    fn to_db(self) -> &'static str {
+        match self {
+            Self::Required(true) => "yes",
+            Self::Required(false) => "no",
+            Self::Title(_) => "title_protection",
+        }
+    }
+}
+
+/// Licensure in one state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateLicensure {
+    /// The two-letter code.
+    #[schema(example = "NE")]
+    pub state: String,
+    #[schema(example = "Nebraska")]
+    pub name: String,
+    #[schema(value_type = LicenseRequired)]
+    pub license_required: LicenseRequired,
+    /// The date of the source.
+    pub as_of: Option<NaiveDate>,
+    pub source_url: Option<String>,
+    pub note: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<model::Licensure> for StateLicensure {
+    fn from(l: model::Licensure) -> Self {
+        Self {
+            license_required: LicenseRequired::from_db(&l.license_required),
+            state: l.state,
+            name: l.name,
+            as_of: l.as_of,
+            source_url: l.source_url,
+            note: l.note,
+            updated_at: l.updated_at,
+        }
+    }
+}
+
+/// Licensure by state: the 50 states and DC, by code.
+#[utoipa::path(
+    tag = "Certification",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of states", body = Page<StateLicensure>,
+            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/certification/licensure")]
+pub async fn licensure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let (limit, after) = params
+        .0
+        .parse::<String>(LICENSURE_CURSOR, &state.cursor_key)?;
+    let mut conn = state.pool.get().await?;
+    let rows = model::list_licensure(&mut conn, after, i64::from(limit) + 1).await?;
+    let total = model::count_licensure(&mut conn).await?;
+    let body = page(
+        rows,
+        limit,
+        total,
+        (LICENSURE_CURSOR, &state.cursor_key),
+        |l| l.state.clone(),
+        StateLicensure::from,
+    );
+    let link = body
+        .meta
+        .next_cursor
+        .as_deref()
+        .map(|c| next_link(req.path(), req.query_string(), c));
+    Ok(json_response(
+        &req,
+        StatusCode::OK,
+        &body,
+        &link
+            .map(|l| (header::LINK, l))
+            .into_iter()
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// A `{state}` path segment: two capital letters, else a 404 without a query.
+pub struct StateParam(String);
+
+impl<'de> Deserialize<'de> for StateParam {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_state(&s)
+            .map(StateParam)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Licensure in one state.
+#[utoipa::path(
+    tag = "Certification",
+    params(("state" = String, Path, description = "The two-letter state code, e.g. `NE`", pattern = "^[A-Z]{2}$")),
+    responses(
+        (status = 200, description = "The state", body = Item<StateLicensure>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No such state", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/certification/licensure/{state}")]
+pub async fn show_licensure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<StateParam>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let row = model::find_licensure(&mut conn, &code.0)
+        .await
+        .map_err(|e| not_found(e, "state"))?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: StateLicensure::from(row),
+        },
+    ))
+}
+
+/// Changes to a state's licensure; `null` clears `as_of`, `source_url` or `note`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LicensurePatch {
+    #[schema(value_type = Option<LicenseRequired>)]
+    pub license_required: Option<LicenseRequired>,
+    /// The date of the source (YYYY-MM-DD), from 1900 to today.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    pub source_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub note: Option<Option<String>>,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| "must be a date such as 2024-06-04".to_owned())?;
+    if d.year() < 1900 || d > Utc::now().date_naive() {
+        return Err("must be from 1900-01-01 to today".into());
+    }
+    Ok(d)
+}
+
+/// Changes a state's licensure (editor or admin). An `If-Match` with a stale ETag is refused
+/// with 412.
+#[utoipa::path(
+    tag = "Certification",
+    params(("state" = String, Path, description = "The two-letter state code", pattern = "^[A-Z]{2}$"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = LicensurePatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Item<StateLicensure>, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such state", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/certification/licensure/{state}")]
+pub async fn update_licensure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    code: web::Path<StateParam>,
+    input: JsonBody<LicensurePatch>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let changes = LicensureChangeset {
+        license_required: input.license_required.map(|l| l.to_db().to_owned()),
+        as_of: input
+            .as_of
+            .as_ref()
+            .map(|d| d.as_deref().and_then(|d| v.check("as_of", parse_date(d)))),
+        source_url: input
+            .source_url
+            .as_ref()
+            .map(|u| optional_url(&mut v, "source_url", u.as_deref())),
+        note: input.note.as_ref().map(|n| {
+            n.as_deref()
+                .and_then(|n| v.check("note", Note::parse(n)))
+                .map(BoundedText::into_inner)
+                .filter(|n| !n.is_empty())
+        }),
+    };
+    v.finish()?;
+    let if_match = if_match_values(&req);
+    let code = code.into_inner().0;
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = model::find_licensure_for_update(conn, &code)
+                .await
+                .map_err(|e| not_found(e, "state"))?;
+            check_if_match(
+                &if_match,
+                &etag_of_json(&Item {
+                    data: StateLicensure::from(current),
+                }),
+            )?;
+            Ok(model::update_licensure(conn, &code, &changes).await?)
+        })
+        .await?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: StateLicensure::from(row),
+        },
+    ))
+}
+
+fn not_found(e: diesel::result::Error, what: &str) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => ApiError::NotFound(format!("There is no such {what}.")),
+        other => other.into(),
+    }
+}

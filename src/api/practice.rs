@@ -1,0 +1,586 @@
+//! Perfusion in practice: `/api/v1/practice`, the types of perfusion and the steps of a
+//! perfusion service, both editable by editors and admins.
+
+use actix_web::{
+    delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
+};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    certification::{optional_text, optional_url},
+    double_option,
+    extract::JsonBody,
+    history_events::SlugParam,
+    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    pagination::Item,
+};
+use crate::{
+    auth::AuthUser,
+    domain::{BoundedText, Slug},
+    errors::{ApiError, ApiResult, Problem},
+    models::practice::{
+        self as model, NewPracticeStep, NewPracticeType, PracticeStepChangeset,
+        PracticeTypeChangeset,
+    },
+    startup::AppState,
+};
+
+type Name = BoundedText<1, 200>;
+type Summary = BoundedText<1, 2000>;
+
+/// A type of perfusion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PracticeType {
+    #[schema(example = "ecmo")]
+    pub slug: String,
+    #[schema(example = "Extracorporeal membrane oxygenation (ECMO)")]
+    pub name: String,
+    pub summary: String,
+    pub source_url: Option<String>,
+    /// Types are ordered by position.
+    pub position: i32,
+}
+
+impl From<model::PracticeType> for PracticeType {
+    fn from(t: model::PracticeType) -> Self {
+        Self {
+            slug: t.slug,
+            name: t.name,
+            summary: t.summary,
+            source_url: t.source_url,
+            position: t.position,
+        }
+    }
+}
+
+/// A step of a perfusion service.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PracticeStep {
+    pub id: i64,
+    /// Steps are ordered by position.
+    pub position: i32,
+    #[schema(example = "Circuit setup and prime")]
+    pub title: String,
+    /// Null where the sources say nothing more than the title.
+    pub detail: Option<String>,
+}
+
+impl From<model::PracticeStep> for PracticeStep {
+    fn from(s: model::PracticeStep) -> Self {
+        Self {
+            id: s.id,
+            position: s.position,
+            title: s.title,
+            detail: s.detail,
+        }
+    }
+}
+
+/// Perfusion in practice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Practice {
+    /// The types of perfusion, in order.
+    pub types: Vec<PracticeType>,
+    /// The steps taken whenever perfusion services are performed, in order.
+    pub steps: Vec<PracticeStep>,
+}
+
+/// The three types of perfusion and the seven steps of a perfusion service.
+#[utoipa::path(
+    tag = "Practice",
+    responses(
+        (status = 200, description = "Types and steps", body = Item<Practice>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/practice")]
+pub async fn practice(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let types = model::types(&mut conn).await?;
+    let steps = model::steps(&mut conn).await?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: Practice {
+                types: types.into_iter().map(PracticeType::from).collect(),
+                steps: steps.into_iter().map(PracticeStep::from).collect(),
+            },
+        },
+    ))
+}
+
+/// A new type of perfusion.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeTypeInput {
+    /// Made from the name when absent.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    pub slug: Option<String>,
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub name: Option<String>,
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub summary: Option<String>,
+    #[schema(
+        max_length = 2048,
+        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
+    )]
+    pub source_url: Option<String>,
+    /// Default: after the last.
+    pub position: Option<i32>,
+}
+
+/// Changes to a type; `source_url: null` removes the source.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeTypePatch {
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    pub slug: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub name: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    pub source_url: Option<Option<String>>,
+    pub position: Option<i32>,
+}
+
+/// Adds a type of perfusion (editor or admin).
+#[utoipa::path(
+    tag = "Practice",
+    request_body = PracticeTypeInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = Item<PracticeType>, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/practice/types")]
+pub async fn create_type(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    input: JsonBody<PracticeTypeInput>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let slug = input
+        .slug
+        .as_deref()
+        .and_then(|s| v.check("slug", Slug::parse(s)));
+    let name = v.require("name", input.name.as_deref().map(Name::parse));
+    let summary = v.require("summary", input.summary.as_deref().map(Summary::parse));
+    let source_url = optional_url(&mut v, "source_url", input.source_url.as_deref());
+    v.finish()?;
+    let (Some(name), Some(summary)) = (name, summary) else {
+        unreachable!("a missing or invalid field was recorded above")
+    };
+    let slug = match slug {
+        Some(s) => s,
+        None => Slug::from_title(name.as_str()).ok_or_else(|| {
+            ApiError::field("slug", "is required when the name has no letters or digits")
+        })?,
+    };
+    let mut conn = state.pool.get().await?;
+    let position = match input.position {
+        Some(p) => p,
+        None => model::types(&mut conn)
+            .await?
+            .last()
+            .map_or(1, |t| t.position.saturating_add(1)),
+    };
+    let row = model::insert_type(
+        &mut conn,
+        &NewPracticeType {
+            slug: slug.into_inner(),
+            name: name.into_inner(),
+            summary: summary.into_inner(),
+            source_url,
+            position,
+        },
+    )
+    .await
+    .map_err(|e| taken(e, "type"))?;
+    let location = format!("/api/v1/practice/types/{}", row.slug);
+    Ok(json_response(
+        &req,
+        StatusCode::CREATED,
+        &Item {
+            data: PracticeType::from(row),
+        },
+        &[(header::LOCATION, location)],
+    ))
+}
+
+/// One type of perfusion.
+#[utoipa::path(
+    tag = "Practice",
+    params(("slug" = String, Path, description = "The type's slug")),
+    responses(
+        (status = 200, description = "The type", body = Item<PracticeType>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No type with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/practice/types/{slug}")]
+pub async fn show_type(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<SlugParam>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let row = model::find_type(&mut conn, &slug)
+        .await
+        .map_err(|e| not_found(e, "type"))?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: PracticeType::from(row),
+        },
+    ))
+}
+
+/// Changes a type of perfusion (editor or admin). An `If-Match` with a stale ETag is refused
+/// with 412.
+#[utoipa::path(
+    tag = "Practice",
+    params(("slug" = String, Path, description = "The type's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = PracticeTypePatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Item<PracticeType>, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No type with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/practice/types/{slug}")]
+pub async fn update_type(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    slug: web::Path<SlugParam>,
+    input: JsonBody<PracticeTypePatch>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let changes = PracticeTypeChangeset {
+        slug: input
+            .slug
+            .as_deref()
+            .and_then(|s| v.check("slug", Slug::parse(s)))
+            .map(Slug::into_inner),
+        name: input
+            .name
+            .as_deref()
+            .and_then(|s| v.check("name", Name::parse(s)))
+            .map(BoundedText::into_inner),
+        summary: input
+            .summary
+            .as_deref()
+            .and_then(|s| v.check("summary", Summary::parse(s)))
+            .map(BoundedText::into_inner),
+        source_url: input
+            .source_url
+            .as_ref()
+            .map(|u| optional_url(&mut v, "source_url", u.as_deref())),
+        position: input.position,
+    };
+    v.finish()?;
+    let if_match = if_match_values(&req);
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = model::find_type_for_update(conn, &slug)
+                .await
+                .map_err(|e| not_found(e, "type"))?;
+            let id = current.id;
+            check_if_match(
+                &if_match,
+                &etag_of_json(&Item {
+                    data: PracticeType::from(current),
+                }),
+            )?;
+            model::update_type(conn, id, &changes)
+                .await
+                .map_err(|e| taken(e, "type"))
+        })
+        .await?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: PracticeType::from(row),
+        },
+    ))
+}
+
+/// Removes a type of perfusion (editor or admin).
+#[utoipa::path(
+    tag = "Practice",
+    params(("slug" = String, Path, description = "The type's slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No type with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/practice/types/{slug}")]
+pub async fn remove_type(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    slug: web::Path<SlugParam>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    if model::delete_type(&mut conn, &slug).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(diesel::result::Error::NotFound, "type"))
+    }
+}
+
+/// A new step.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeStepInput {
+    /// Default: after the last.
+    pub position: Option<i32>,
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub title: Option<String>,
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub detail: Option<String>,
+}
+
+/// Changes to a step; `detail: null` removes it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeStepPatch {
+    pub position: Option<i32>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
+    )]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    pub detail: Option<Option<String>>,
+}
+
+/// Adds a step (editor or admin).
+#[utoipa::path(
+    tag = "Practice",
+    request_body = PracticeStepInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = Item<PracticeStep>, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/practice/steps")]
+pub async fn create_step(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    input: JsonBody<PracticeStepInput>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let title = v.require("title", input.title.as_deref().map(Name::parse));
+    let detail = optional_text::<2000>(&mut v, "detail", input.detail.as_deref());
+    v.finish()?;
+    let Some(title) = title else {
+        unreachable!("a missing or invalid title was recorded above")
+    };
+    let mut conn = state.pool.get().await?;
+    let position = match input.position {
+        Some(p) => p,
+        None => model::steps(&mut conn)
+            .await?
+            .last()
+            .map_or(1, |s| s.position.saturating_add(1)),
+    };
+    let row = model::insert_step(
+        &mut conn,
+        &NewPracticeStep {
+            position,
+            title: title.into_inner(),
+            detail,
+        },
+    )
+    .await?;
+    let location = format!("/api/v1/practice/steps/{}", row.id);
+    Ok(json_response(
+        &req,
+        StatusCode::CREATED,
+        &Item {
+            data: PracticeStep::from(row),
+        },
+        &[(header::LOCATION, location)],
+    ))
+}
+
+/// One step.
+#[utoipa::path(
+    tag = "Practice",
+    params(("id" = i64, Path, description = "The step's id")),
+    responses(
+        (status = 200, description = "The step", body = Item<PracticeStep>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/practice/steps/{id}")]
+pub async fn show_step(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let row = model::find_step(&mut conn, *id)
+        .await
+        .map_err(|e| not_found(e, "step"))?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: PracticeStep::from(row),
+        },
+    ))
+}
+
+/// Changes a step (editor or admin). An `If-Match` with a stale ETag is refused with 412.
+#[utoipa::path(
+    tag = "Practice",
+    params(("id" = i64, Path, description = "The step's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    request_body = PracticeStepPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Item<PracticeStep>, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/practice/steps/{id}")]
+pub async fn update_step(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i64>,
+    input: JsonBody<PracticeStepPatch>,
+) -> ApiResult<HttpResponse> {
+    let JsonBody(input, mut v) = input;
+    let changes = PracticeStepChangeset {
+        position: input.position,
+        title: input
+            .title
+            .as_deref()
+            .and_then(|t| v.check("title", Name::parse(t)))
+            .map(BoundedText::into_inner),
+        detail: input
+            .detail
+            .as_ref()
+            .map(|d| optional_text::<2000>(&mut v, "detail", d.as_deref())),
+    };
+    v.finish()?;
+    let if_match = if_match_values(&req);
+    let id = *id;
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = model::find_step_for_update(conn, id)
+                .await
+                .map_err(|e| not_found(e, "step"))?;
+            check_if_match(
+                &if_match,
+                &etag_of_json(&Item {
+                    data: PracticeStep::from(current),
+                }),
+            )?;
+            Ok(model::update_step(conn, id, &changes).await?)
+        })
+        .await?;
+    Ok(json_ok(
+        &req,
+        &Item {
+            data: PracticeStep::from(row),
+        },
+    ))
+}
+
+/// Removes a step (editor or admin).
+#[utoipa::path(
+    tag = "Practice",
+    params(("id" = i64, Path, description = "The step's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/practice/steps/{id}")]
+pub async fn remove_step(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    if model::delete_step(&mut conn, *id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(diesel::result::Error::NotFound, "step"))
+    }
+}
+
+fn not_found(e: diesel::result::Error, what: &str) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => {
+            ApiError::NotFound(format!("There is no such practice {what}."))
+        }
+        other => other.into(),
+    }
+}
+
+fn taken(e: diesel::result::Error, what: &str) -> ApiError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => ApiError::Conflict(format!("Another practice {what} has this slug.")),
+        other => other.into(),
+    }
+}
