@@ -9,7 +9,7 @@ use super::{
     auth::hash_off_thread,
     extract::{JsonBody, Query},
     http_cache::{json_ok, json_response},
-    pagination::{next_link, page, Item, Page, PageParams},
+    pagination::{list_response, page, Item, Page, PageParams},
 };
 use crate::{
     auth::Admin,
@@ -126,20 +126,7 @@ pub async fn list(
         |u| u.id,
         |u| u,
     );
-    let link = body
-        .meta
-        .next_cursor
-        .as_deref()
-        .map(|c| next_link(req.path(), req.query_string(), c));
-    Ok(json_response(
-        &req,
-        StatusCode::OK,
-        &body,
-        &link
-            .map(|l| (header::LINK, l))
-            .into_iter()
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
 }
 
 /// One admin user.

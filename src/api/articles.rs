@@ -18,7 +18,7 @@ use super::{
     history_events::SlugParam,
     http_cache::{etag_of_json, if_match_values, json_ok, json_response, require_if_match},
     pagination::{
-        check_limit, encode_cursor, next_link, CursorKey, Item, Page, PageMeta, PageParams,
+        check_limit, encode_cursor, list_response, CursorKey, Item, Page, PageMeta, PageParams,
     },
 };
 use crate::{
@@ -635,20 +635,7 @@ pub async fn list(
             },
         }
     };
-    let link = body
-        .meta
-        .next_cursor
-        .as_deref()
-        .map(|c| next_link(req.path(), req.query_string(), c));
-    Ok(json_response(
-        &req,
-        StatusCode::OK,
-        &body,
-        &link
-            .map(|l| (header::LINK, l))
-            .into_iter()
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
 }
 
 /// One article. A slug the article had before a rename answers 301 to the current one.

@@ -14,7 +14,7 @@ use super::{
     extract::{JsonBody, Query},
     history_events::SlugParam,
     http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
-    pagination::{next_link, page, Item, Page, PageParams},
+    pagination::{list_response, page, Item, Page, PageParams},
 };
 use crate::{
     auth::Admin,
@@ -133,24 +133,7 @@ pub async fn list(
             to_dto(c, n)
         },
     );
-    Ok(with_link(&req, body))
-}
-
-fn with_link<T: Serialize>(req: &HttpRequest, body: Page<T>) -> HttpResponse {
-    let link = body
-        .meta
-        .next_cursor
-        .as_deref()
-        .map(|c| next_link(req.path(), req.query_string(), c));
-    json_response(
-        req,
-        StatusCode::OK,
-        &body,
-        &link
-            .map(|l| (header::LINK, l))
-            .into_iter()
-            .collect::<Vec<_>>(),
-    )
+    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
 }
 
 /// One category.
@@ -411,7 +394,7 @@ pub async fn tags(
             article_count: n,
         },
     );
-    Ok(with_link(&req, body))
+    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
 }
 
 fn not_found(e: diesel::result::Error) -> ApiError {

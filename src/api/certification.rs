@@ -13,7 +13,7 @@ use super::{
     double_option,
     extract::{JsonBody, Query},
     http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
-    pagination::{next_link, page, Item, Page, PageMeta, PageParams},
+    pagination::{list_response, page, Item, Page, PageMeta, PageParams},
 };
 use crate::{
     auth::AuthUser,
@@ -531,20 +531,10 @@ pub async fn programs(
             note: overview.programs_note,
         },
     };
-    let link = body
-        .meta
-        .page
-        .next_cursor
-        .as_deref()
-        .map(|c| next_link(req.path(), req.query_string(), c));
-    Ok(json_response(
+    Ok(list_response(
         &req,
-        StatusCode::OK,
         &body,
-        &link
-            .map(|l| (header::LINK, l))
-            .into_iter()
-            .collect::<Vec<_>>(),
+        body.meta.page.next_cursor.as_deref(),
     ))
 }
 
@@ -921,20 +911,7 @@ pub async fn licensure(
         |l| l.state.clone(),
         StateLicensure::from,
     );
-    let link = body
-        .meta
-        .next_cursor
-        .as_deref()
-        .map(|c| next_link(req.path(), req.query_string(), c));
-    Ok(json_response(
-        &req,
-        StatusCode::OK,
-        &body,
-        &link
-            .map(|l| (header::LINK, l))
-            .into_iter()
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
 }
 
 /// A `{state}` path segment: two capital letters, else a 404 without a query.

@@ -12,7 +12,7 @@ use super::{
     double_option,
     extract::{JsonBody, Query},
     http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
-    pagination::{next_link, page, Item, Page, PageParams},
+    pagination::{list_response, page, Item, Page, PageParams},
 };
 use crate::{
     auth::AuthUser,
@@ -294,20 +294,7 @@ pub async fn list(
         |r| (r.year, r.id),
         HistoryEvent::from,
     );
-    let link = body
-        .meta
-        .next_cursor
-        .as_deref()
-        .map(|c| next_link(req.path(), req.query_string(), c));
-    Ok(json_response(
-        &req,
-        StatusCode::OK,
-        &body,
-        &link
-            .map(|l| (header::LINK, l))
-            .into_iter()
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
 }
 
 /// One event.

@@ -173,6 +173,25 @@ pub fn page<R, T, P: Serialize>(
     }
 }
 
+/// A 200 list response (see [`super::http_cache::json_response`]) with the `Link: rel="next"`
+/// header when there is a next page.
+pub fn list_response<T: Serialize>(
+    req: &actix_web::HttpRequest,
+    body: &T,
+    next_cursor: Option<&str>,
+) -> actix_web::HttpResponse {
+    let link: Vec<_> = next_cursor
+        .map(|c| {
+            (
+                actix_web::http::header::LINK,
+                next_link(req.path(), req.query_string(), c),
+            )
+        })
+        .into_iter()
+        .collect();
+    super::http_cache::json_response(req, actix_web::http::StatusCode::OK, body, &link)
+}
+
 /// The `Link: <…>; rel="next"` value for a page, relative to the request's path, keeping its
 /// other query parameters.
 pub fn next_link(path: &str, query: &str, next_cursor: &str) -> String {
