@@ -58,6 +58,12 @@ pub struct Settings {
     pub db_pool_size: usize,
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
+    /// Sign-ups allowed per client address per minute.
+    pub signups_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` is believed; from anyone else it is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The `From` of mails.
+    pub mail_from: String,
 }
 
 /// A configuration problem, reported as one line before exiting.
@@ -148,6 +154,32 @@ impl Settings {
             })
             .unwrap_or_default();
 
+        let trusted_proxies = match lookup("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.parse().map_err(|_| {
+                        ConfigError(format!("TRUSTED_PROXIES must list IP addresses, not `{p}`"))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let mail_from = lookup("MAIL_FROM")
+            .unwrap_or_else(|| "Perfusion Partners <no-reply@perfusion-partners.invalid>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError(format!(
+                "MAIL_FROM must be a mailbox such as `Name <address@example.org>`, not `{mail_from}`"
+            )));
+        }
+        if let Some(url) = lookup("SMTP_URL") {
+            if let Err(e) = crate::mail::smtp_transport(&url) {
+                return Err(ConfigError(format!("SMTP_URL {e}")));
+            }
+        }
+
         Ok(Self {
             app_env,
             bind_addr,
@@ -175,6 +207,10 @@ impl Settings {
             workers: lookup("WORKERS")
                 .map(|_| parse_number(&lookup, "WORKERS", 2, 1..=256).map(|n| n as usize))
                 .transpose()?,
+            signups_per_minute: parse_number(&lookup, "SIGNUPS_PER_MINUTE", 5, 1..=1_000_000)?
+                as u32,
+            trusted_proxies,
+            mail_from,
         })
     }
 }

@@ -73,6 +73,9 @@ pub enum ApiError {
     MethodNotAllowed { allow: Vec<String> },
     #[error("conflict: {0}")]
     Conflict(String),
+    /// It existed and is no longer valid, e.g. an expired link (410).
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("precondition failed")]
     PreconditionFailed,
     /// A write that must name the version it changes (`If-Match`) did not (428).
@@ -106,6 +109,7 @@ impl ApiError {
             Self::NotFound(_) => ("not_found", "Not found"),
             Self::MethodNotAllowed { .. } => ("method_not_allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::Gone(_) => ("gone", "Gone"),
             Self::PreconditionFailed => ("precondition_failed", "Precondition failed"),
             Self::PreconditionRequired => ("precondition_required", "Precondition required"),
             Self::PayloadTooLarge { .. } => ("payload_too_large", "Payload too large"),
@@ -127,6 +131,7 @@ impl ApiError {
             | Self::Forbidden(d)
             | Self::NotFound(d)
             | Self::Conflict(d)
+            | Self::Gone(d)
             | Self::UnsupportedMediaType(d) => d.clone(),
             Self::MethodNotAllowed { allow } => {
                 format!("This resource allows {}.", allow.join(", "))
@@ -177,6 +182,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -48,6 +48,33 @@ impl<K: Eq + Hash + Clone> WindowLimiter<K> {
     }
 }
 
+/// The client's address: the peer's, or, when the peer is a trusted proxy, the last address in
+/// `X-Forwarded-For` that is not itself a trusted proxy. Anyone else's `X-Forwarded-For` is
+/// ignored, so a client cannot pick the address it is limited under.
+pub fn client_ip(
+    req: &actix_web::HttpRequest,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !trusted.contains(a))
+            .unwrap_or(peer),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

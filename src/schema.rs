@@ -186,6 +186,24 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel_full_text_search::Tsvector;
 
+    outbox (id) {
+        id -> Int8,
+        subscriber_id -> Int8,
+        kind -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
     practice_steps (id) {
         id -> Int8,
         position -> Int4,
@@ -249,6 +267,39 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel_full_text_search::Tsvector;
 
+    subscriber_tokens (token_hash) {
+        token_hash -> Bytea,
+        subscriber_id -> Int8,
+        purpose -> Text,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
+    subscribers (id) {
+        id -> Int8,
+        email -> Nullable<Text>,
+        name -> Nullable<Text>,
+        topics -> Array<Nullable<Text>>,
+        status -> Text,
+        consent_version -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamptz>,
+        unsubscribed_at -> Nullable<Timestamptz>,
+        confirmations_day -> Nullable<Date>,
+        confirmations_sent -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
     tags (id) {
         id -> Int8,
         slug -> Text,
@@ -262,7 +313,9 @@ diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> admin_users (author_id));
 diesel::joinable!(articles -> categories (category_id));
+diesel::joinable!(outbox -> subscribers (subscriber_id));
 diesel::joinable!(staffing_observations -> staffing_metrics (metric_id));
+diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accredited_programs,
@@ -276,9 +329,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     certification_steps,
     history_events,
     licensure,
+    outbox,
     practice_steps,
     practice_types,
     staffing_metrics,
     staffing_observations,
+    subscriber_tokens,
+    subscribers,
     tags,
 );

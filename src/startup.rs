@@ -24,7 +24,9 @@ use crate::{
     config::Settings,
     db::{self, DbPool},
     errors::ApiError,
+    mail::Mailer,
     openapi::ApiDoc,
+    outbox,
     rate_limit::WindowLimiter,
     telemetry::{self, Metrics},
 };
@@ -39,6 +41,12 @@ pub struct AppState {
     pub openapi_json: String,
     /// Signs list cursors.
     pub cursor_key: CursorKey,
+    /// Sign-ups per client address per minute.
+    pub signups: WindowLimiter<IpAddr>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Wakes the outbox worker when a mail is written.
+    pub outbox_wakeup: Arc<tokio::sync::Notify>,
 }
 
 pub struct Application {
@@ -62,6 +70,7 @@ impl Application {
             }
         };
         let metrics = Arc::new(Metrics::new());
+        let wakeup = Arc::new(tokio::sync::Notify::new());
         let spec = crate::openapi::spec();
         let state = web::Data::new(AppState {
             pool: db::pool(database_url, settings.db_pool_size),
@@ -74,7 +83,24 @@ impl Application {
             metrics: metrics.clone(),
             openapi_json: spec.to_json().expect("the OpenAPI document serializes"),
             cursor_key: CursorKey::derive(&secret),
+            signups: WindowLimiter::new(settings.signups_per_minute, Duration::from_secs(60)),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            outbox_wakeup: wakeup.clone(),
         });
+        let mailer = Mailer::new(
+            settings.smtp_url.as_ref().map(|s| s.expose()),
+            &settings.mail_from,
+        )
+        .map_err(|e| anyhow::anyhow!("SMTP_URL {e}"))?;
+        tokio::spawn(
+            outbox::Worker {
+                pool: state.pool.clone(),
+                mailer,
+                public_base_url: settings.public_base_url.clone(),
+                wakeup,
+            }
+            .run(),
+        );
         let routes = web::Data::new(RouteTable::from_spec(&spec));
         let metrics = web::Data::from(metrics);
         let body_limit = BodyLimit(settings.max_body_bytes);

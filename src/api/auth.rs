@@ -61,7 +61,7 @@ pub async fn issue_token(
     state: web::Data<AppState>,
     input: JsonBody<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
-    let client = req.peer_addr().map(|a| a.ip());
+    let client = crate::rate_limit::client_ip(&req, &state.trusted_proxies);
     if let Some(ip) = client {
         state
             .login_failures

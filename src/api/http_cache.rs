@@ -75,6 +75,14 @@ pub fn cached_response(
     }
 }
 
+/// A JSON response that no cache may keep (answers about one person's subscription).
+pub fn private_json<T: Serialize>(status: StatusCode, value: &T) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, PRIVATE_CACHE_CONTROL))
+        .content_type("application/json; charset=utf-8")
+        .body(serde_json::to_vec(value).unwrap_or_default())
+}
+
 /// True when `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks) or is `*`.
 fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
     req.headers()

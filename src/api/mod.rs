@@ -14,6 +14,7 @@ pub mod http_cache;
 pub mod pagination;
 pub mod practice;
 pub mod staffing;
+pub mod subscriptions;
 pub mod workforce;
 
 use actix_web::{web, HttpRequest};
@@ -88,6 +89,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(practice::show_step)
                 .service(practice::update_step)
                 .service(practice::remove_step)
+                .service(subscriptions::sign_up)
+                .service(subscriptions::confirm)
+                .service(subscriptions::unsubscribe)
+                .service(subscriptions::preferences)
+                .service(subscriptions::update_preferences)
                 .service(admin_users::list)
                 .service(admin_users::create)
                 .service(admin_users::show)

@@ -9,6 +9,8 @@ mod projection;
 mod role;
 mod slug;
 mod text;
+mod token;
+mod topic;
 mod web_url;
 mod year;
 
@@ -20,5 +22,7 @@ pub use projection::{ProjectedYear, Projection};
 pub use role::Role;
 pub use slug::Slug;
 pub use text::{BoundedText, Password};
+pub use token::{new_token, token_hash, TOKEN_LEN};
+pub use topic::Topic;
 pub use web_url::WebUrl;
 pub use year::Year;

@@ -8,4 +8,5 @@ pub mod certification;
 pub mod history_event;
 pub mod practice;
 pub mod staffing;
+pub mod subscriber;
 pub mod tag;

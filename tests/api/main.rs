@@ -9,3 +9,4 @@ mod history_events;
 mod lifecycle;
 mod reference;
 mod staffing;
+mod subscriptions;

@@ -1,0 +1,312 @@
+//! The `subscribers`, `subscriber_tokens` and `outbox` tables.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::schema::{outbox, subscriber_tokens as tokens, subscribers};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = subscribers, check_for_backend(diesel::pg::Pg))]
+pub struct Subscriber {
+    pub id: i64,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub topics: Vec<Option<String>>,
+    pub status: String,
+    pub consent_version: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+    pub confirmations_day: Option<NaiveDate>,
+    pub confirmations_sent: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Inserts a pending subscriber unless the address already has a row; `None` then.
+pub async fn insert_pending(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    name: Option<&str>,
+    topics: &[&str],
+) -> QueryResult<Option<Subscriber>> {
+    diesel::insert_into(subscribers::table)
+        .values((
+            subscribers::email.eq(email),
+            subscribers::name.eq(name),
+            subscribers::topics.eq(topics),
+        ))
+        .on_conflict(subscribers::email)
+        .filter_target(subscribers::email.is_not_null())
+        .do_nothing()
+        .returning(Subscriber::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// The subscriber with this address, locked until the end of the transaction.
+pub async fn find_by_email_for_update(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<Subscriber> {
+    subscribers::table
+        .filter(subscribers::email.eq(email))
+        .select(Subscriber::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Subscriber> {
+    subscribers::table
+        .find(id)
+        .select(Subscriber::as_select())
+        .first(conn)
+        .await
+}
+
+/// Makes a subscriber pending again (a new sign-up of an unsubscribed address), with new
+/// details; its old tokens stop working.
+pub async fn restart(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    name: Option<&str>,
+    topics: &[&str],
+) -> QueryResult<()> {
+    diesel::update(subscribers::table.find(id))
+        .set((
+            subscribers::status.eq("pending"),
+            subscribers::name.eq(name),
+            subscribers::topics.eq(topics),
+            subscribers::unsubscribed_at.eq(None::<DateTime<Utc>>),
+            subscribers::confirmed_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::delete(tokens::table.filter(tokens::subscriber_id.eq(id)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts one more confirmation mail for `today`.
+pub async fn count_confirmation(
+    conn: &mut AsyncPgConnection,
+    s: &Subscriber,
+    today: NaiveDate,
+) -> QueryResult<()> {
+    let sent = if s.confirmations_day == Some(today) {
+        s.confirmations_sent + 1
+    } else {
+        1
+    };
+    diesel::update(subscribers::table.find(s.id))
+        .set((
+            subscribers::confirmations_day.eq(today),
+            subscribers::confirmations_sent.eq(sent),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn confirm(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    consent_version: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Subscriber> {
+    diesel::update(subscribers::table.find(id))
+        .set((
+            subscribers::status.eq("confirmed"),
+            subscribers::confirmed_at.eq(now),
+            subscribers::consent_version.eq(consent_version),
+        ))
+        .returning(Subscriber::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn unsubscribe(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(
+        subscribers::table
+            .find(id)
+            .filter(subscribers::status.ne("unsubscribed")),
+    )
+    .set((
+        subscribers::status.eq("unsubscribed"),
+        subscribers::unsubscribed_at.eq(now),
+    ))
+    .execute(conn)
+    .await?;
+    // Pending confirmations die with the subscription; manage tokens keep working (to read
+    // preferences or resubscribe) until a new sign-up replaces them.
+    diesel::delete(
+        tokens::table
+            .filter(tokens::subscriber_id.eq(id))
+            .filter(tokens::purpose.eq("confirm")),
+    )
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+pub async fn set_preferences(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    name: Option<Option<&str>>,
+    topics: Option<&[&str]>,
+) -> QueryResult<Subscriber> {
+    #[derive(AsChangeset)]
+    #[diesel(table_name = subscribers)]
+    struct Changes<'a> {
+        name: Option<Option<&'a str>>,
+        topics: Option<&'a [&'a str]>,
+    }
+    if name.is_none() && topics.is_none() {
+        return find(conn, id).await;
+    }
+    diesel::update(subscribers::table.find(id))
+        .set(Changes { name, topics })
+        .returning(Subscriber::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Removes pending sign-ups never confirmed since `before`; how many.
+pub async fn purge_pending(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::delete(
+        subscribers::table
+            .filter(subscribers::status.eq("pending"))
+            .filter(subscribers::created_at.lt(before)),
+    )
+    .execute(conn)
+    .await
+}
+
+pub async fn insert_token(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    subscriber_id: i64,
+    purpose: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> QueryResult<()> {
+    diesel::insert_into(tokens::table)
+        .values((
+            tokens::token_hash.eq(hash),
+            tokens::subscriber_id.eq(subscriber_id),
+            tokens::purpose.eq(purpose),
+            tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The subscriber a token of `purpose` belongs to, with the token's expiry, locked.
+pub async fn find_by_token(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    purpose: &str,
+) -> QueryResult<Option<(Subscriber, Option<DateTime<Utc>>)>> {
+    tokens::table
+        .inner_join(subscribers::table)
+        .filter(tokens::token_hash.eq(hash))
+        .filter(tokens::purpose.eq(purpose))
+        .select((Subscriber::as_select(), tokens::expires_at))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A mail to send, as the worker claims it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OutboxMail {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub subscriber_id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+}
+
+pub async fn enqueue(
+    conn: &mut AsyncPgConnection,
+    subscriber_id: i64,
+    kind: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::subscriber_id.eq(subscriber_id),
+            outbox::kind.eq(kind),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Claims up to `limit` due mails: pending ones whose time has come, and ones another instance
+/// claimed before `stale` and never finished (it crashed). Safe with several instances.
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+    now: DateTime<Utc>,
+    stale: DateTime<Utc>,
+) -> QueryResult<Vec<OutboxMail>> {
+    diesel::sql_query(
+        "UPDATE outbox SET status = 'sending', claimed_at = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+             WHERE (status = 'pending' AND next_attempt_at <= $1) \
+                OR (status = 'sending' AND claimed_at < $2) \
+             ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, subscriber_id, kind, attempts",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(stale)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
+pub async fn mark_sent(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((outbox::status.eq("sent"), outbox::sent_at.eq(now)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Puts a mail back for another try at `next`, or gives it up (`next: None`).
+pub async fn mark_failed(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    error: &str,
+    next: Option<DateTime<Utc>>,
+) -> QueryResult<()> {
+    let status = if next.is_some() { "pending" } else { "failed" };
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(status),
+            outbox::last_error.eq(error),
+            outbox::next_attempt_at.eq(next.unwrap_or_else(Utc::now)),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}

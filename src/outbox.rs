@@ -1,0 +1,177 @@
+//! The outbox worker: sends the mails that changes wrote to the `outbox` table, with retries and
+//! backoff, safely alongside other instances (claims use `FOR UPDATE SKIP LOCKED`; a mail a
+//! crashed instance claimed is retried after five minutes). It also purges sign-ups that were
+//! never confirmed within seven days.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::{
+    db::DbPool,
+    domain::new_token,
+    mail::{Mail, Mailer},
+    models::subscriber::{self as model, OutboxMail},
+};
+
+/// How long a confirmation link works.
+pub const CONFIRMATION_TTL_HOURS: i64 = 48;
+/// Tries before a mail is given up.
+const MAX_ATTEMPTS: i32 = 8;
+/// How long a claimed mail may stay unfinished before another instance takes it over.
+const STALE_CLAIM: Duration = Duration::from_secs(300);
+/// Unconfirmed sign-ups are removed after this many days.
+const PENDING_DAYS: i64 = 7;
+
+pub struct Worker {
+    pub pool: DbPool,
+    pub mailer: Mailer,
+    pub public_base_url: String,
+    pub wakeup: Arc<Notify>,
+}
+
+impl Worker {
+    /// Runs until the runtime stops: claims due mails, sends them, waits for more.
+    pub async fn run(self) {
+        let mut last_purge: Option<DateTime<Utc>> = None;
+        loop {
+            let now = Utc::now();
+            if last_purge.is_none_or(|t| now - t > chrono::Duration::minutes(10)) {
+                self.purge(now).await;
+                last_purge = Some(now);
+            }
+            let claimed = self.claim(now).await;
+            let idle = claimed.is_empty();
+            for mail in claimed {
+                self.deliver(mail).await;
+            }
+            if idle {
+                tokio::select! {
+                    _ = self.wakeup.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
+
+    async fn claim(&self, now: DateTime<Utc>) -> Vec<OutboxMail> {
+        let stale = now - chrono::Duration::from_std(STALE_CLAIM).unwrap_or_default();
+        let result = async {
+            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+            model::claim_due(&mut conn, 10, now, stale)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        result.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "outbox: could not claim mails; will retry");
+            Vec::new()
+        })
+    }
+
+    async fn purge(&self, now: DateTime<Utc>) {
+        if let Ok(mut conn) = self.pool.get().await {
+            match model::purge_pending(&mut conn, now - chrono::Duration::days(PENDING_DAYS)).await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "purged sign-ups never confirmed"),
+                Err(e) => tracing::warn!(error = %e, "could not purge unconfirmed sign-ups"),
+            }
+        }
+    }
+
+    async fn deliver(&self, job: OutboxMail) {
+        let outcome = match self.render(&job).await {
+            Ok(Some(mail)) => self.mailer.send(&mail).await.map(|_| true),
+            Ok(None) => Ok(false),
+            Err(e) => Err(e),
+        };
+        let Ok(mut conn) = self.pool.get().await else {
+            return; // the claim goes stale and the mail is retried
+        };
+        let now = Utc::now();
+        let result = match outcome {
+            Ok(true) => model::mark_sent(&mut conn, job.id, now).await,
+            Ok(false) => model::mark_failed(&mut conn, job.id, "no longer applies", None).await,
+            Err(e) => {
+                let next = (job.attempts < MAX_ATTEMPTS).then(|| now + backoff(job.attempts));
+                tracing::warn!(mail = job.id, attempts = job.attempts, error = %e, "mail not sent");
+                model::mark_failed(&mut conn, job.id, &e, next).await
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(mail = job.id, error = %e, "could not record a mail's outcome");
+        }
+    }
+
+    /// The mail for a job, with a fresh token; `None` when it no longer applies (the address
+    /// was erased, or the subscriber is no longer in the state the mail is for).
+    async fn render(&self, job: &OutboxMail) -> Result<Option<Mail>, String> {
+        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        let s = model::find(&mut conn, job.subscriber_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(to) = s.email.clone() else {
+            return Ok(None);
+        };
+        let base = &self.public_base_url;
+        let (token, hash) = new_token();
+        match (job.kind.as_str(), s.status.as_str()) {
+            ("confirmation", "pending") => {
+                let expires = Utc::now() + chrono::Duration::hours(CONFIRMATION_TTL_HOURS);
+                model::insert_token(&mut conn, &hash, s.id, "confirm", Some(expires))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(Some(Mail {
+                    to,
+                    subject: "Confirm your Perfusion Partners subscription".into(),
+                    body: format!(
+                        "Hello,\r\n\r\nPlease confirm that you want to join the Perfusion Partners community\r\n\
+                         and receive the best in research and media around the perfusion industry.\r\n\r\n\
+                         Confirm your subscription:\r\n{base}/subscriptions/confirm?token={token}\r\n\r\n\
+                         The link works for {CONFIRMATION_TTL_HOURS} hours. If you did not sign up, ignore this mail:\r\n\
+                         nothing will happen.\r\n"
+                    ),
+                    unsubscribe_url: None,
+                }))
+            }
+            ("welcome", "confirmed") => {
+                model::insert_token(&mut conn, &hash, s.id, "manage", None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let unsubscribe = format!("{base}/api/v1/subscriptions/unsubscribe?token={token}");
+                Ok(Some(Mail {
+                    to,
+                    subject: "Welcome to the Perfusion Partners community".into(),
+                    body: format!(
+                        "Hello,\r\n\r\nYou are now subscribed to Perfusion Partners.\r\n\r\n\
+                         Choose your topics:\r\n{base}/subscriptions/preferences?token={token}\r\n\r\n\
+                         Unsubscribe at any time:\r\n{unsubscribe}\r\n"
+                    ),
+                    unsubscribe_url: Some(unsubscribe),
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// The wait before try `attempts + 1`: 30 s, doubling, at most 32 minutes.
+fn backoff(attempts: i32) -> chrono::Duration {
+    let secs = 30i64.saturating_mul(1 << attempts.clamp(1, 7).saturating_sub(1));
+    chrono::Duration::seconds(secs.min(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1).num_seconds(), 30);
+        assert_eq!(backoff(2).num_seconds(), 60);
+        assert_eq!(backoff(7).num_seconds(), 1920);
+        assert_eq!(backoff(50).num_seconds(), 1920);
+    }
+}

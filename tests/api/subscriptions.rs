@@ -1,0 +1,567 @@
+//! Joining the community: a visitor signs up, confirms from the mail, changes topics and leaves
+//! with one click; and nobody learns who is subscribed.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use diesel_async::RunQueryDsl;
+use perfusion_api::config::Secret;
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::TcpListener,
+};
+
+use crate::helpers::{assert_problem, fields, TestApp};
+
+const BASE: &str = "https://perfusion.example";
+
+/// A real SMTP server, just enough of one to take mails: it keeps each message's DATA.
+struct SmtpSink {
+    port: u16,
+    mails: Arc<Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mails: Arc<Mutex<Vec<String>>> = Arc::default();
+        let store = mails.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(body) = data.as_mut() {
+                            if line == "." {
+                                store.lock().unwrap().push(std::mem::take(body));
+                                data = None;
+                                let _ = write.write_all(b"250 queued\r\n").await;
+                            } else {
+                                body.push_str(line.strip_prefix('.').unwrap_or(&line));
+                                body.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" | "HELO" => b"250 sink\r\n",
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"250 ok\r\n",
+                        };
+                        let _ = write.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        Self { port, mails }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Waits for the `n`th mail to `to` (1-based) and returns it.
+    async fn mail_to(&self, to: &str, n: usize) -> Mail {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let found: Vec<String> = self
+                .mails
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|m| Mail(m.to_string()).header("To").contains(to))
+                .cloned()
+                .collect();
+            if found.len() >= n {
+                return Mail(found[n - 1].clone());
+            }
+            assert!(Instant::now() < deadline, "mail {n} to {to} never came");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn count_to(&self, to: &str) -> usize {
+        self.mails
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| Mail(m.to_string()).header("To").contains(to))
+            .count()
+    }
+}
+
+struct Mail(String);
+
+impl Mail {
+    /// A header's value, unfolded.
+    fn header(&self, name: &str) -> String {
+        let head = self.0.split("\n\n").next().unwrap_or("");
+        let mut value: Option<String> = None;
+        for line in head.lines() {
+            if let Some(v) = value.as_mut() {
+                if line.starts_with(' ') || line.starts_with('\t') {
+                    v.push_str(line.trim_start());
+                    continue;
+                }
+                break;
+            }
+            if let Some((n, v)) = line.split_once(':') {
+                if n.eq_ignore_ascii_case(name) {
+                    value = Some(v.trim().to_owned());
+                }
+            }
+        }
+        value.unwrap_or_default()
+    }
+
+    /// The body, decoded from quoted-printable.
+    fn body(&self) -> String {
+        let raw = self.0.split_once("\n\n").map(|(_, b)| b).unwrap_or("");
+        let joined = raw.replace("=\n", "");
+        let mut out = Vec::new();
+        let mut rest = joined.as_bytes();
+        while let Some((&b, tail)) = rest.split_first() {
+            let hex = tail
+                .get(..2)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (b, hex) {
+                (b'=', Some(decoded)) => {
+                    out.push(decoded);
+                    rest = &tail[2..];
+                }
+                _ => {
+                    out.push(b);
+                    rest = tail;
+                }
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The token of the first link that goes to `path`.
+    fn token(&self, path: &str) -> String {
+        let body = self.body();
+        let needle = format!("{BASE}{path}?token=");
+        let start = body
+            .find(&needle)
+            .unwrap_or_else(|| panic!("no {needle} in {body}"))
+            + needle.len();
+        body[start..start + 43].to_owned()
+    }
+}
+
+async fn app_with_sink() -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = TestApp::spawn_with(move |s| {
+        s.smtp_url = Some(Secret::new(url));
+        s.public_base_url = BASE.into();
+        s.signups_per_minute = 1000;
+    })
+    .await;
+    (app, sink)
+}
+
+async fn sign_up(app: &TestApp, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/subscriptions"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_json(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_visitor_joins_confirms_from_the_mail_changes_topics_and_leaves_with_one_click() {
+    let (app, sink) = app_with_sink().await;
+    let res = sign_up(
+        &app,
+        json!({"email": "  Pat@Example.ORG ", "name": "Pat", "topics": ["research", "careers"]}),
+    )
+    .await;
+    assert_eq!(res.status(), 202);
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+
+    // The confirmation mail, with its link on PUBLIC_BASE_URL.
+    let mail = sink.mail_to("Pat@example.org", 1).await;
+    assert!(mail.header("Subject").contains("Confirm"));
+    let confirm = mail.token("/subscriptions/confirm");
+    assert!(
+        mail.header("List-Unsubscribe").is_empty(),
+        "not subscribed yet"
+    );
+
+    // The token is in the mail and nowhere in the database (only its SHA-256 is).
+    let mut conn = app.conn().await;
+    for table in ["subscribers", "subscriber_tokens", "outbox"] {
+        let dump: Vec<String> =
+            diesel::sql_query(format!("SELECT row_to_json(t)::text AS j FROM {table} t"))
+                .load::<Dump>(&mut conn)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|d| d.j)
+                .collect();
+        assert!(!dump.is_empty() || table == "outbox");
+        assert!(
+            !dump.iter().any(|row| row.contains(&confirm)),
+            "{table} holds the token"
+        );
+    }
+
+    // Confirming, twice.
+    for _ in 0..2 {
+        let res = post_json(
+            &app,
+            "/api/v1/subscriptions/confirm",
+            json!({"token": confirm}),
+        )
+        .await;
+        assert_eq!(res.status(), 200, "{confirm} from {}", mail.0);
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["data"]["status"],
+            "confirmed"
+        );
+    }
+
+    // The welcome mail carries the one-click unsubscribe headers.
+    let welcome = sink.mail_to("Pat@example.org", 2).await;
+    let manage = welcome.token("/subscriptions/preferences");
+    let unsubscribe_url = format!("{BASE}/api/v1/subscriptions/unsubscribe?token=");
+    let list_unsubscribe = welcome.header("List-Unsubscribe");
+    assert!(
+        list_unsubscribe.starts_with(&format!("<{unsubscribe_url}")),
+        "{list_unsubscribe}"
+    );
+    assert_eq!(
+        welcome.header("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    let one_click = welcome.token("/api/v1/subscriptions/unsubscribe");
+
+    // Preferences: read and change.
+    let prefs = app
+        .get(&format!("/api/v1/subscriptions/preferences?token={manage}"))
+        .await;
+    assert_eq!(prefs.headers()["cache-control"], "private, no-store");
+    let prefs: Value = prefs.json().await.unwrap();
+    assert_eq!(prefs["data"]["email"], "Pat@example.org");
+    assert_eq!(prefs["data"]["topics"], json!(["research", "careers"]));
+    assert_eq!(prefs["data"]["status"], "confirmed");
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/subscriptions/preferences?token={manage}")))
+        .json(&json!({"topics": ["leadership", "media", "media"], "name": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let changed: Value = res.json().await.unwrap();
+    assert_eq!(changed["data"]["topics"], json!(["media", "leadership"]));
+    assert!(changed["data"]["name"].is_null());
+
+    // A GET of the unsubscribe link changes nothing.
+    let res = app
+        .get(&format!(
+            "/api/v1/subscriptions/unsubscribe?token={one_click}"
+        ))
+        .await;
+    assert_eq!(res.status(), 405);
+    // The RFC 8058 one-click POST: a form body, no auth, no cookie, 200 and no redirect.
+    let res = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/subscriptions/unsubscribe?token={one_click}"
+        )))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let prefs: Value = app
+        .get(&format!("/api/v1/subscriptions/preferences?token={manage}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(prefs["data"]["status"], "unsubscribed");
+    // The JSON form works too, and repeating is harmless.
+    let res = post_json(
+        &app,
+        "/api/v1/subscriptions/unsubscribe",
+        json!({"token": one_click}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(sink.count_to("Pat@example.org"), 2, "no mail after leaving");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Dump {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    j: String,
+}
+
+#[tokio::test]
+async fn every_sign_up_gets_the_same_answer_whatever_the_address_state() {
+    let (app, sink) = app_with_sink().await;
+    // pending
+    sign_up(&app, json!({"email": "pending@example.org"})).await;
+    // confirmed
+    sign_up(&app, json!({"email": "confirmed@example.org"})).await;
+    let token = sink
+        .mail_to("confirmed@example.org", 1)
+        .await
+        .token("/subscriptions/confirm");
+    post_json(
+        &app,
+        "/api/v1/subscriptions/confirm",
+        json!({"token": token}),
+    )
+    .await;
+    // unsubscribed
+    sign_up(&app, json!({"email": "left@example.org"})).await;
+    let token = sink
+        .mail_to("left@example.org", 1)
+        .await
+        .token("/subscriptions/confirm");
+    post_json(
+        &app,
+        "/api/v1/subscriptions/confirm",
+        json!({"token": token}),
+    )
+    .await;
+    let manage = sink
+        .mail_to("left@example.org", 2)
+        .await
+        .token("/api/v1/subscriptions/unsubscribe");
+    post_json(
+        &app,
+        "/api/v1/subscriptions/unsubscribe",
+        json!({"token": manage}),
+    )
+    .await;
+
+    let mut answers = Vec::new();
+    for email in [
+        "new@example.org",
+        "pending@example.org",
+        "confirmed@example.org",
+        "left@example.org",
+    ] {
+        let res = sign_up(&app, json!({"email": email})).await;
+        let status = res.status();
+        let headers: Vec<(String, String)> = res
+            .headers()
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "date" | "x-request-id"))
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+            .collect();
+        answers.push((status, headers, res.bytes().await.unwrap()));
+    }
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 202);
+
+    // A confirmed address gets nothing new; a pending one and a returning one get a new link.
+    sink.mail_to("pending@example.org", 2).await;
+    sink.mail_to("left@example.org", 3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.count_to("confirmed@example.org"), 2);
+}
+
+#[tokio::test]
+async fn concurrent_duplicate_sign_ups_make_one_row_and_no_error() {
+    let (app, _sink) = app_with_sink().await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/subscriptions");
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"email": "twin@example.org"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for t in tasks {
+        let status = t.await.unwrap();
+        assert!(status == 202 || status == 429, "got {status}");
+    }
+    let mut conn = app.conn().await;
+    let rows: Vec<Dump> =
+        diesel::sql_query("SELECT email AS j FROM subscribers WHERE email = 'twin@example.org'")
+            .load(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 1);
+}
+
+#[tokio::test]
+async fn bad_sign_ups_and_bad_tokens_are_refused_clearly() {
+    let (app, sink) = app_with_sink().await;
+    let res = sign_up(
+        &app,
+        json!({"email": "not-an-address", "name": "x".repeat(101), "topics": ["sports"]}),
+    )
+    .await;
+    let mut named = fields(&assert_problem(res, 400).await);
+    named.sort();
+    assert_eq!(named, vec!["email", "name", "topics[0]"]);
+    let res = sign_up(
+        &app,
+        json!({"email": format!("{}@example.org", "a".repeat(65))}),
+    )
+    .await;
+    assert_eq!(fields(&assert_problem(res, 400).await), vec!["email"]);
+    let res = sign_up(&app, json!({"email": "a@example.org", "topics": []})).await;
+    assert_eq!(fields(&assert_problem(res, 400).await), vec!["topics"]);
+
+    // Unknown, malformed: one generic 404. Expired: 410.
+    let unknown = "A".repeat(43);
+    for token in [unknown.as_str(), "short", "'; DROP TABLE subscribers; --"] {
+        let res = post_json(
+            &app,
+            "/api/v1/subscriptions/confirm",
+            json!({"token": token}),
+        )
+        .await;
+        assert_problem(res, 404).await;
+    }
+    sign_up(&app, json!({"email": "late@example.org"})).await;
+    let token = sink
+        .mail_to("late@example.org", 1)
+        .await
+        .token("/subscriptions/confirm");
+    let mut conn = app.conn().await;
+    diesel::sql_query("UPDATE subscriber_tokens SET expires_at = now() - interval '1 hour'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let res = post_json(
+        &app,
+        "/api/v1/subscriptions/confirm",
+        json!({"token": token}),
+    )
+    .await;
+    assert_problem(res, 410).await;
+    let res = app
+        .get("/api/v1/subscriptions/preferences?token=nope")
+        .await;
+    assert_problem(res, 404).await;
+}
+
+#[tokio::test]
+async fn sign_ups_are_limited_per_client_and_confirmation_mails_per_address() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = TestApp::spawn_with(move |s| {
+        s.smtp_url = Some(Secret::new(url));
+        s.public_base_url = BASE.into();
+        s.signups_per_minute = 4;
+    })
+    .await;
+    // Three confirmation mails a day for one address, then 429 and no fourth mail.
+    for _ in 0..3 {
+        assert_eq!(
+            sign_up(&app, json!({"email": "eager@example.org"}))
+                .await
+                .status(),
+            202
+        );
+    }
+    let res = sign_up(&app, json!({"email": "eager@example.org"})).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429).await;
+    sink.mail_to("eager@example.org", 3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.count_to("eager@example.org"), 3);
+
+    // Four sign-ups a minute from one client (counted only when accepted); then 429, no row.
+    assert_eq!(
+        sign_up(&app, json!({"email": "fourth@example.org"}))
+            .await
+            .status(),
+        202
+    );
+    let res = sign_up(&app, json!({"email": "fifth@example.org"})).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429).await;
+    let mut conn = app.conn().await;
+    let rows: Vec<Dump> =
+        diesel::sql_query("SELECT email AS j FROM subscribers WHERE email = 'fifth@example.org'")
+            .load(&mut conn)
+            .await
+            .unwrap();
+    assert!(rows.is_empty());
+    // X-Forwarded-For from an untrusted peer changes nothing.
+    let res = app
+        .client
+        .post(app.url("/api/v1/subscriptions"))
+        .header("X-Forwarded-For", "203.0.113.9")
+        .json(&json!({"email": "sixth@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 429).await;
+}
+
+#[tokio::test]
+async fn a_mail_claimed_by_an_instance_that_crashed_is_sent_later() {
+    let (app, sink) = app_with_sink().await;
+    let mut conn = app.conn().await;
+    diesel::sql_query(
+        "WITH s AS (INSERT INTO subscribers (email, topics) VALUES ('orphan@example.org', '{research}') RETURNING id) \
+         INSERT INTO outbox (subscriber_id, kind, status, attempts, claimed_at) \
+         SELECT id, 'confirmation', 'sending', 1, now() - interval '10 minutes' FROM s",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let mail = sink.mail_to("orphan@example.org", 1).await;
+    assert!(mail.header("Subject").contains("Confirm"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let sent: Vec<Dump> = diesel::sql_query("SELECT status AS j FROM outbox")
+            .load(&mut conn)
+            .await
+            .unwrap();
+        if sent.iter().all(|d| d.j == "sent") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outbox row was never marked sent"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
