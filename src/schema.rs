@@ -117,6 +117,7 @@ diesel::table! {
         accreditation_sources -> Array<Nullable<Text>>,
         programs_note -> Text,
         updated_at -> Timestamptz,
+        alternatives -> Array<Nullable<Text>>,
     }
 }
 
@@ -174,7 +175,7 @@ diesel::table! {
     licensure (state) {
         state -> Text,
         name -> Text,
-        license_required -> Text,
+        license_required -> Nullable<Text>,
         as_of -> Nullable<Date>,
         source_url -> Nullable<Text>,
         note -> Nullable<Text>,

@@ -16,7 +16,7 @@ use super::{
     pagination::{list_response, page, Item, Page, PageMeta, PageParams},
 };
 use crate::{
-    auth::AuthUser,
+    auth::Admin,
     domain::{BoundedText, WebUrl},
     errors::{ApiError, ApiResult, Problem, Validator},
     models::certification::{
@@ -93,6 +93,8 @@ pub struct CertificationPathway {
     pub credential: Credential,
     /// The ordered steps under today's rules.
     pub steps: Vec<CertificationStep>,
+    /// Other ways through the steps that today's rules allow.
+    pub alternatives: Vec<String>,
     /// What the Perfusion Partners page says.
     pub seed_page_says: String,
     /// Where today's rules differ from the page.
@@ -131,6 +133,7 @@ pub async fn pathway(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<
                     description: o.credential,
                 },
                 steps: steps.into_iter().map(CertificationStep::from).collect(),
+                alternatives: flat(o.alternatives),
                 seed_page_says: o.seed_page_says,
                 correction: o.correction,
                 recertification: Recertification {
@@ -206,7 +209,7 @@ pub(super) fn optional_url(v: &mut Validator, field: &str, value: Option<&str>) 
         .map(WebUrl::into_inner)
 }
 
-/// Adds a step to the pathway (editor or admin).
+/// Adds a step to the pathway (admin).
 #[utoipa::path(
     tag = "Certification",
     request_body = StepInput,
@@ -215,6 +218,7 @@ pub(super) fn optional_url(v: &mut Validator, field: &str, value: Option<&str>) 
         (status = 201, description = "Added", body = Item<CertificationStep>, headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
@@ -224,7 +228,7 @@ pub(super) fn optional_url(v: &mut Validator, field: &str, value: Option<&str>) 
 pub async fn create_step(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     input: JsonBody<StepInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, mut v) = input;
@@ -293,7 +297,7 @@ pub async fn show_step(
     ))
 }
 
-/// Changes a step (editor or admin). An `If-Match` with a stale ETag is refused with 412.
+/// Changes a step (admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
     tag = "Certification",
     params(("id" = i64, Path, description = "The step's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
@@ -303,6 +307,7 @@ pub async fn show_step(
         (status = 200, description = "Changed", body = Item<CertificationStep>, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
@@ -314,7 +319,7 @@ pub async fn show_step(
 pub async fn update_step(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     id: web::Path<i64>,
     input: JsonBody<StepPatch>,
 ) -> ApiResult<HttpResponse> {
@@ -361,7 +366,7 @@ pub async fn update_step(
     ))
 }
 
-/// Removes a step (editor or admin).
+/// Removes a step (admin).
 #[utoipa::path(
     tag = "Certification",
     params(("id" = i64, Path, description = "The step's id")),
@@ -369,6 +374,7 @@ pub async fn update_step(
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
@@ -376,7 +382,7 @@ pub async fn update_step(
 #[delete("/certification/steps/{id}")]
 pub async fn remove_step(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
@@ -615,7 +621,7 @@ fn short(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> 
         .map(BoundedText::into_inner)
 }
 
-/// Adds a program to the directory (editor or admin).
+/// Adds a program to the directory (admin).
 #[utoipa::path(
     tag = "Certification",
     request_body = ProgramInput,
@@ -624,6 +630,7 @@ fn short(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> 
         (status = 201, description = "Added", body = Item<Program>, headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
@@ -633,7 +640,7 @@ fn short(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> 
 pub async fn create_program(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     input: JsonBody<ProgramInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, mut v) = input;
@@ -708,7 +715,7 @@ pub async fn show_program(
     ))
 }
 
-/// Changes a program (editor or admin). An `If-Match` with a stale ETag is refused with 412.
+/// Changes a program (admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
     tag = "Certification",
     params(("id" = i64, Path, description = "The program's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
@@ -718,6 +725,7 @@ pub async fn show_program(
         (status = 200, description = "Changed", body = Item<Program>, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No program with this id", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
@@ -729,7 +737,7 @@ pub async fn show_program(
 pub async fn update_program(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     id: web::Path<i64>,
     input: JsonBody<ProgramPatch>,
 ) -> ApiResult<HttpResponse> {
@@ -789,7 +797,7 @@ pub async fn update_program(
     ))
 }
 
-/// Removes a program (editor or admin).
+/// Removes a program (admin).
 #[utoipa::path(
     tag = "Certification",
     params(("id" = i64, Path, description = "The program's id")),
@@ -797,6 +805,7 @@ pub async fn update_program(
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No program with this id", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
@@ -804,7 +813,7 @@ pub async fn update_program(
 #[delete("/certification/programs/{id}")]
 pub async fn remove_program(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
@@ -856,8 +865,9 @@ pub struct StateLicensure {
     pub state: String,
     #[schema(example = "Nebraska")]
     pub name: String,
-    #[schema(value_type = LicenseRequired)]
-    pub license_required: LicenseRequired,
+    /// Null where the source says nothing (the District of Columbia).
+    #[schema(value_type = Option<LicenseRequired>)]
+    pub license_required: Option<LicenseRequired>,
     /// The date of the source.
     pub as_of: Option<NaiveDate>,
     pub source_url: Option<String>,
@@ -868,7 +878,7 @@ pub struct StateLicensure {
 impl From<model::Licensure> for StateLicensure {
     fn from(l: model::Licensure) -> Self {
         Self {
-            license_required: LicenseRequired::from_db(&l.license_required),
+            license_required: l.license_required.as_deref().map(LicenseRequired::from_db),
             state: l.state,
             name: l.name,
             as_of: l.as_of,
@@ -982,7 +992,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
     Ok(d)
 }
 
-/// Changes a state's licensure (editor or admin). An `If-Match` with a stale ETag is refused
+/// Changes a state's licensure (admin). An `If-Match` with a stale ETag is refused
 /// with 412.
 #[utoipa::path(
     tag = "Certification",
@@ -994,6 +1004,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
         (status = 200, description = "Changed", body = Item<StateLicensure>, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such state", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
@@ -1005,13 +1016,13 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 pub async fn update_licensure(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     code: web::Path<StateParam>,
     input: JsonBody<LicensurePatch>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, mut v) = input;
     let changes = LicensureChangeset {
-        license_required: input.license_required.map(|l| l.to_db().to_owned()),
+        license_required: input.license_required.map(|l| Some(l.to_db().to_owned())),
         as_of: input
             .as_of
             .as_ref()

@@ -57,7 +57,12 @@ pub fn cached_response(
     } else {
         PUBLIC_CACHE_CONTROL
     };
-    let fresh = status == StatusCode::OK && if_none_match_hits(req, &etag);
+    // Only a read can be "not modified"; a write's answer is always sent.
+    let readable = matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    let fresh = status == StatusCode::OK && readable && if_none_match_hits(req, &etag);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {

@@ -1,6 +1,7 @@
 //! The one route table. [`configure`] registers every handler and, through utoipa-actix-web,
 //! its OpenAPI operation: a route cannot exist without its documentation.
 
+pub mod admin_subscribers;
 pub mod admin_users;
 pub mod articles;
 pub mod auth;
@@ -94,6 +95,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(subscriptions::unsubscribe)
                 .service(subscriptions::preferences)
                 .service(subscriptions::update_preferences)
+                .service(admin_subscribers::list)
+                .service(admin_subscribers::export)
+                .service(admin_subscribers::stats)
+                .service(admin_subscribers::show)
+                .service(admin_subscribers::erase)
                 .service(admin_users::list)
                 .service(admin_users::create)
                 .service(admin_users::show)

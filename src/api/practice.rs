@@ -17,7 +17,7 @@ use super::{
     pagination::Item,
 };
 use crate::{
-    auth::AuthUser,
+    auth::Admin,
     domain::{BoundedText, Slug},
     errors::{ApiError, ApiResult, Problem},
     models::practice::{
@@ -156,7 +156,7 @@ pub struct PracticeTypePatch {
     pub position: Option<i32>,
 }
 
-/// Adds a type of perfusion (editor or admin).
+/// Adds a type of perfusion (admin).
 #[utoipa::path(
     tag = "Practice",
     request_body = PracticeTypeInput,
@@ -165,6 +165,7 @@ pub struct PracticeTypePatch {
         (status = 201, description = "Added", body = Item<PracticeType>, headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
@@ -175,7 +176,7 @@ pub struct PracticeTypePatch {
 pub async fn create_type(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     input: JsonBody<PracticeTypeInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, mut v) = input;
@@ -256,7 +257,7 @@ pub async fn show_type(
     ))
 }
 
-/// Changes a type of perfusion (editor or admin). An `If-Match` with a stale ETag is refused
+/// Changes a type of perfusion (admin). An `If-Match` with a stale ETag is refused
 /// with 412.
 #[utoipa::path(
     tag = "Practice",
@@ -267,6 +268,7 @@ pub async fn show_type(
         (status = 200, description = "Changed", body = Item<PracticeType>, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No type with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
@@ -279,7 +281,7 @@ pub async fn show_type(
 pub async fn update_type(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     slug: web::Path<SlugParam>,
     input: JsonBody<PracticeTypePatch>,
 ) -> ApiResult<HttpResponse> {
@@ -334,7 +336,7 @@ pub async fn update_type(
     ))
 }
 
-/// Removes a type of perfusion (editor or admin).
+/// Removes a type of perfusion (admin).
 #[utoipa::path(
     tag = "Practice",
     params(("slug" = String, Path, description = "The type's slug")),
@@ -342,6 +344,7 @@ pub async fn update_type(
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No type with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
@@ -349,7 +352,7 @@ pub async fn update_type(
 #[delete("/practice/types/{slug}")]
 pub async fn remove_type(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
@@ -391,7 +394,7 @@ pub struct PracticeStepPatch {
     pub detail: Option<Option<String>>,
 }
 
-/// Adds a step (editor or admin).
+/// Adds a step (admin).
 #[utoipa::path(
     tag = "Practice",
     request_body = PracticeStepInput,
@@ -400,6 +403,7 @@ pub struct PracticeStepPatch {
         (status = 201, description = "Added", body = Item<PracticeStep>, headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
@@ -409,7 +413,7 @@ pub struct PracticeStepPatch {
 pub async fn create_step(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     input: JsonBody<PracticeStepInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, mut v) = input;
@@ -476,7 +480,7 @@ pub async fn show_step(
     ))
 }
 
-/// Changes a step (editor or admin). An `If-Match` with a stale ETag is refused with 412.
+/// Changes a step (admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
     tag = "Practice",
     params(("id" = i64, Path, description = "The step's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
@@ -486,6 +490,7 @@ pub async fn show_step(
         (status = 200, description = "Changed", body = Item<PracticeStep>, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
@@ -497,7 +502,7 @@ pub async fn show_step(
 pub async fn update_step(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     id: web::Path<i64>,
     input: JsonBody<PracticeStepPatch>,
 ) -> ApiResult<HttpResponse> {
@@ -540,7 +545,7 @@ pub async fn update_step(
     ))
 }
 
-/// Removes a step (editor or admin).
+/// Removes a step (admin).
 #[utoipa::path(
     tag = "Practice",
     params(("id" = i64, Path, description = "The step's id")),
@@ -548,6 +553,7 @@ pub async fn update_step(
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
@@ -555,7 +561,7 @@ pub async fn update_step(
 #[delete("/practice/steps/{id}")]
 pub async fn remove_step(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    _admin: Admin,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;

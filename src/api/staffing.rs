@@ -57,7 +57,9 @@ pub struct StaffingStatistic {
     #[serde(serialize_with = "optional_number")]
     #[schema(example = 4522)]
     pub value: Option<f64>,
-    /// The date the latest value describes.
+    /// The date the latest value describes; for the Perfusion Partners page's figures, the date
+    /// they were taken in (2026-11-23), which makes them the latest though their origin is
+    /// undated (see `note`).
     pub as_of: Option<NaiveDate>,
     /// Where the latest value comes from.
     pub source: Option<String>,

@@ -356,6 +356,7 @@ impl Preferences {
     params(TokenParam),
     responses(
         (status = 200, description = "The preferences", body = Item<Preferences>),
+        (status = 400, description = "A malformed query (e.g. `token` twice)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or malformed token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )

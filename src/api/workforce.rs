@@ -127,7 +127,8 @@ fn bounded(
     value: Option<f64>,
     range: std::ops::RangeInclusive<f64>,
 ) -> Option<f64> {
-    let x = value?;
+    // `+ 0.0` turns -0 into 0.
+    let x = value? + 0.0;
     let ok = x.is_finite() && range.contains(&x);
     v.check(
         field,
@@ -254,6 +255,14 @@ pub async fn projection(
         "shortage",
     )
     .await?;
+    if let (Some(s), Some(short)) = (&supply, &shortage) {
+        if s.value + short.value < 0.0 {
+            v.push(
+                "start_shortage",
+                "must not be below -start_supply (demand cannot be negative)",
+            );
+        }
+    }
     v.finish()?;
     let (Some(graduates), Some(exits), Some(supply), Some(shortage)) =
         (graduates, exits, supply, shortage)

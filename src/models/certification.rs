@@ -27,6 +27,7 @@ pub struct Overview {
     pub accreditation_thresholds: String,
     pub accreditation_sources: Vec<Option<String>>,
     pub programs_note: String,
+    pub alternatives: Vec<Option<String>>,
 }
 
 pub async fn overview(conn: &mut AsyncPgConnection) -> QueryResult<Overview> {
@@ -273,7 +274,8 @@ pub async fn delete_program(conn: &mut AsyncPgConnection, id: i64) -> QueryResul
 pub struct Licensure {
     pub state: String,
     pub name: String,
-    pub license_required: String,
+    /// Null where the source says nothing.
+    pub license_required: Option<String>,
     pub as_of: Option<NaiveDate>,
     pub source_url: Option<String>,
     pub note: Option<String>,
@@ -283,7 +285,7 @@ pub struct Licensure {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = licensure)]
 pub struct LicensureChangeset {
-    pub license_required: Option<String>,
+    pub license_required: Option<Option<String>>,
     pub as_of: Option<Option<NaiveDate>>,
     pub source_url: Option<Option<String>>,
     pub note: Option<Option<String>>,

@@ -310,3 +310,130 @@ pub async fn mark_failed(
         .await
         .map(drop)
 }
+
+/// The filters of the admin list and export.
+#[derive(Debug, Clone, Default)]
+pub struct AdminFilter {
+    pub status: Option<String>,
+    pub topic: Option<String>,
+    /// A piece of the email, matched case-insensitively.
+    pub q: Option<String>,
+}
+
+fn filtered(f: &AdminFilter) -> subscribers::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut query = subscribers::table.into_boxed();
+    if let Some(status) = &f.status {
+        query = query.filter(subscribers::status.eq(status.clone()));
+    }
+    if let Some(topic) = &f.topic {
+        query = query.filter(subscribers::topics.contains(vec![Some(topic.clone())]));
+    }
+    if let Some(q) = &f.q {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(subscribers::email.ilike(format!("%{escaped}%")));
+    }
+    query
+}
+
+/// Up to `limit` subscribers, newest first, before id `before`.
+pub async fn list_admin(
+    conn: &mut AsyncPgConnection,
+    f: &AdminFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Subscriber>> {
+    let mut query = filtered(f)
+        .select(Subscriber::as_select())
+        .order(subscribers::id.desc())
+        .limit(limit);
+    if let Some(id) = before {
+        query = query.filter(subscribers::id.lt(id));
+    }
+    query.load(conn).await
+}
+
+pub async fn count_admin(conn: &mut AsyncPgConnection, f: &AdminFilter) -> QueryResult<i64> {
+    filtered(f).count().get_result(conn).await
+}
+
+/// The next `limit` subscribers of an export, oldest first, after id `after`.
+pub async fn export_batch(
+    conn: &mut AsyncPgConnection,
+    f: &AdminFilter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Subscriber>> {
+    filtered(f)
+        .filter(subscribers::id.gt(after))
+        .select(Subscriber::as_select())
+        .order(subscribers::id.asc())
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Erases a subscriber's personal data; only the anonymous row (status `erased`, topics,
+/// dates) stays, for counts. False when there is none.
+pub async fn erase(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+    let n = diesel::update(subscribers::table.find(id))
+        .set((
+            subscribers::email.eq(None::<String>),
+            subscribers::name.eq(None::<String>),
+            subscribers::status.eq("erased"),
+            subscribers::consent_version.eq(None::<String>),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::delete(tokens::table.filter(tokens::subscriber_id.eq(id)))
+        .execute(conn)
+        .await?;
+    diesel::delete(
+        outbox::table
+            .filter(outbox::subscriber_id.eq(id))
+            .filter(outbox::status.ne("sent")),
+    )
+    .execute(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct Count {
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+pub async fn count_by_status(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Count>> {
+    diesel::sql_query(
+        "SELECT status AS key, count(*) AS count FROM subscribers GROUP BY status ORDER BY status",
+    )
+    .load(conn)
+    .await
+}
+
+/// Confirmed subscribers per topic.
+pub async fn count_by_topic(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Count>> {
+    diesel::sql_query(
+        "SELECT t AS key, count(*) AS count FROM subscribers, unnest(topics) AS t \
+         WHERE status = 'confirmed' GROUP BY t ORDER BY t",
+    )
+    .load(conn)
+    .await
+}
+
+/// Sign-ups per ISO week (its Monday, `YYYY-MM-DD`) over the last `weeks` weeks.
+pub async fn signups_per_week(conn: &mut AsyncPgConnection, weeks: i32) -> QueryResult<Vec<Count>> {
+    diesel::sql_query(
+        "SELECT to_char(date_trunc('week', created_at), 'YYYY-MM-DD') AS key, count(*) AS count \
+         FROM subscribers WHERE created_at >= date_trunc('week', now()) - make_interval(weeks => $1) \
+         GROUP BY 1 ORDER BY 1",
+    )
+    .bind::<Integer, _>(weeks)
+    .load(conn)
+    .await
+}

@@ -1,4 +1,4 @@
-//! Certification and perfusion in practice: what a student reads, and what editors keep current.
+//! Certification and perfusion in practice: what a student reads, and what admins keep current.
 
 use perfusion_api::domain::Role;
 use reqwest::Method;
@@ -60,6 +60,10 @@ async fn a_student_reads_the_whole_path_to_the_ccp_credential() {
     );
     assert!(p["steps"][0]["source_url"].is_string());
     assert!(p["seed_page_says"].as_str().unwrap().contains("seventeen"));
+    assert!(p["alternatives"][0]
+        .as_str()
+        .unwrap()
+        .contains("same window"));
     assert!(p["correction"]
         .as_str()
         .unwrap()
@@ -88,6 +92,10 @@ async fn a_student_finds_whether_their_state_needs_a_license() {
     assert_eq!(by_code("CA")["license_required"], "title_protection");
     assert_eq!(by_code("AL")["license_required"], false);
     assert_eq!(by_code("DC")["name"], "District of Columbia");
+    assert!(
+        by_code("DC")["license_required"].is_null(),
+        "the source covers states only: no guess for DC"
+    );
     assert_eq!(by_code("NE")["as_of"], "2024-06-04");
     assert!(by_code("NE")["source_url"]
         .as_str()
@@ -111,9 +119,9 @@ async fn a_student_finds_whether_their_state_needs_a_license() {
 }
 
 #[tokio::test]
-async fn editors_keep_licensure_current() {
+async fn admins_keep_licensure_current() {
     let app = TestApp::spawn().await;
-    let editor = app.token(Role::Editor).await;
+    let admin = app.token(Role::Admin).await;
     let path = "/api/v1/certification/licensure/OR";
     let etag = app.get(path).await.headers()["etag"]
         .to_str()
@@ -123,7 +131,7 @@ async fn editors_keep_licensure_current() {
         &app,
         Method::PATCH,
         path,
-        &editor,
+        &admin,
         Some(&etag),
         Some(json!({"license_required": true, "as_of": "2025-01-01", "source_url": "https://oregon.example/law", "note": null})),
     )
@@ -136,7 +144,7 @@ async fn editors_keep_licensure_current() {
         &app,
         Method::PATCH,
         path,
-        &editor,
+        &admin,
         Some(&etag),
         Some(json!({"license_required": false})),
     )
@@ -146,7 +154,7 @@ async fn editors_keep_licensure_current() {
         &app,
         Method::PATCH,
         path,
-        &editor,
+        &admin,
         None,
         Some(json!({"license_required": "maybe", "as_of": "someday"})),
     )
@@ -162,6 +170,29 @@ async fn editors_keep_licensure_current() {
         .await
         .unwrap();
     assert_problem(res, 401).await;
+    // Reference data is the admins' to change; an editor gets 403.
+    let writer = app.token(Role::Editor).await;
+    for (method, path, body) in [
+        (Method::PATCH, path, json!({"license_required": false})),
+        (
+            Method::POST,
+            "/api/v1/certification/programs",
+            json!({"name": "A", "institution": "B"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/certification/steps",
+            json!({"title": "A"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/practice/steps",
+            json!({"title": "A"}),
+        ),
+    ] {
+        let res = send(&app, method, path, &writer, None, Some(body)).await;
+        assert_problem(res, 403).await;
+    }
 }
 
 #[tokio::test]
@@ -183,12 +214,12 @@ async fn the_programs_directory_starts_empty_and_reports_what_sources_count() {
         .unwrap()
         .contains("No authoritative"));
 
-    let editor = app.token(Role::Editor).await;
+    let admin = app.token(Role::Admin).await;
     let res = send(
         &app,
         Method::POST,
         "/api/v1/certification/programs",
-        &editor,
+        &admin,
         None,
         Some(json!({"name": "Clinical Perfusion Education", "institution": "University of Nebraska Medical Center", "state": "Nebraska"})),
     )
@@ -198,7 +229,7 @@ async fn the_programs_directory_starts_empty_and_reports_what_sources_count() {
         &app,
         Method::POST,
         "/api/v1/certification/programs",
-        &editor,
+        &admin,
         None,
         Some(json!({"name": "Clinical Perfusion Education", "institution": "University of Nebraska Medical Center", "city": "Omaha", "state": "NE", "degree": "Master of Perfusion Science", "url": "https://www.unmc.edu/alliedhealth/"})),
     )
@@ -215,7 +246,7 @@ async fn the_programs_directory_starts_empty_and_reports_what_sources_count() {
         &app,
         Method::PATCH,
         &location,
-        &editor,
+        &admin,
         None,
         Some(json!({"accreditation_status": "probation", "city": null})),
     )
@@ -224,20 +255,20 @@ async fn the_programs_directory_starts_empty_and_reports_what_sources_count() {
     let changed: Value = res.json().await.unwrap();
     assert_eq!(changed["data"]["accreditation_status"], "probation");
     assert!(changed["data"]["city"].is_null());
-    let res = send(&app, Method::DELETE, &location, &editor, None, None).await;
+    let res = send(&app, Method::DELETE, &location, &admin, None, None).await;
     assert_eq!(res.status(), 204);
     assert_problem(app.get(&location).await, 404).await;
 }
 
 #[tokio::test]
-async fn editors_add_reorder_and_remove_pathway_steps() {
+async fn admins_add_reorder_and_remove_pathway_steps() {
     let app = TestApp::spawn().await;
-    let editor = app.token(Role::Editor).await;
+    let admin = app.token(Role::Admin).await;
     let res = send(
         &app,
         Method::POST,
         "/api/v1/certification/steps",
-        &editor,
+        &admin,
         None,
         Some(json!({"title": "Recertify every year", "source_url": "https://www.abcp.org/for-ccps/recertification/clinical-activity"})),
     )
@@ -254,7 +285,7 @@ async fn editors_add_reorder_and_remove_pathway_steps() {
         &app,
         Method::PATCH,
         &location,
-        &editor,
+        &admin,
         None,
         Some(json!({"position": 0})),
     )
@@ -266,13 +297,13 @@ async fn editors_add_reorder_and_remove_pathway_steps() {
         &app,
         Method::PATCH,
         &location,
-        &editor,
+        &admin,
         None,
         Some(json!({"title": ""})),
     )
     .await;
     assert_eq!(fields(&assert_problem(res, 400).await), vec!["title"]);
-    let res = send(&app, Method::DELETE, &location, &editor, None, None).await;
+    let res = send(&app, Method::DELETE, &location, &admin, None, None).await;
     assert_eq!(res.status(), 204);
     let p = get_json(&app, "/api/v1/certification").await;
     assert_eq!(p["data"]["steps"].as_array().unwrap().len(), 7);
@@ -310,9 +341,9 @@ async fn perfusion_in_practice_lists_three_types_and_seven_steps() {
 }
 
 #[tokio::test]
-async fn editors_edit_perfusion_in_practice() {
+async fn admins_edit_perfusion_in_practice() {
     let app = TestApp::spawn().await;
-    let editor = app.token(Role::Editor).await;
+    let admin = app.token(Role::Admin).await;
     let res = app
         .client
         .post(app.url("/api/v1/practice/steps"))
@@ -331,7 +362,7 @@ async fn editors_edit_perfusion_in_practice() {
         &app,
         Method::PATCH,
         path,
-        &editor,
+        &admin,
         Some(&etag),
         Some(json!({"name": "ECMO"})),
     )
@@ -341,7 +372,7 @@ async fn editors_edit_perfusion_in_practice() {
         &app,
         Method::PATCH,
         path,
-        &editor,
+        &admin,
         Some(&etag),
         Some(json!({"name": "Again"})),
     )
@@ -351,7 +382,7 @@ async fn editors_edit_perfusion_in_practice() {
         &app,
         Method::PATCH,
         path,
-        &editor,
+        &admin,
         None,
         Some(json!({"slug": "cardiopulmonary-bypass"})),
     )
@@ -362,7 +393,7 @@ async fn editors_edit_perfusion_in_practice() {
         &app,
         Method::POST,
         "/api/v1/practice/steps",
-        &editor,
+        &admin,
         None,
         Some(json!({"title": "Debrief", "detail": "What went well, what to change."})),
     )
@@ -372,13 +403,13 @@ async fn editors_edit_perfusion_in_practice() {
     let p = get_json(&app, "/api/v1/practice").await;
     assert_eq!(p["data"]["steps"][7]["title"], "Debrief");
     assert_eq!(p["data"]["types"][1]["name"], "ECMO");
-    let res = send(&app, Method::DELETE, &location, &editor, None, None).await;
+    let res = send(&app, Method::DELETE, &location, &admin, None, None).await;
     assert_eq!(res.status(), 204);
     let res = send(
         &app,
         Method::POST,
         "/api/v1/practice/types",
-        &editor,
+        &admin,
         None,
         Some(json!({"name": "Organ perfusion", "summary": "   "})),
     )

@@ -260,3 +260,20 @@ async fn bad_projection_parameters_are_400s_naming_each_one() {
     named.sort();
     assert_eq!(named, vec!["graduates_per_year", "years"]);
 }
+
+#[tokio::test]
+async fn a_projection_cannot_start_from_negative_demand() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .get("/api/v1/workforce/projection?start_supply=10&start_shortage=-11")
+        .await;
+    assert_eq!(
+        fields(&assert_problem(res, 400).await),
+        vec!["start_shortage"]
+    );
+    let p = get_json(&app, "/api/v1/workforce/projection?graduates_per_year=-0").await;
+    assert_eq!(
+        p["data"]["parameters"]["graduates_per_year"]["value"].to_string(),
+        "0.0"
+    );
+}

@@ -565,3 +565,163 @@ async fn a_mail_claimed_by_an_instance_that_crashed_is_sent_later() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn an_admin_lists_filters_counts_and_erases_subscribers() {
+    let (app, sink) = app_with_sink().await;
+    for email in ["ann@example.org", "bob@example.org", "cy@example.org"] {
+        sign_up(&app, json!({"email": email, "topics": ["research"]})).await;
+    }
+    sign_up(
+        &app,
+        json!({"email": "dee@example.org", "name": "=HYPERLINK(\"x\")", "topics": ["media"]}),
+    )
+    .await;
+    let token = sink
+        .mail_to("ann@example.org", 1)
+        .await
+        .token("/subscriptions/confirm");
+    post_json(
+        &app,
+        "/api/v1/subscriptions/confirm",
+        json!({"token": token}),
+    )
+    .await;
+
+    let editor = app.token(perfusion_api::domain::Role::Editor).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/admin/subscribers"))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 403).await;
+
+    let admin = app.token(perfusion_api::domain::Role::Admin).await;
+    let get = |path: String| {
+        let req = app.client.get(app.url(&path)).bearer_auth(&admin);
+        async move { req.send().await.unwrap() }
+    };
+    let all: Value = get("/api/v1/admin/subscribers?limit=2".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["meta"]["total"], 4);
+    assert_eq!(all["data"][0]["email"], "dee@example.org", "newest first");
+    let cursor = all["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    let next: Value = get(format!("/api/v1/admin/subscribers?limit=2&cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["data"][1]["email"], "ann@example.org");
+    let confirmed: Value = get("/api/v1/admin/subscribers?status=confirmed".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(confirmed["meta"]["total"], 1);
+    let media: Value = get("/api/v1/admin/subscribers?topic=media".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(media["data"][0]["email"], "dee@example.org");
+    let q: Value = get("/api/v1/admin/subscribers?q=BOB".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["meta"]["total"], 1);
+    let wild: Value = get("/api/v1/admin/subscribers?q=%25".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(wild["meta"]["total"], 0, "% is a character, not a wildcard");
+    let res = get("/api/v1/admin/subscribers?status=gone".into()).await;
+    assert_eq!(fields(&assert_problem(res, 400).await), vec!["status"]);
+
+    let stats: Value = get("/api/v1/admin/subscribers/stats".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let by_status = &stats["data"]["by_status"];
+    assert!(by_status
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["key"] == "pending" && c["count"] == 3));
+    assert_eq!(
+        stats["data"]["by_topic"],
+        json!([{"key": "research", "count": 1}])
+    );
+    assert_eq!(stats["data"]["signups_per_week"][0]["count"], 4);
+
+    // The CSV export guards against spreadsheet formulas.
+    let csv = get("/api/v1/admin/subscribers.csv?topic=media".into()).await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("id,email,name,topics,status"));
+    assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+
+    // Erasure: the address and name are gone, the anonymous row still counts.
+    let id = all["data"][0]["id"].as_i64().unwrap();
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/admin/subscribers/{id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let erased: Value = get(format!("/api/v1/admin/subscribers/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(erased["data"]["email"].is_null() && erased["data"]["name"].is_null());
+    assert_eq!(erased["data"]["status"], "erased");
+    // A later sign-up starts afresh, with the same answer as any other.
+    let res = sign_up(&app, json!({"email": "dee@example.org"})).await;
+    assert_eq!(res.status(), 202);
+    sink.mail_to("dee@example.org", 2).await;
+    let all: Value = get("/api/v1/admin/subscribers".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["meta"]["total"], 5);
+}
+
+#[tokio::test]
+async fn an_admin_exports_100000_subscribers_as_csv() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.conn().await;
+    diesel::sql_query(
+        "INSERT INTO subscribers (email, name, topics, status, confirmed_at) \
+         SELECT 'member' || g || '@example.org', 'Member ' || g, '{research,careers}', 'confirmed', now() \
+         FROM generate_series(1, 100000) AS g",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let admin = app.token(perfusion_api::domain::Role::Admin).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/admin/subscribers.csv?status=confirmed"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    let text = res.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 100_001, "a header and every row");
+    assert!(lines[1].starts_with("1,member1@example.org,Member 1,research careers,confirmed,"));
+    assert!(lines[100_000].contains("member100000@example.org"));
+}

@@ -1,0 +1,2 @@
+DROP INDEX subscribers_topics;
+DROP INDEX subscribers_status;

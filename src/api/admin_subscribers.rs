@@ -1,0 +1,436 @@
+//! Subscribers for admins: `/api/v1/admin/subscribers` (list, one, CSV export, stats, erasure).
+//! Editors get 403.
+
+use actix_web::{delete, get, http::header, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use futures_util::stream;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{
+    extract::Query,
+    http_cache::private_json,
+    pagination::{check_limit, encode_cursor, Item, Page, PageMeta, PageParams},
+};
+use crate::{
+    auth::Admin,
+    domain::Topic,
+    errors::{ApiError, ApiResult, Problem, Validator},
+    models::subscriber::{self as model, AdminFilter, Subscriber},
+    startup::AppState,
+};
+
+const CURSOR_KIND: &str = "subscribers";
+/// Rows read per query while exporting.
+const EXPORT_BATCH: i64 = 1000;
+
+/// A subscriber as an admin sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminSubscriber {
+    pub id: i64,
+    /// Null once erased.
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub topics: Vec<Topic>,
+    /// `pending`, `confirmed`, `unsubscribed` or `erased`.
+    #[schema(example = "confirmed")]
+    pub status: String,
+    pub consent_version: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Subscriber> for AdminSubscriber {
+    fn from(s: Subscriber) -> Self {
+        Self {
+            id: s.id,
+            email: s.email,
+            name: s.name,
+            topics: s
+                .topics
+                .iter()
+                .flatten()
+                .filter_map(|t| Topic::parse(t))
+                .collect(),
+            status: s.status,
+            consent_version: s.consent_version,
+            confirmed_at: s.confirmed_at,
+            unsubscribed_at: s.unsubscribed_at,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// The filters of the list and the export.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubscriberFilter {
+    /// `pending`, `confirmed`, `unsubscribed` or `erased`.
+    #[param(pattern = "^(pending|confirmed|unsubscribed|erased)$")]
+    pub status: Option<String>,
+    /// Subscribed to this topic.
+    pub topic: Option<Topic>,
+    /// A piece of the email address, any case.
+    #[param(max_length = 254)]
+    pub q: Option<String>,
+}
+
+impl SubscriberFilter {
+    fn parse(&self, v: &mut Validator) -> AdminFilter {
+        let status = self.status.as_deref().and_then(|s| {
+            v.check(
+                "status",
+                match s {
+                    "pending" | "confirmed" | "unsubscribed" | "erased" => Ok(s.to_owned()),
+                    _ => Err(
+                        "must be one of `pending`, `confirmed`, `unsubscribed`, `erased`".into(),
+                    ),
+                },
+            )
+        });
+        let q = self
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .and_then(|q| {
+                v.check(
+                    "q",
+                    if q.len() > 254 || q.chars().any(char::is_control) {
+                        Err("must be at most 254 characters, without control characters".into())
+                    } else {
+                        Ok(q.to_owned())
+                    },
+                )
+            });
+        AdminFilter {
+            status,
+            topic: self.topic.map(|t| t.as_str().to_owned()),
+            q,
+        }
+    }
+}
+
+/// The list query: filters and page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubscriberListParams {
+    #[param(pattern = "^(pending|confirmed|unsubscribed|erased)$")]
+    pub status: Option<String>,
+    pub topic: Option<Topic>,
+    #[param(max_length = 254)]
+    pub q: Option<String>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `meta.next_cursor` of the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// Subscribers, newest first (admin).
+#[utoipa::path(
+    tag = "Subscriptions",
+    params(SubscriberListParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of subscribers", body = Page<AdminSubscriber>, headers(("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        (status = 400, description = "A bad parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/subscribers")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+    params: Query<SubscriberListParams>,
+) -> ApiResult<HttpResponse> {
+    let p = params.0;
+    let mut v = Validator::default();
+    let filter = SubscriberFilter {
+        status: p.status,
+        topic: p.topic,
+        q: p.q,
+    }
+    .parse(&mut v);
+    let limit = v.check("limit", check_limit(p.limit)).unwrap_or(20);
+    let before = match p.cursor {
+        Some(c) => PageParams {
+            limit: None,
+            cursor: Some(c),
+        }
+        .parse::<i64>(CURSOR_KIND, &state.cursor_key)
+        .map_err(|_| {
+            v.push(
+                "cursor",
+                "is not a cursor of this list; use meta.next_cursor as given",
+            )
+        })
+        .ok()
+        .and_then(|(_, p)| p),
+        None => None,
+    };
+    v.finish()?;
+    let mut conn = state.pool.get().await?;
+    let mut rows = model::list_admin(&mut conn, &filter, before, i64::from(limit) + 1).await?;
+    let total = model::count_admin(&mut conn, &filter).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| {
+            rows.last()
+                .map(|s| encode_cursor(CURSOR_KIND, &s.id, &state.cursor_key))
+        })
+        .flatten();
+    let link = next_cursor
+        .as_deref()
+        .map(|c| super::pagination::next_link(req.path(), req.query_string(), c));
+    let body = Page {
+        data: rows.into_iter().map(AdminSubscriber::from).collect(),
+        meta: PageMeta {
+            limit,
+            next_cursor,
+            total,
+        },
+    };
+    let mut res = private_json(actix_web::http::StatusCode::OK, &body);
+    if let Some(l) = link {
+        res.headers_mut().insert(
+            header::LINK,
+            header::HeaderValue::from_str(&l).map_err(|e| ApiError::Internal(e.into()))?,
+        );
+    }
+    Ok(res)
+}
+
+/// One subscriber (admin).
+#[utoipa::path(
+    tag = "Subscriptions",
+    params(("id" = i64, Path, description = "The subscriber's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The subscriber", body = Item<AdminSubscriber>),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No subscriber with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/subscribers/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let s = model::find(&mut conn, *id).await.map_err(not_found)?;
+    Ok(private_json(
+        actix_web::http::StatusCode::OK,
+        &Item {
+            data: AdminSubscriber::from(s),
+        },
+    ))
+}
+
+/// One CSV field: quoted when needed, and with a leading `'` when a spreadsheet would read it as
+/// a formula.
+fn csv_field(out: &mut String, value: &str) {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&guarded.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(&guarded);
+    }
+}
+
+fn csv_row(s: &Subscriber, out: &mut String) {
+    let topics: Vec<&str> = s.topics.iter().flatten().map(String::as_str).collect();
+    let fields = [
+        s.id.to_string(),
+        s.email.clone().unwrap_or_default(),
+        s.name.clone().unwrap_or_default(),
+        topics.join(" "),
+        s.status.clone(),
+        s.confirmed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        s.unsubscribed_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default(),
+        s.created_at.to_rfc3339(),
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, f);
+    }
+    out.push_str("\r\n");
+}
+
+const CSV_HEADER: &str = "id,email,name,topics,status,confirmed_at,unsubscribed_at,created_at\r\n";
+
+/// Every matching subscriber as CSV, oldest first (admin). Streamed in batches, so a million
+/// rows export in constant memory.
+#[utoipa::path(
+    tag = "Subscriptions",
+    params(SubscriberFilter),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "CSV with a header row", content_type = "text/csv", body = String),
+        (status = 400, description = "A bad parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/subscribers.csv")]
+pub async fn export(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    params: Query<SubscriberFilter>,
+) -> ApiResult<HttpResponse> {
+    let mut v = Validator::default();
+    let filter = params.0.parse(&mut v);
+    v.finish()?;
+    // Check the database now, so an outage is a 503 rather than a broken download.
+    let conn = state.pool.get().await?;
+    let first =
+        stream::once(async { Ok::<_, ApiError>(web::Bytes::from_static(CSV_HEADER.as_bytes())) });
+    let rows = stream::unfold(
+        (Some(conn), filter, 0i64),
+        |(conn, filter, after)| async move {
+            let mut conn = conn?;
+            match model::export_batch(&mut conn, &filter, after, EXPORT_BATCH).await {
+                Ok(batch) if batch.is_empty() => None,
+                Ok(batch) => {
+                    let last = batch.last().map_or(after, |s| s.id);
+                    let mut out = String::with_capacity(batch.len() * 96);
+                    for s in &batch {
+                        csv_row(s, &mut out);
+                    }
+                    Some((Ok(web::Bytes::from(out)), (Some(conn), filter, last)))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "subscriber export failed part-way");
+                    Some((Err(ApiError::from(e)), (None, filter, after)))
+                }
+            }
+        },
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"subscribers.csv\"",
+        ))
+        .streaming(futures_util::StreamExt::chain(first, rows)))
+}
+
+/// A count by key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Count {
+    pub key: String,
+    pub count: i64,
+}
+
+/// Subscription statistics.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriberStats {
+    /// Subscribers (and erased rows) by status.
+    pub by_status: Vec<Count>,
+    /// Confirmed subscribers by topic.
+    pub by_topic: Vec<Count>,
+    /// Sign-ups per week (the key is the week's Monday) over the last 52 weeks.
+    pub signups_per_week: Vec<Count>,
+}
+
+/// Counts by status and topic, and sign-ups per week (admin). Erased subscribers still count.
+#[utoipa::path(
+    tag = "Subscriptions",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The statistics", body = Item<SubscriberStats>),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/subscribers/stats")]
+pub async fn stats(state: web::Data<AppState>, _admin: Admin) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let convert = |rows: Vec<model::Count>| {
+        rows.into_iter()
+            .map(|c| Count {
+                key: c.key,
+                count: c.count,
+            })
+            .collect()
+    };
+    let by_status = convert(model::count_by_status(&mut conn).await?);
+    let by_topic = convert(model::count_by_topic(&mut conn).await?);
+    let signups_per_week = convert(model::signups_per_week(&mut conn, 52).await?);
+    Ok(private_json(
+        actix_web::http::StatusCode::OK,
+        &Item {
+            data: SubscriberStats {
+                by_status,
+                by_topic,
+                signups_per_week,
+            },
+        },
+    ))
+}
+
+/// Erases a subscriber's personal data (admin): the address and name are gone, only an
+/// anonymous row for the counts stays, and a later sign-up of the address starts a fresh
+/// double opt-in.
+#[utoipa::path(
+    tag = "Subscriptions",
+    params(("id" = i64, Path, description = "The subscriber's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No subscriber with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/admin/subscribers/{id}")]
+pub async fn erase(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let id = *id;
+    let done =
+        diesel_async::AsyncConnection::transaction::<_, ApiError, _>(&mut *conn, async |conn| {
+            Ok(model::erase(conn, id).await?)
+        })
+        .await?;
+    if done {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(diesel::result::Error::NotFound))
+    }
+}
+
+fn not_found(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => ApiError::NotFound("No subscriber has this id.".into()),
+        other => other.into(),
+    }
+}
