@@ -725,3 +725,104 @@ async fn an_admin_exports_100000_subscribers_as_csv() {
     assert!(lines[1].starts_with("1,member1@example.org,Member 1,research careers,confirmed,"));
     assert!(lines[100_000].contains("member100000@example.org"));
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = TestApp::spawn_with(move |s| {
+        s.smtp_url = Some(Secret::new(url));
+        s.signups_per_minute = 1;
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let from = |client: &'static str, email: &'static str| {
+        app.client
+            .post(app.url("/api/v1/subscriptions"))
+            .header("X-Forwarded-For", format!("198.51.100.7, {client}"))
+            .json(&json!({"email": email}))
+            .send()
+    };
+    assert_eq!(
+        from("203.0.113.1", "a1@example.org")
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    assert_problem(from("203.0.113.1", "a2@example.org").await.unwrap(), 429).await;
+    assert_eq!(
+        from("203.0.113.2", "b1@example.org")
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+}
+
+#[tokio::test]
+async fn a_mail_that_cannot_be_sent_is_kept_and_retried_later() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let app = TestApp::spawn_with(move |s| {
+        s.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{port}")));
+    })
+    .await;
+    assert_eq!(
+        sign_up(&app, json!({"email": "later@example.org"}))
+            .await
+            .status(),
+        202
+    );
+    let mut conn = app.conn().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let rows: Vec<Dump> = diesel::sql_query(
+            "SELECT status || ' ' || attempts || ' ' || (next_attempt_at > now() + interval '20 seconds') AS j \
+             FROM outbox WHERE last_error IS NOT NULL",
+        )
+        .load(&mut conn)
+        .await
+        .unwrap();
+        if let Some(row) = rows.as_slice().first() {
+            assert_eq!(row.j, "pending 1 true", "kept, with a later retry");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the failed send was never recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn sign_ups_never_confirmed_are_purged_after_a_week() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.conn().await;
+    diesel::sql_query(
+        "INSERT INTO subscribers (email, topics, created_at) VALUES \
+         ('stale@example.org', '{research}', now() - interval '8 days'), \
+         ('fresh@example.org', '{research}', now() - interval '6 days')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    // A new instance purges when it starts.
+    let _second = TestApp::spawn_on(&app.database_url).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows: Vec<Dump> =
+            diesel::sql_query("SELECT email AS j FROM subscribers ORDER BY email")
+                .load(&mut conn)
+                .await
+                .unwrap();
+        let emails: Vec<&str> = rows.iter().map(|r| r.j.as_str()).collect();
+        if emails == ["fresh@example.org"] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {emails:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
