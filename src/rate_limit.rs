@@ -33,6 +33,25 @@ impl<K: Eq + Hash + Clone> WindowLimiter<K> {
         }
     }
 
+    /// Checks and counts one event for `key` in one step (no burst slips between the two):
+    /// `Err(seconds to wait)` when its window is used up, and then nothing is counted.
+    pub fn try_acquire(&self, key: K) -> Result<(), u64> {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if counts.len() > 100_000 {
+            let window = self.window;
+            counts.retain(|_, (_, start)| start.elapsed() < window);
+        }
+        let entry = counts.entry(key).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= self.window {
+            *entry = (0, Instant::now());
+        }
+        if entry.0 >= self.max {
+            return Err((self.window - entry.1.elapsed()).as_secs().max(1));
+        }
+        entry.0 += 1;
+        Ok(())
+    }
+
     /// Counts one event for `key`.
     pub fn record(&self, key: K) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
@@ -59,20 +78,23 @@ pub fn client_ip(
     if !trusted.contains(&peer) {
         return Some(peer);
     }
-    let forwarded: Vec<std::net::IpAddr> = req
+    let entries: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse().ok())
+        .map(str::trim)
         .collect();
-    Some(
-        forwarded
-            .into_iter()
-            .rev()
-            .find(|a| !trusted.contains(a))
-            .unwrap_or(peer),
-    )
+    // From the right: skip our own proxies; the first other entry is the client. An entry that
+    // does not parse ends the walk (what lies left of it cannot be trusted).
+    for entry in entries.into_iter().rev() {
+        match entry.parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            Err(_) => return Some(peer),
+        }
+    }
+    Some(peer)
 }
 
 #[cfg(test)]

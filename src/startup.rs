@@ -23,7 +23,6 @@ use crate::{
     auth::TokenKeys,
     config::Settings,
     db::{self, DbPool},
-    errors::ApiError,
     mail::Mailer,
     openapi::ApiDoc,
     outbox,
@@ -117,9 +116,9 @@ impl Application {
                 .app_data(routes.clone())
                 .app_data(metrics.clone())
                 .app_data(body_limit)
-                .app_data(web::PathConfig::default().error_handler(|_, req| {
-                    ApiError::NotFound(format!("There is nothing at {}.", req.path())).into()
-                }))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, req| api::path_error(req).into()),
+                )
                 .configure(api::configure)
                 .openapi_service(|_| {
                     SwaggerUi::new("/docs/{_:.*}")

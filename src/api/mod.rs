@@ -137,17 +137,36 @@ impl RouteTable {
         )
     }
 
-    /// The methods allowed on `path`, if it is a route at all.
+    /// The methods allowed on `path`, if it is a route at all. A literal segment wins over a
+    /// parameter (`/subscribers/stats` over `/subscribers/{id}`).
     pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
         let wanted: Vec<&str> = path.split('/').collect();
-        self.0.iter().find_map(|(segments, methods)| {
-            let matches = segments.len() == wanted.len()
-                && segments
-                    .iter()
-                    .zip(&wanted)
-                    .all(|(s, w)| (s.starts_with('{') && !w.is_empty()) || s == w);
-            matches.then(|| methods.clone())
-        })
+        self.0
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == wanted.len()
+                    && segments
+                        .iter()
+                        .zip(&wanted)
+                        .all(|(s, w)| (s.starts_with('{') && !w.is_empty()) || s == w)
+            })
+            .max_by_key(|(segments, _)| segments.iter().filter(|s| !s.starts_with('{')).count())
+            .map(|(_, methods)| methods.clone())
+    }
+}
+
+/// A path whose parameter could not be read (e.g. `/subscribers/stats` reaching the
+/// `/subscribers/{id}` route with a DELETE): 405 when the path is a route that does not allow
+/// the method, else 404.
+pub fn path_error(req: &HttpRequest) -> ApiError {
+    let allowed = req
+        .app_data::<web::Data<RouteTable>>()
+        .and_then(|t| t.allowed(req.path()));
+    match allowed {
+        Some(allow) if !allow.iter().any(|m| m == req.method().as_str()) => {
+            ApiError::MethodNotAllowed { allow }
+        }
+        _ => ApiError::NotFound(format!("There is nothing at {}.", req.path())),
     }
 }
 

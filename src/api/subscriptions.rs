@@ -90,29 +90,33 @@ pub async fn sign_up(
     let (Some(email), Some(topics)) = (email, topics) else {
         unreachable!("a missing or invalid field was recorded above")
     };
-    let ip = client_ip(&req, &state.trusted_proxies);
-    if let Some(ip) = ip {
-        state
-            .signups
-            .check(&ip)
-            .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
-    }
+    // One check-and-count, before any work: a burst cannot slip past the limit. Without a
+    // peer address (not over TCP) every such request shares one bucket.
+    let ip = client_ip(&req, &state.trusted_proxies)
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    state
+        .signups
+        .try_acquire(ip)
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let topics: Vec<&str> = topics.iter().map(|t| t.as_str()).collect();
     let name = name.as_ref().map(BoundedText::as_str);
     let today = Utc::now().date_naive();
     let mut conn = state.pool.get().await?;
+    // Every state does the same work and meets the same per-address limit, so neither the
+    // answer nor a 429 tells a confirmed address from any other.
     let mailed = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let s = match model::insert_pending(conn, email.as_str(), name, &topics).await? {
-                Some(new) => new,
-                None => {
-                    let s = model::find_by_email_for_update(conn, email.as_str()).await?;
-                    match s.status.as_str() {
-                        "confirmed" => return Ok(false),
-                        "unsubscribed" => model::restart(conn, s.id, name, &topics).await?,
-                        _ => {}
-                    }
-                    s
+            let s = loop {
+                if let Some(new) =
+                    model::insert_pending(conn, email.as_str(), name, &topics).await?
+                {
+                    break new;
+                }
+                match model::find_by_email_for_update(conn, email.as_str()).await {
+                    Ok(s) => break s,
+                    // Purged between the two statements: insert again.
+                    Err(diesel::result::Error::NotFound) => continue,
+                    Err(e) => return Err(e.into()),
                 }
             };
             if s.confirmations_day == Some(today) && s.confirmations_sent >= CONFIRMATIONS_PER_DAY {
@@ -121,13 +125,15 @@ pub async fn sign_up(
                 });
             }
             model::count_confirmation(conn, &s, today).await?;
+            match s.status.as_str() {
+                "confirmed" => return Ok(false),
+                "unsubscribed" => model::restart(conn, s.id, name, &topics).await?,
+                _ => {}
+            }
             model::enqueue(conn, s.id, "confirmation").await?;
             Ok(true)
         })
         .await?;
-    if let Some(ip) = ip {
-        state.signups.record(ip);
-    }
     if mailed {
         state.outbox_wakeup.notify_one();
     }

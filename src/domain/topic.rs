@@ -44,6 +44,9 @@ impl Topic {
             Some([]) => {
                 Err("must name at least one topic (to receive nothing, unsubscribe)".into())
             }
+            Some(list) if list.len() > Self::ALL.len() => {
+                Err(format!("must list at most {} topics", Self::ALL.len()))
+            }
             Some(list) => {
                 let mut v = list.to_vec();
                 v.sort();
@@ -66,6 +69,7 @@ mod tests {
             vec![Topic::Research, Topic::Media]
         );
         assert!(Topic::set(Some(&[])).is_err());
+        assert!(Topic::set(Some(&[Topic::Media; 6])).is_err());
         assert_eq!(Topic::parse("careers"), Some(Topic::Careers));
         assert_eq!(Topic::parse("sports"), None);
     }

@@ -179,7 +179,7 @@ pub async fn set_preferences(
         .await
 }
 
-/// Removes pending sign-ups never confirmed since `before`; how many.
+/// Removes pending sign-ups untouched (no new sign-up, no mail) since `before`; how many.
 pub async fn purge_pending(
     conn: &mut AsyncPgConnection,
     before: DateTime<Utc>,
@@ -187,7 +187,7 @@ pub async fn purge_pending(
     diesel::delete(
         subscribers::table
             .filter(subscribers::status.eq("pending"))
-            .filter(subscribers::created_at.lt(before)),
+            .filter(subscribers::updated_at.lt(before)),
     )
     .execute(conn)
     .await
@@ -212,21 +212,31 @@ pub async fn insert_token(
         .map(drop)
 }
 
-/// The subscriber a token of `purpose` belongs to, with the token's expiry, locked.
+/// The subscriber a token of `purpose` belongs to, with the token's expiry; the subscriber's
+/// row (only it: the same lock order as sign-up and erasure, so no deadlock) is locked.
 pub async fn find_by_token(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
     purpose: &str,
 ) -> QueryResult<Option<(Subscriber, Option<DateTime<Utc>>)>> {
-    tokens::table
-        .inner_join(subscribers::table)
+    let found: Option<(i64, Option<DateTime<Utc>>)> = tokens::table
         .filter(tokens::token_hash.eq(hash))
         .filter(tokens::purpose.eq(purpose))
-        .select((Subscriber::as_select(), tokens::expires_at))
+        .select((tokens::subscriber_id, tokens::expires_at))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((id, expires)) = found else {
+        return Ok(None);
+    };
+    let subscriber = subscribers::table
+        .find(id)
+        .select(Subscriber::as_select())
         .for_update()
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    Ok(subscriber.map(|s| (s, expires)))
 }
 
 /// A mail to send, as the worker claims it.

@@ -132,3 +132,26 @@ async fn bad_query_parameters_are_named() {
         assert_eq!(fields(&problem), vec![field.to_owned()], "{query}");
     }
 }
+
+#[tokio::test]
+async fn a_method_a_literal_path_does_not_allow_is_a_405_even_beside_a_parameter_route() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let res = app
+        .client
+        .delete(app.url("/api/v1/admin/subscribers/stats"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["allow"], "GET, OPTIONS");
+    assert_problem(res, 405).await;
+    let res = app
+        .client
+        .delete(app.url("/api/v1/certification/steps/not-a-number"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404).await;
+}

@@ -487,7 +487,7 @@ async fn sign_ups_are_limited_per_client_and_confirmation_mails_per_address() {
     let app = TestApp::spawn_with(move |s| {
         s.smtp_url = Some(Secret::new(url));
         s.public_base_url = BASE.into();
-        s.signups_per_minute = 4;
+        s.signups_per_minute = 5;
     })
     .await;
     // Three confirmation mails a day for one address, then 429 and no fourth mail.
@@ -506,7 +506,7 @@ async fn sign_ups_are_limited_per_client_and_confirmation_mails_per_address() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.count_to("eager@example.org"), 3);
 
-    // Four sign-ups a minute from one client (counted only when accepted); then 429, no row.
+    // Five sign-up attempts a minute from one client (the refused one counts too); then 429, no row.
     assert_eq!(
         sign_up(&app, json!({"email": "fourth@example.org"}))
             .await
@@ -802,9 +802,10 @@ async fn sign_ups_never_confirmed_are_purged_after_a_week() {
     let app = TestApp::spawn().await;
     let mut conn = app.conn().await;
     diesel::sql_query(
-        "INSERT INTO subscribers (email, topics, created_at) VALUES \
-         ('stale@example.org', '{research}', now() - interval '8 days'), \
-         ('fresh@example.org', '{research}', now() - interval '6 days')",
+        "INSERT INTO subscribers (email, topics, created_at, updated_at) VALUES \
+         ('stale@example.org', '{research}', now() - interval '8 days', now() - interval '8 days'), \
+         ('renewed@example.org', '{research}', now() - interval '30 days', now() - interval '1 day'), \
+         ('fresh@example.org', '{research}', now() - interval '6 days', now() - interval '6 days')",
     )
     .execute(&mut conn)
     .await
@@ -819,10 +820,45 @@ async fn sign_ups_never_confirmed_are_purged_after_a_week() {
                 .await
                 .unwrap();
         let emails: Vec<&str> = rows.iter().map(|r| r.j.as_str()).collect();
-        if emails == ["fresh@example.org"] {
+        if emails == ["fresh@example.org", "renewed@example.org"] {
             break;
         }
         assert!(Instant::now() < deadline, "still {emails:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn the_daily_mail_limit_reveals_nothing_either() {
+    let (app, sink) = app_with_sink().await;
+    sign_up(&app, json!({"email": "member@example.org"})).await;
+    let token = sink
+        .mail_to("member@example.org", 1)
+        .await
+        .token("/subscriptions/confirm");
+    post_json(
+        &app,
+        "/api/v1/subscriptions/confirm",
+        json!({"token": token}),
+    )
+    .await;
+    sign_up(&app, json!({"email": "waiting@example.org"})).await;
+    let mut sequences = Vec::new();
+    for email in ["member@example.org", "waiting@example.org"] {
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            statuses.push(
+                sign_up(&app, json!({"email": email}))
+                    .await
+                    .status()
+                    .as_u16(),
+            );
+        }
+        sequences.push(statuses);
+    }
+    assert_eq!(sequences[0], vec![202, 202, 429]);
+    assert_eq!(
+        sequences[0], sequences[1],
+        "confirmed and pending look alike"
+    );
 }
