@@ -250,6 +250,9 @@ pub struct OutboxMail {
     pub kind: String,
     #[diesel(sql_type = Integer)]
     pub attempts: i32,
+    /// When this claim was made: the outcome is recorded only while the claim is still ours.
+    #[diesel(sql_type = Timestamptz)]
+    pub claimed_at: DateTime<Utc>,
 }
 
 pub async fn enqueue(
@@ -281,7 +284,7 @@ pub async fn claim_due(
              WHERE (status = 'pending' AND next_attempt_at <= $1) \
                 OR (status = 'sending' AND claimed_at < $2) \
              ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, subscriber_id, kind, attempts",
+         RETURNING id, subscriber_id, kind, attempts, claimed_at",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(stale)
@@ -290,35 +293,45 @@ pub async fn claim_due(
     .await
 }
 
+/// Records a sent mail, unless another instance has taken the claim over since.
 pub async fn mark_sent(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    job: &OutboxMail,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id))
-        .set((outbox::status.eq("sent"), outbox::sent_at.eq(now)))
-        .execute(conn)
-        .await
-        .map(drop)
+    diesel::update(
+        outbox::table
+            .find(job.id)
+            .filter(outbox::claimed_at.eq(job.claimed_at)),
+    )
+    .set((outbox::status.eq("sent"), outbox::sent_at.eq(now)))
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
-/// Puts a mail back for another try at `next`, or gives it up (`next: None`).
+/// Puts a mail back for another try at `next`, or gives it up (`next: None`), unless another
+/// instance has taken the claim over since.
 pub async fn mark_failed(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    job: &OutboxMail,
     error: &str,
     next: Option<DateTime<Utc>>,
 ) -> QueryResult<()> {
     let status = if next.is_some() { "pending" } else { "failed" };
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::status.eq(status),
-            outbox::last_error.eq(error),
-            outbox::next_attempt_at.eq(next.unwrap_or_else(Utc::now)),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
+    diesel::update(
+        outbox::table
+            .find(job.id)
+            .filter(outbox::claimed_at.eq(job.claimed_at)),
+    )
+    .set((
+        outbox::status.eq(status),
+        outbox::last_error.eq(error),
+        outbox::next_attempt_at.eq(next.unwrap_or_else(Utc::now)),
+    ))
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// The filters of the admin list and export.

@@ -542,7 +542,7 @@ async fn a_mail_claimed_by_an_instance_that_crashed_is_sent_later() {
     diesel::sql_query(
         "WITH s AS (INSERT INTO subscribers (email, topics) VALUES ('orphan@example.org', '{research}') RETURNING id) \
          INSERT INTO outbox (subscriber_id, kind, status, attempts, claimed_at) \
-         SELECT id, 'confirmation', 'sending', 1, now() - interval '10 minutes' FROM s",
+         SELECT id, 'confirmation', 'sending', 1, now() - interval '20 minutes' FROM s",
     )
     .execute(&mut conn)
     .await
