@@ -64,6 +64,10 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The `From` of mails.
     pub mail_from: String,
+    /// Memory for the cache of rendered public responses, in MiB; 0 turns it off.
+    pub response_cache_mb: u64,
+    /// The longest a cached response is kept.
+    pub response_cache_ttl: Duration,
 }
 
 /// A configuration problem, reported as one line before exiting.
@@ -211,6 +215,13 @@ impl Settings {
                 as u32,
             trusted_proxies,
             mail_from,
+            response_cache_mb: parse_number(&lookup, "RESPONSE_CACHE_MB", 64, 0..=16_384)?,
+            response_cache_ttl: Duration::from_secs(parse_number(
+                &lookup,
+                "RESPONSE_CACHE_TTL_SECONDS",
+                300,
+                1..=86_400,
+            )?),
         })
     }
 }

@@ -14,6 +14,7 @@ pub mod models;
 pub mod openapi;
 pub mod outbox;
 pub mod rate_limit;
+pub mod response_cache;
 pub mod schema;
 pub mod startup;
 pub mod telemetry;

@@ -27,6 +27,7 @@ use crate::{
     openapi::ApiDoc,
     outbox,
     rate_limit::WindowLimiter,
+    response_cache::{self, ResponseCache},
     telemetry::{self, Metrics},
 };
 
@@ -46,6 +47,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// Wakes the outbox worker when a mail is written.
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
+    /// Rendered public responses.
+    pub response_cache: Arc<ResponseCache>,
 }
 
 pub struct Application {
@@ -71,6 +74,16 @@ impl Application {
         let metrics = Arc::new(Metrics::new());
         let wakeup = Arc::new(tokio::sync::Notify::new());
         let spec = crate::openapi::spec();
+        let response_cache = Arc::new(ResponseCache::new(
+            settings.response_cache_mb,
+            settings.response_cache_ttl,
+        ));
+        if response_cache.is_enabled() {
+            tokio::spawn(response_cache::listen(
+                response_cache.clone(),
+                database_url.to_owned(),
+            ));
+        }
         let state = web::Data::new(AppState {
             pool: db::pool(database_url, settings.db_pool_size),
             tokens: TokenKeys::new(&secret, settings.token_ttl),
@@ -85,6 +98,7 @@ impl Application {
             signups: WindowLimiter::new(settings.signups_per_minute, Duration::from_secs(60)),
             trusted_proxies: settings.trusted_proxies.clone(),
             outbox_wakeup: wakeup.clone(),
+            response_cache,
         });
         let mailer = Mailer::new(
             settings.smtp_url.as_ref().map(|s| s.expose()),
@@ -126,7 +140,8 @@ impl Application {
                 })
                 .default_service(web::to(api::fallback))
                 .split_for_parts();
-            app.wrap(cors(origins))
+            app.wrap(from_fn(response_cache::serve))
+                .wrap(cors(origins))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()

@@ -89,7 +89,7 @@ pub fn private_json<T: Serialize>(status: StatusCode, value: &T) -> HttpResponse
 }
 
 /// True when `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks) or is `*`.
-fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
+pub(crate) fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
     req.headers()
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())

@@ -422,3 +422,16 @@ pub async fn latest_public(
         .load(conn)
         .await
 }
+
+/// When the next scheduled article goes public (`None` when none is waiting). Public
+/// responses cannot be kept past it.
+pub async fn next_scheduled_publish(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    articles::table
+        .filter(articles::status.eq("scheduled"))
+        .filter(articles::listed_at.gt(dsl::now))
+        .select(dsl::min(articles::listed_at))
+        .get_result(conn)
+        .await
+}

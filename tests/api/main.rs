@@ -8,5 +8,6 @@ mod helpers;
 mod history_events;
 mod lifecycle;
 mod reference;
+mod response_cache;
 mod staffing;
 mod subscriptions;
