@@ -22,7 +22,7 @@ use crate::{
 
 const CURSOR_KIND: &str = "subscribers";
 /// Rows read per query while exporting.
-const EXPORT_BATCH: i64 = 1000;
+const EXPORT_BATCH: i64 = 5000;
 
 /// A subscriber as an admin sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -241,40 +241,57 @@ pub async fn show(
 /// One CSV field: quoted when needed, and with a leading `'` when a spreadsheet would read it as
 /// a formula.
 fn csv_field(out: &mut String, value: &str) {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
+    let guard = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = value.contains([',', '"', '\n', '\r']);
+    if quote {
         out.push('"');
-        out.push_str(&guarded.replace('"', "\"\""));
+    }
+    if guard {
+        out.push('\'');
+    }
+    if quote {
+        for part in value.split_inclusive('"') {
+            out.push_str(part);
+            if part.ends_with('"') {
+                out.push('"');
+            }
+        }
         out.push('"');
     } else {
-        out.push_str(&guarded);
+        out.push_str(value);
     }
 }
 
-fn csv_row(s: &Subscriber, out: &mut String) {
-    let topics: Vec<&str> = s.topics.iter().flatten().map(String::as_str).collect();
-    let fields = [
-        s.id.to_string(),
-        s.email.clone().unwrap_or_default(),
-        s.name.clone().unwrap_or_default(),
-        topics.join(" "),
-        s.status.clone(),
-        s.confirmed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        s.unsubscribed_at
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default(),
-        s.created_at.to_rfc3339(),
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        csv_field(out, f);
+/// RFC 3339 in UTC, as `DateTime::to_rfc3339` writes it, without allocating.
+fn csv_time(out: &mut String, t: Option<DateTime<Utc>>) {
+    use std::fmt::Write;
+    if let Some(t) = t {
+        let _ = write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.f+00:00"));
     }
+}
+
+fn csv_row(s: &model::ExportRow, out: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(out, "{},", s.id);
+    csv_field(out, s.email.as_deref().unwrap_or_default());
+    out.push(',');
+    csv_field(out, s.name.as_deref().unwrap_or_default());
+    out.push(',');
+    // Topics are slugs ([a-z-]): nothing to quote or guard.
+    for (i, topic) in s.topics.iter().flatten().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(topic);
+    }
+    out.push(',');
+    csv_field(out, &s.status);
+    out.push(',');
+    csv_time(out, s.confirmed_at);
+    out.push(',');
+    csv_time(out, s.unsubscribed_at);
+    out.push(',');
+    csv_time(out, Some(s.created_at));
     out.push_str("\r\n");
 }
 
@@ -304,30 +321,38 @@ pub async fn export(
     let filter = params.0.parse(&mut v);
     v.finish()?;
     // Check the database now, so an outage is a 503 rather than a broken download.
-    let conn = state.pool.get().await?;
-    let first =
-        stream::once(async { Ok::<_, ApiError>(web::Bytes::from_static(CSV_HEADER.as_bytes())) });
-    let rows = stream::unfold(
-        (Some(conn), filter, 0i64),
-        |(conn, filter, after)| async move {
-            let mut conn = conn?;
+    let mut conn = state.pool.get().await?;
+    // A producer reads the next batch while the last one is being sent; the channel holds two
+    // batches at most, so memory stays flat, and a client that goes away stops it.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(2);
+    tokio::spawn(async move {
+        let mut after = 0i64;
+        loop {
             match model::export_batch(&mut conn, &filter, after, EXPORT_BATCH).await {
-                Ok(batch) if batch.is_empty() => None,
+                Ok(batch) if batch.is_empty() => break,
                 Ok(batch) => {
-                    let last = batch.last().map_or(after, |s| s.id);
-                    let mut out = String::with_capacity(batch.len() * 96);
+                    after = batch.last().map_or(after, |s| s.id);
+                    let mut out = String::with_capacity(batch.len() * 112);
                     for s in &batch {
                         csv_row(s, &mut out);
                     }
-                    Some((Ok(web::Bytes::from(out)), (Some(conn), filter, last)))
+                    if tx.send(Ok(web::Bytes::from(out))).await.is_err() {
+                        break;
+                    }
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "subscriber export failed part-way");
-                    Some((Err(ApiError::from(e)), (None, filter, after)))
+                    let _ = tx.send(Err(ApiError::from(e))).await;
+                    break;
                 }
             }
-        },
-    );
+        }
+    });
+    let first =
+        stream::once(async { Ok::<_, ApiError>(web::Bytes::from_static(CSV_HEADER.as_bytes())) });
+    let rows = stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
@@ -432,5 +457,38 @@ fn not_found(e: diesel::result::Error) -> ApiError {
     match e {
         diesel::result::Error::NotFound => ApiError::NotFound("No subscriber has this id.".into()),
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_are_written_as_to_rfc3339_writes_them() {
+        for nanos in [0, 5_000_000, 123_456_000, 123_456_789, 1] {
+            let t = Utc.timestamp_opt(1_764_000_000, nanos).unwrap();
+            let mut out = String::new();
+            csv_time(&mut out, Some(t));
+            assert_eq!(out, t.to_rfc3339());
+        }
+    }
+
+    #[test]
+    fn fields_are_quoted_and_guarded_against_formulas() {
+        let cases = [
+            ("plain", "plain"),
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("=1+1", "'=1+1"),
+            ("-2,\"x\"", "\"'-2,\"\"x\"\"\""),
+            ("", ""),
+        ];
+        for (value, expected) in cases {
+            let mut out = String::new();
+            csv_field(&mut out, value);
+            assert_eq!(out, expected, "{value}");
+        }
     }
 }

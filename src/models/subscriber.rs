@@ -24,6 +24,20 @@ pub struct Subscriber {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The columns of the CSV export, and no more.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = subscribers, check_for_backend(diesel::pg::Pg))]
+pub struct ExportRow {
+    pub id: i64,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub topics: Vec<Option<String>>,
+    pub status: String,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Inserts a pending subscriber unless the address already has a row; `None` then.
 pub async fn insert_pending(
     conn: &mut AsyncPgConnection,
@@ -388,10 +402,10 @@ pub async fn export_batch(
     f: &AdminFilter,
     after: i64,
     limit: i64,
-) -> QueryResult<Vec<Subscriber>> {
+) -> QueryResult<Vec<ExportRow>> {
     filtered(f)
         .filter(subscribers::id.gt(after))
-        .select(Subscriber::as_select())
+        .select(ExportRow::as_select())
         .order(subscribers::id.asc())
         .limit(limit)
         .load(conn)
