@@ -19,6 +19,10 @@
 //! An entry also never outlives the next scheduled article's publish time (the query decides
 //! what is public, so a scheduled article appears on time with no write) nor
 //! `RESPONSE_CACHE_TTL_SECONDS`.
+//!
+//! A body of 1 KB or more is also stored gzipped, once, when it is cached: a client that
+//! accepts gzip (browsers, feed readers) gets those bytes as they are, with `Content-Encoding:
+//! gzip`, so a hit never compresses (the `Compress` middleware passes an encoded answer on).
 
 use std::{
     sync::{
@@ -33,11 +37,11 @@ use actix_web::{
     body::{self, BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::{
-        header::{self, HeaderMap, HeaderName, HeaderValue},
+        header::{self, AcceptEncoding, Encoding, HeaderMap, HeaderName, HeaderValue},
         Method, StatusCode,
     },
     middleware::Next,
-    web, Error, HttpResponse,
+    web, Error, HttpMessage, HttpResponse,
 };
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -76,10 +80,15 @@ const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 const HIT: HeaderValue = HeaderValue::from_static("hit");
 const MISS: HeaderValue = HeaderValue::from_static("miss");
 
-/// A rendered 200: its headers (ETag, Cache-Control, Content-Type, Link…) and body.
+/// Bodies smaller than this are not worth a gzip variant (headers dominate).
+const GZIP_MIN_BYTES: usize = 1024;
+
+/// A rendered 200: its headers (ETag, Cache-Control, Content-Type, Link…) and body, and the
+/// body gzipped when it is large enough to gain.
 struct Entry {
     headers: HeaderMap,
     body: Bytes,
+    gzip: Option<Bytes>,
     expires: Instant,
 }
 
@@ -88,8 +97,9 @@ struct Weight;
 
 impl quick_cache::Weighter<String, Arc<Entry>> for Weight {
     fn weight(&self, key: &String, entry: &Arc<Entry>) -> u64 {
-        // The body, the key and a fair allowance for the headers and bookkeeping.
-        (entry.body.len() + key.len() + 512) as u64
+        // The bodies, the key and a fair allowance for the headers and bookkeeping.
+        let gzip = entry.gzip.as_ref().map_or(0, Bytes::len);
+        (entry.body.len() + gzip + key.len() + 512) as u64
     }
 }
 
@@ -233,9 +243,23 @@ async fn read_through(
     let expires = bound.map_or(Instant::now() + cache.ttl, |b| {
         b.min(Instant::now() + cache.ttl)
     });
+    let gzip =
+        if body.len() >= GZIP_MIN_BYTES && !head.headers().contains_key(header::CONTENT_ENCODING) {
+            let plain = body.clone();
+            // Compressing a feed takes milliseconds: off the async worker.
+            web::block(move || gzip(&plain)).await.ok().flatten()
+        } else {
+            None
+        };
+    let mut headers = head.headers().clone();
+    if gzip.is_some() {
+        // Either variant depends on Accept-Encoding, for shared caches too.
+        headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
     let entry = Arc::new(Entry {
-        headers: head.headers().clone(),
+        headers,
         body,
+        gzip,
         expires,
     });
     // A write that started meanwhile moved the state: this response may be older than it.
@@ -270,12 +294,41 @@ fn answer_from(
         }
         res
     } else {
-        let mut res = HttpResponse::with_body(status, BoxBody::new(entry.body.clone()));
-        *res.headers_mut() = entry.headers.clone();
-        res
+        match entry.gzip.as_ref().filter(|_| accepts_gzip(req)) {
+            Some(gzip) => {
+                let mut res = HttpResponse::with_body(status, BoxBody::new(gzip.clone()));
+                *res.headers_mut() = entry.headers.clone();
+                res.headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                res
+            }
+            None => {
+                let mut res = HttpResponse::with_body(status, BoxBody::new(entry.body.clone()));
+                *res.headers_mut() = entry.headers.clone();
+                res
+            }
+        }
     };
     res.headers_mut().insert(X_CACHE, how);
     res
+}
+
+/// Whether the client takes gzip (as `Compress` would negotiate it: `q=0` refuses).
+fn accepts_gzip(req: &actix_web::HttpRequest) -> bool {
+    req.get_header::<AcceptEncoding>().is_some_and(|accept| {
+        accept.negotiate([Encoding::gzip(), Encoding::identity()].iter()) == Some(Encoding::gzip())
+    })
+}
+
+/// `body` gzipped at the default level (`None` if the encoder fails, which it cannot in memory).
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::default(),
+    );
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok().map(Bytes::from)
 }
 
 fn is_cacheable(path: &str) -> bool {

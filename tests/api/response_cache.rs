@@ -506,3 +506,90 @@ async fn with_the_cache_off_every_read_goes_to_the_database() {
         assert_eq!(x_cache(&res), "none");
     }
 }
+
+async fn get_encoded(app: &TestApp, path: &str, accept_encoding: Option<&str>) -> Response {
+    let mut req = app.client.get(app.url(path));
+    if let Some(accept) = accept_encoding {
+        req = req.header("Accept-Encoding", accept);
+    }
+    req.send().await.unwrap()
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("a gzip stream");
+    out
+}
+
+#[tokio::test]
+async fn a_feed_reader_that_accepts_gzip_gets_the_stored_gzip_bytes() {
+    let app = TestApp::spawn().await;
+    let path = "/feeds/articles.rss";
+    let stored_etag = warm(&app, path).await;
+    let plain = app.get(path).await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(
+        plain.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("Accept-Encoding"),
+        "both variants say what they depend on"
+    );
+    let plain = plain.bytes().await.unwrap();
+    assert!(
+        plain.len() >= 1024,
+        "the feed is large enough to be compressed"
+    );
+
+    // Served from memory, compressed once: the same bytes on every hit, and they are the feed.
+    let first = get_encoded(&app, path, Some("gzip, deflate, br")).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(x_cache(&first), "hit");
+    assert_eq!(first.headers()["content-encoding"], "gzip");
+    assert_eq!(etag(&first), stored_etag);
+    let first = first.bytes().await.unwrap();
+    assert!(first.len() < plain.len() / 2, "gzip pays on a feed");
+    assert_eq!(gunzip(&first), plain);
+    let second = get_encoded(&app, path, Some("gzip")).await;
+    assert_eq!(x_cache(&second), "hit");
+    assert_eq!(second.bytes().await.unwrap(), first);
+
+    // A client that refuses gzip, or names none, gets the plain body.
+    for accept in [Some("gzip;q=0, identity"), Some("identity"), None] {
+        let res = get_encoded(&app, path, accept).await;
+        assert_eq!(x_cache(&res), "hit", "{accept:?}");
+        assert!(
+            res.headers().get("content-encoding").is_none(),
+            "{accept:?}"
+        );
+        assert_eq!(res.bytes().await.unwrap(), plain, "{accept:?}");
+    }
+
+    // A revalidation is still a 304, whatever the client accepts.
+    let res = app
+        .client
+        .get(app.url(path))
+        .header("Accept-Encoding", "gzip")
+        .header("If-None-Match", &stored_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+}
+
+#[tokio::test]
+async fn a_small_answer_is_stored_plain_and_compressed_as_before() {
+    let app = TestApp::spawn().await;
+    let path = "/api/v1/categories";
+    warm(&app, path).await;
+    let plain = app.get(path).await.bytes().await.unwrap();
+    assert!(plain.len() < 1024, "the category list is small");
+    let res = get_encoded(&app, path, Some("gzip")).await;
+    assert_eq!(x_cache(&res), "hit");
+    // The Compress middleware still answers the client's wish (per request, as for any answer).
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(gunzip(&res.bytes().await.unwrap()), plain);
+}
