@@ -102,38 +102,34 @@ pub async fn sign_up(
     let name = name.as_ref().map(BoundedText::as_str);
     let today = Utc::now().date_naive();
     let mut conn = state.pool.get().await?;
-    // Every state does the same work and meets the same per-address limit, so neither the
-    // answer nor a 429 tells a confirmed address from any other.
-    let mailed = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let s = loop {
-                if let Some(new) =
-                    model::insert_pending(conn, email.as_str(), name, &topics).await?
-                {
-                    break new;
-                }
-                match model::find_by_email_for_update(conn, email.as_str()).await {
-                    Ok(s) => break s,
-                    // Purged between the two statements: insert again.
-                    Err(diesel::result::Error::NotFound) => continue,
-                    Err(e) => return Err(e.into()),
-                }
-            };
-            if s.confirmations_day == Some(today) && s.confirmations_sent >= CONFIRMATIONS_PER_DAY {
-                return Err(ApiError::TooManyRequests {
-                    retry_after_secs: seconds_until_tomorrow(),
-                });
-            }
-            model::count_confirmation(conn, &s, today).await?;
-            match s.status.as_str() {
-                "confirmed" => return Ok(false),
-                "unsubscribed" => model::restart(conn, s.id, name, &topics).await?,
-                _ => {}
-            }
-            model::enqueue(conn, s.id, "confirmation").await?;
-            Ok(true)
-        })
-        .await?;
+    // New, pending and confirmed addresses take the same one statement (and meet the same
+    // per-address limit), so neither the answer nor a 429 tells a confirmed address from any
+    // other.
+    let signed = model::sign_up(
+        &mut conn,
+        email.as_str(),
+        name,
+        &topics,
+        today,
+        CONFIRMATIONS_PER_DAY,
+    )
+    .await?
+    .ok_or_else(|| ApiError::TooManyRequests {
+        retry_after_secs: seconds_until_tomorrow(),
+    })?;
+    let mailed = match signed.status.as_str() {
+        "pending" => true,
+        "unsubscribed" => {
+            conn.transaction::<_, ApiError, _>(async |conn| {
+                model::restart(conn, signed.id, name, &topics).await?;
+                model::enqueue(conn, signed.id, "confirmation").await?;
+                Ok(())
+            })
+            .await?;
+            true
+        }
+        _ => false,
+    };
     if mailed {
         state.outbox_wakeup.notify_one();
     }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::schema::{outbox, subscriber_tokens as tokens, subscribers};
@@ -38,39 +38,52 @@ pub struct ExportRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// Inserts a pending subscriber unless the address already has a row; `None` then.
-pub async fn insert_pending(
+/// What a sign-up found: the subscriber and its status before the sign-up.
+#[derive(Debug, QueryableByName)]
+pub struct SignUp {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+}
+
+/// A sign-up in one statement, durable when it returns: inserts a pending subscriber, or counts
+/// one more confirmation mail for `today` on the address's row; and queues the confirmation mail
+/// when the subscriber is pending. `None` (and nothing written) when the address has had
+/// `per_day` confirmation mails today. An `unsubscribed` status still needs [`restart`] and a
+/// mail; a `confirmed` one needs nothing.
+pub async fn sign_up(
     conn: &mut AsyncPgConnection,
     email: &str,
     name: Option<&str>,
     topics: &[&str],
-) -> QueryResult<Option<Subscriber>> {
-    diesel::insert_into(subscribers::table)
-        .values((
-            subscribers::email.eq(email),
-            subscribers::name.eq(name),
-            subscribers::topics.eq(topics),
-        ))
-        .on_conflict(subscribers::email)
-        .filter_target(subscribers::email.is_not_null())
-        .do_nothing()
-        .returning(Subscriber::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-/// The subscriber with this address, locked until the end of the transaction.
-pub async fn find_by_email_for_update(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-) -> QueryResult<Subscriber> {
-    subscribers::table
-        .filter(subscribers::email.eq(email))
-        .select(Subscriber::as_select())
-        .for_update()
-        .first(conn)
-        .await
+    today: NaiveDate,
+    per_day: i32,
+) -> QueryResult<Option<SignUp>> {
+    diesel::sql_query(
+        "WITH up AS ( \
+             INSERT INTO subscribers AS s (email, name, topics, confirmations_day, confirmations_sent) \
+             VALUES ($1, $2, $3, $4, 1) \
+             ON CONFLICT (email) WHERE email IS NOT NULL DO UPDATE SET \
+                 confirmations_sent = CASE WHEN s.confirmations_day = EXCLUDED.confirmations_day \
+                     THEN s.confirmations_sent + 1 ELSE 1 END, \
+                 confirmations_day = EXCLUDED.confirmations_day \
+             WHERE s.confirmations_day IS DISTINCT FROM EXCLUDED.confirmations_day \
+                OR s.confirmations_sent < $5 \
+             RETURNING s.id, s.status), \
+         mail AS ( \
+             INSERT INTO outbox (subscriber_id, kind) \
+             SELECT id, 'confirmation' FROM up WHERE status = 'pending') \
+         SELECT id, status FROM up",
+    )
+    .bind::<Text, _>(email)
+    .bind::<Nullable<Text>, _>(name)
+    .bind::<Array<Text>, _>(topics)
+    .bind::<Date, _>(today)
+    .bind::<Integer, _>(per_day)
+    .get_result(conn)
+    .await
+    .optional()
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Subscriber> {
@@ -103,27 +116,6 @@ pub async fn restart(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// Counts one more confirmation mail for `today`.
-pub async fn count_confirmation(
-    conn: &mut AsyncPgConnection,
-    s: &Subscriber,
-    today: NaiveDate,
-) -> QueryResult<()> {
-    let sent = if s.confirmations_day == Some(today) {
-        s.confirmations_sent + 1
-    } else {
-        1
-    };
-    diesel::update(subscribers::table.find(s.id))
-        .set((
-            subscribers::confirmations_day.eq(today),
-            subscribers::confirmations_sent.eq(sent),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
 }
 
 pub async fn confirm(
