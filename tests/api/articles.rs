@@ -1004,3 +1004,120 @@ async fn feeds_stay_well_formed_whatever_the_text() {
         );
     }
 }
+
+/// What a count in SQL finds for the public list, a category's, a tag's.
+async fn live_totals(app: &TestApp) -> Vec<i64> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.conn().await;
+    let mut totals = Vec::new();
+    for filter in [
+        "TRUE",
+        "category_id = (SELECT id FROM categories WHERE slug = 'career-development')",
+        "id IN (SELECT article_id FROM article_tags JOIN tags ON tags.id = tag_id \
+         WHERE tags.slug = 'ecmo')",
+    ] {
+        let n: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT count(*) FROM articles WHERE status IN ('published', 'scheduled') \
+             AND listed_at <= now() AND {filter})"
+        )))
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        totals.push(n);
+    }
+    totals
+}
+
+/// After a write: the API's totals are the live counts, and the write changed one of them.
+async fn step(app: &TestApp, expected: &mut Vec<i64>, what: &str) {
+    let totals = live_totals(app).await;
+    assert_eq!(
+        api_totals(app).await,
+        totals,
+        "{what}: the API's totals are the live counts"
+    );
+    assert_ne!(&totals, expected, "{what}: the step changes a total");
+    *expected = totals;
+}
+
+async fn api_totals(app: &TestApp) -> Vec<i64> {
+    let mut totals = Vec::new();
+    for query in ["", "&category=career-development", "&tag=ecmo"] {
+        let page = app
+            .get_json(&format!("/api/v1/articles?limit=1{query}"))
+            .await;
+        totals.push(page["meta"]["total"].as_i64().unwrap());
+    }
+    totals
+}
+
+#[tokio::test]
+async fn list_totals_stay_exact_through_every_kind_of_write() {
+    let app = TestApp::spawn_with(|s| s.response_cache_mb = 0).await;
+    let editor = app.token(Role::Editor).await;
+    let admin = app.token(Role::Admin).await;
+    let mut expected = live_totals(&app).await;
+    assert_eq!(api_totals(&app).await, expected, "the seeded articles");
+
+    let mut first = article("Totals one", "published");
+    first["category"] = json!("career-development");
+    first["tags"] = json!(["ECMO", "Transport"]);
+    app.create_article(&editor, first).await;
+    step(&app, &mut expected, "publish a new article").await;
+
+    let mut second = article("Totals two", "draft");
+    second["category"] = json!("career-development");
+    second["tags"] = json!(["ECMO"]);
+    app.create_article(&editor, second).await;
+    assert_eq!(api_totals(&app).await, expected, "a draft counts nowhere");
+    let res = app
+        .patch_article(&editor, "totals-two", json!({"status": "published"}))
+        .await;
+    assert_eq!(res.status(), 200);
+    step(&app, &mut expected, "publish a draft").await;
+
+    let res = app
+        .patch_article(
+            &editor,
+            "totals-one",
+            json!({"category": "perfusion-research"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    step(&app, &mut expected, "move to another category").await;
+
+    let res = app
+        .patch_article(&editor, "totals-one", json!({"tags": ["Transport"]}))
+        .await;
+    assert_eq!(res.status(), 200);
+    step(&app, &mut expected, "take a tag away").await;
+
+    let at = Utc::now() + chrono::Duration::seconds(2);
+    let mut later = article("Totals later", "scheduled");
+    later["category"] = json!("career-development");
+    later["tags"] = json!(["ECMO"]);
+    later["published_at"] = json!(at.to_rfc3339_opts(SecondsFormat::Micros, true));
+    app.create_article(&editor, later).await;
+    assert_eq!(api_totals(&app).await, expected, "not due yet");
+    tokio::time::sleep((at - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(200))
+        .await;
+    step(&app, &mut expected, "a scheduled article falls due").await;
+
+    let res = app
+        .patch_article(&editor, "totals-two", json!({"status": "archived"}))
+        .await;
+    assert_eq!(res.status(), 200);
+    step(&app, &mut expected, "archive").await;
+
+    let res = app
+        .send(
+            Method::DELETE,
+            "/api/v1/articles/totals-later",
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    step(&app, &mut expected, "delete").await;
+}

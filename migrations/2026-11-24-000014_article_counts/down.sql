@@ -1,0 +1,14 @@
+DROP TRIGGER article_counts_insert ON articles;
+DROP TRIGGER article_counts_update ON articles;
+DROP TRIGGER article_counts_delete ON articles;
+DROP TRIGGER article_counts_tags_insert ON article_tags;
+DROP TRIGGER article_counts_tags_update ON article_tags;
+DROP TRIGGER article_counts_tags_delete ON article_tags;
+DROP FUNCTION article_counts_articles_insert();
+DROP FUNCTION article_counts_articles_update();
+DROP FUNCTION article_counts_articles_delete();
+DROP FUNCTION article_counts_tags_insert();
+DROP FUNCTION article_counts_tags_delete();
+DROP FUNCTION article_counts_tags();
+DROP FUNCTION article_counts_apply(JSONB);
+DROP TABLE article_counts;
