@@ -322,29 +322,48 @@ pub async fn export(
     v.finish()?;
     // Check the database now, so an outage is a 503 rather than a broken download.
     let mut conn = state.pool.get().await?;
-    // A producer reads the next batch while the last one is being sent; the channel holds two
-    // batches at most, so memory stays flat, and a client that goes away stops it.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(2);
+    // A reader task asks PostgreSQL for the next batch as soon as it has one, while a writer
+    // task turns the last one into CSV, so the database and the formatting work at once. Each
+    // channel holds two batches at most, so memory stays flat, and a client that goes away
+    // stops both.
+    let (rows_tx, mut rows_rx) =
+        tokio::sync::mpsc::channel::<diesel::QueryResult<Vec<model::ExportRow>>>(2);
     tokio::spawn(async move {
         let mut after = 0i64;
         loop {
-            match model::export_batch(&mut conn, &filter, after, EXPORT_BATCH).await {
-                Ok(batch) if batch.is_empty() => break,
-                Ok(batch) => {
-                    after = batch.last().map_or(after, |s| s.id);
-                    let mut out = String::with_capacity(batch.len() * 112);
-                    for s in &batch {
+            let batch = model::export_batch(&mut conn, &filter, after, EXPORT_BATCH).await;
+            let done = match &batch {
+                Ok(rows) => rows.is_empty(),
+                Err(_) => true,
+            };
+            if let Ok(rows) = &batch {
+                after = rows.last().map_or(after, |s| s.id);
+            }
+            if rows_tx.send(batch).await.is_err() || done {
+                break;
+            }
+        }
+    });
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(2);
+    tokio::spawn(async move {
+        while let Some(batch) = rows_rx.recv().await {
+            let item = match batch {
+                Ok(rows) if rows.is_empty() => break,
+                Ok(rows) => {
+                    let mut out = String::with_capacity(rows.len() * 112);
+                    for s in &rows {
                         csv_row(s, &mut out);
                     }
-                    if tx.send(Ok(web::Bytes::from(out))).await.is_err() {
-                        break;
-                    }
+                    Ok(web::Bytes::from(out))
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "subscriber export failed part-way");
-                    let _ = tx.send(Err(ApiError::from(e))).await;
-                    break;
+                    Err(ApiError::from(e))
                 }
+            };
+            let failed = item.is_err();
+            if tx.send(item).await.is_err() || failed {
+                break;
             }
         }
     });
