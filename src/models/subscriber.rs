@@ -60,30 +60,26 @@ pub async fn sign_up(
     today: NaiveDate,
     per_day: i32,
 ) -> QueryResult<Option<SignUp>> {
-    diesel::sql_query(
-        "WITH up AS ( \
-             INSERT INTO subscribers AS s (email, name, topics, confirmations_day, confirmations_sent) \
-             VALUES ($1, $2, $3, $4, 1) \
-             ON CONFLICT (email) WHERE email IS NOT NULL DO UPDATE SET \
-                 confirmations_sent = CASE WHEN s.confirmations_day = EXCLUDED.confirmations_day \
-                     THEN s.confirmations_sent + 1 ELSE 1 END, \
-                 confirmations_day = EXCLUDED.confirmations_day \
-             WHERE s.confirmations_day IS DISTINCT FROM EXCLUDED.confirmations_day \
-                OR s.confirmations_sent < $5 \
-             RETURNING s.id, s.status), \
-         mail AS ( \
-             INSERT INTO outbox (subscriber_id, kind) \
-             SELECT id, 'confirmation' FROM up WHERE status = 'pending') \
-         SELECT id, status FROM up",
-    )
-    .bind::<Text, _>(email)
-    .bind::<Nullable<Text>, _>(name)
-    .bind::<Array<Text>, _>(topics)
-    .bind::<Date, _>(today)
-    .bind::<Integer, _>(per_day)
-    .get_result(conn)
-    .await
-    .optional()
+    // The statement is the function `sign_up` (migration `sign_up_function`), whose plan
+    // PostgreSQL keeps per connection.
+    diesel::sql_query("SELECT id, status FROM sign_up($1, $2, $3, $4, $5)")
+        .bind::<Text, _>(email)
+        .bind::<Nullable<Text>, _>(name)
+        .bind::<Array<Text>, _>(topics)
+        .bind::<Date, _>(today)
+        .bind::<Integer, _>(per_day)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// The subscribers with these ids (those that still exist).
+pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<Subscriber>> {
+    subscribers::table
+        .filter(subscribers::id.eq_any(ids))
+        .select(Subscriber::as_select())
+        .load(conn)
+        .await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Subscriber> {
@@ -299,18 +295,22 @@ pub async fn claim_due(
     .await
 }
 
-/// Records a sent mail, unless another instance has taken the claim over since.
+/// Records sent mails, each unless another instance has taken its claim over since.
 pub async fn mark_sent(
     conn: &mut AsyncPgConnection,
-    job: &OutboxMail,
+    jobs: &[OutboxMail],
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::update(
-        outbox::table
-            .find(job.id)
-            .filter(outbox::claimed_at.eq(job.claimed_at)),
+    let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+    let claims: Vec<DateTime<Utc>> = jobs.iter().map(|j| j.claimed_at).collect();
+    diesel::sql_query(
+        "UPDATE outbox SET status = 'sent', sent_at = $3 \
+         FROM unnest($1::BIGINT[], $2::TIMESTAMPTZ[]) AS mine (id, claimed_at) \
+         WHERE outbox.id = mine.id AND outbox.claimed_at = mine.claimed_at",
     )
-    .set((outbox::status.eq("sent"), outbox::sent_at.eq(now)))
+    .bind::<Array<BigInt>, _>(ids)
+    .bind::<Array<Timestamptz>, _>(claims)
+    .bind::<Timestamptz, _>(now)
     .execute(conn)
     .await
     .map(drop)
