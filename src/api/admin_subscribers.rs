@@ -262,12 +262,36 @@ fn csv_field(out: &mut String, value: &str) {
     }
 }
 
-/// RFC 3339 in UTC, as `DateTime::to_rfc3339` writes it, without allocating.
+/// RFC 3339 in UTC, as `DateTime::to_rfc3339` writes it, without allocating: the fields by
+/// hand (a `format` string is parsed again at every call, three times a row), with the
+/// fraction in 3, 6 or 9 digits as it needs. Years outside 0..=9999 and leap seconds, which
+/// PostgreSQL never returns, go through `format`.
 fn csv_time(out: &mut String, t: Option<DateTime<Utc>>) {
+    use chrono::{Datelike, Timelike};
     use std::fmt::Write;
-    if let Some(t) = t {
+    let Some(t) = t else { return };
+    let nanos = t.nanosecond();
+    if !(0..=9999).contains(&t.year()) || nanos >= 1_000_000_000 {
         let _ = write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.f+00:00"));
+        return;
     }
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let _ = match nanos {
+        0 => Ok(()),
+        n if n % 1_000_000 == 0 => write!(out, ".{:03}", n / 1_000_000),
+        n if n % 1_000 == 0 => write!(out, ".{:06}", n / 1_000),
+        n => write!(out, ".{n:09}"),
+    };
+    out.push_str("+00:00");
 }
 
 fn csv_row(s: &model::ExportRow, out: &mut String) {
@@ -486,8 +510,18 @@ mod tests {
 
     #[test]
     fn times_are_written_as_to_rfc3339_writes_them() {
-        for nanos in [0, 5_000_000, 123_456_000, 123_456_789, 1] {
-            let t = Utc.timestamp_opt(1_764_000_000, nanos).unwrap();
+        for (secs, nanos) in [
+            (1_764_000_000, 0),
+            (1_764_000_000, 5_000_000),
+            (1_764_000_000, 123_456_000),
+            (1_764_000_000, 123_456_789),
+            (1_764_000_000, 1),
+            (0, 10_000),
+            (-62_135_596_800, 0),
+            (253_402_300_799, 999_999_999),
+            (1_764_000_059, 1_500_000_000),
+        ] {
+            let t = Utc.timestamp_opt(secs, nanos).unwrap();
             let mut out = String::new();
             csv_time(&mut out, Some(t));
             assert_eq!(out, t.to_rfc3339());
