@@ -71,7 +71,8 @@ def capture(path, offset):
             m = EXECUTE.match(text)
             if m and kind:
                 sql = m.group(2)
-                if '"articles"' in sql and "FROM" in sql.upper() and "min(" not in sql.lower():
+                on_articles = '"articles"' in sql or re.search(r"\bFROM articles\b", sql)
+                if on_articles and "FROM" in sql.upper() and "min(" not in sql.lower():
                     label = label_of(sql)
                     if label != "other":
                         found.append([kind, label, sql, [], (pid, m.group(1)) in parsed])
