@@ -17,7 +17,7 @@ import sys
 
 # The scenarios of a full run, in table order.
 CACHE_ON = ["health", "list", "list_category", "list_tag", "deep_page", "detail",
-            "not_modified", "search", "feed_rss", "feed_rss_gzip", "staffing", "projection", "signup", "export"]
+            "not_modified", "search", "feed_rss", "feed_rss_gzip", "staffing", "projection", "health_end", "signup", "export"]
 CACHE_OFF = ["list_nocache", "deep_page_nocache", "detail_nocache", "search_nocache",
              "search_nocache_c1"]
 SCALE = ["list_nocache", "deep_page_nocache", "search_nocache"]
@@ -79,6 +79,8 @@ def judge(rec, by_id, params):
     s = rec["scenario"]
     if s == "health":
         return "reference (the ceiling)", None
+    if s == "health_end":
+        return "reference again (ratios use the mean)", None
     if s in HEADLINE:
         ratio, p99 = rec.get("ratio_to_health"), rec.get("p99_ms")
         return "≥ 0.60 × health, p99 ≤ 5 ms", (ratio is not None and ratio >= 0.60
@@ -161,13 +163,17 @@ def check_problems(records, meta, kind):
 def build_main(meta, records, peer):
     params = meta["parameters"]
     by_id = {r["scenario"]: r for r in records if "scale" not in r}
-    health = by_id.get("health", {}).get("rps")
+    # The ceiling, measured first and again after the cache-on GETs: their mean.
+    ceilings = [by_id.get(h, {}).get("rps") for h in ("health", "health_end")]
+    ceilings = [c for c in ceilings if c]
+    health = sum(ceilings) / len(ceilings) if ceilings else None
     rows = []
     for s in CACHE_ON + CACHE_OFF:
         r = by_id.get(s)
         if r is None:
             continue
         if health and r.get("rps") is not None and s != "export":
+            # (health and health_end too: each against the mean of both)
             r["ratio_to_health"] = round(r["rps"] / health, 3)
         target, met = judge(r, by_id, params)
         r["target"], r["met"] = target, met
