@@ -46,8 +46,8 @@ impl Worker {
             }
             let claimed = self.claim(now).await;
             let idle = claimed.is_empty();
-            if !idle {
-                self.deliver(claimed).await;
+            for mail in claimed {
+                self.deliver(mail).await;
             }
             if idle {
                 tokio::select! {
@@ -84,57 +84,23 @@ impl Worker {
         }
     }
 
-    /// Sends a claimed batch: its subscribers read at once, each mail rendered and sent, the
-    /// sent ones recorded at once (failures one by one, with their error).
-    async fn deliver(&self, jobs: Vec<OutboxMail>) {
-        let ids: Vec<i64> = jobs.iter().map(|j| j.subscriber_id).collect();
-        let subscribers = match self.pool.get().await {
-            Ok(mut conn) => model::find_many(&mut conn, &ids)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
+    async fn deliver(&self, job: OutboxMail) {
+        let outcome = match self.render(&job).await {
+            Ok(Some(mail)) => self.mailer.send(&mail).await.map(|_| true),
+            Ok(None) => Ok(false),
+            Err(e) => Err(e),
         };
-        let mut sent = Vec::new();
-        for job in jobs {
-            let outcome = match &subscribers {
-                Ok(found) => {
-                    let s = found.iter().find(|s| s.id == job.subscriber_id);
-                    match self.render(&job, s).await {
-                        Ok(Some(mail)) => self.mailer.send(&mail).await.map(|_| true),
-                        Ok(None) => Ok(false),
-                        Err(e) => Err(e),
-                    }
-                }
-                Err(e) => Err(e.clone()),
-            };
-            match outcome {
-                Ok(true) => sent.push(job),
-                other => self.record_failure(&job, other).await,
-            }
-        }
-        if sent.is_empty() {
-            return;
-        }
-        let Ok(mut conn) = self.pool.get().await else {
-            return; // the claims go stale and the mails are retried
-        };
-        if let Err(e) = model::mark_sent(&mut conn, &sent, Utc::now()).await {
-            tracing::warn!(mails = sent.len(), error = %e, "could not record sent mails");
-        }
-    }
-
-    /// Records a mail that was not sent: given up when it no longer applies, else retried later.
-    async fn record_failure(&self, job: &OutboxMail, outcome: Result<bool, String>) {
         let Ok(mut conn) = self.pool.get().await else {
             return; // the claim goes stale and the mail is retried
         };
         let now = Utc::now();
         let result = match outcome {
-            Ok(_) => model::mark_failed(&mut conn, job, "no longer applies", None).await,
+            Ok(true) => model::mark_sent(&mut conn, &job, now).await,
+            Ok(false) => model::mark_failed(&mut conn, &job, "no longer applies", None).await,
             Err(e) => {
                 let next = (job.attempts < MAX_ATTEMPTS).then(|| now + backoff(job.attempts));
                 tracing::warn!(mail = job.id, attempts = job.attempts, error = %e, "mail not sent");
-                model::mark_failed(&mut conn, job, &e, next).await
+                model::mark_failed(&mut conn, &job, &e, next).await
             }
         };
         if let Err(e) = result {
@@ -144,15 +110,14 @@ impl Worker {
 
     /// The mail for a job, with a fresh token; `None` when it no longer applies (the address
     /// was erased, or the subscriber is no longer in the state the mail is for).
-    async fn render(
-        &self,
-        job: &OutboxMail,
-        s: Option<&model::Subscriber>,
-    ) -> Result<Option<Mail>, String> {
-        let Some((s, Some(to))) = s.map(|s| (s, s.email.clone())) else {
-            return Ok(None); // gone, or erased
-        };
+    async fn render(&self, job: &OutboxMail) -> Result<Option<Mail>, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        let s = model::find(&mut conn, job.subscriber_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(to) = s.email.clone() else {
+            return Ok(None);
+        };
         let base = &self.public_base_url;
         let (token, hash) = new_token();
         match (job.kind.as_str(), s.status.as_str()) {

@@ -119,14 +119,17 @@ pub async fn sign_up(
     })?;
     let mailed = match signed.status.as_str() {
         "pending" => true,
+        // Only while it is still unsubscribed: of two sign-ups at once, one restarts it and
+        // sends the mail; the other, or one after a confirmation, changes nothing more.
         "unsubscribed" => {
             conn.transaction::<_, ApiError, _>(async |conn| {
-                model::restart(conn, signed.id, name, &topics).await?;
-                model::enqueue(conn, signed.id, "confirmation").await?;
-                Ok(())
+                let restarted = model::restart(conn, signed.id, name, &topics).await?;
+                if restarted {
+                    model::enqueue(conn, signed.id, "confirmation").await?;
+                }
+                Ok(restarted)
             })
-            .await?;
-            true
+            .await?
         }
         _ => false,
     };

@@ -73,15 +73,6 @@ pub async fn sign_up(
         .optional()
 }
 
-/// The subscribers with these ids (those that still exist).
-pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<Subscriber>> {
-    subscribers::table
-        .filter(subscribers::id.eq_any(ids))
-        .select(Subscriber::as_select())
-        .load(conn)
-        .await
-}
-
 pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Subscriber> {
     subscribers::table
         .find(id)
@@ -90,28 +81,36 @@ pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Subscrib
         .await
 }
 
-/// Makes a subscriber pending again (a new sign-up of an unsubscribed address), with new
-/// details; its old tokens stop working.
+/// Makes a subscriber that is still unsubscribed pending again (a new sign-up of its address),
+/// with new details; its old tokens stop working. False when it is no longer unsubscribed (a
+/// concurrent sign-up restarted it first).
 pub async fn restart(
     conn: &mut AsyncPgConnection,
     id: i64,
     name: Option<&str>,
     topics: &[&str],
-) -> QueryResult<()> {
-    diesel::update(subscribers::table.find(id))
-        .set((
-            subscribers::status.eq("pending"),
-            subscribers::name.eq(name),
-            subscribers::topics.eq(topics),
-            subscribers::unsubscribed_at.eq(None::<DateTime<Utc>>),
-            subscribers::confirmed_at.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)
-        .await?;
+) -> QueryResult<bool> {
+    let restarted = diesel::update(
+        subscribers::table
+            .find(id)
+            .filter(subscribers::status.eq("unsubscribed")),
+    )
+    .set((
+        subscribers::status.eq("pending"),
+        subscribers::name.eq(name),
+        subscribers::topics.eq(topics),
+        subscribers::unsubscribed_at.eq(None::<DateTime<Utc>>),
+        subscribers::confirmed_at.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(conn)
+    .await?;
+    if restarted == 0 {
+        return Ok(false);
+    }
     diesel::delete(tokens::table.filter(tokens::subscriber_id.eq(id)))
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(true)
 }
 
 pub async fn confirm(
@@ -295,22 +294,18 @@ pub async fn claim_due(
     .await
 }
 
-/// Records sent mails, each unless another instance has taken its claim over since.
+/// Records a sent mail, unless another instance has taken the claim over since.
 pub async fn mark_sent(
     conn: &mut AsyncPgConnection,
-    jobs: &[OutboxMail],
+    job: &OutboxMail,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
-    let claims: Vec<DateTime<Utc>> = jobs.iter().map(|j| j.claimed_at).collect();
-    diesel::sql_query(
-        "UPDATE outbox SET status = 'sent', sent_at = $3 \
-         FROM unnest($1::BIGINT[], $2::TIMESTAMPTZ[]) AS mine (id, claimed_at) \
-         WHERE outbox.id = mine.id AND outbox.claimed_at = mine.claimed_at",
+    diesel::update(
+        outbox::table
+            .find(job.id)
+            .filter(outbox::claimed_at.eq(job.claimed_at)),
     )
-    .bind::<Array<BigInt>, _>(ids)
-    .bind::<Array<Timestamptz>, _>(claims)
-    .bind::<Timestamptz, _>(now)
+    .set((outbox::status.eq("sent"), outbox::sent_at.eq(now)))
     .execute(conn)
     .await
     .map(drop)
