@@ -370,7 +370,9 @@ pub async fn export(
     });
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(2);
     tokio::spawn(async move {
+        let mut ended = false;
         while let Some(batch) = rows_rx.recv().await {
+            ended = matches!(&batch, Ok(rows) if rows.is_empty()) || batch.is_err();
             let item = match batch {
                 Ok(rows) if rows.is_empty() => break,
                 Ok(rows) => {
@@ -387,8 +389,13 @@ pub async fn export(
             };
             let failed = item.is_err();
             if tx.send(item).await.is_err() || failed {
-                break;
+                return;
             }
+        }
+        if !ended {
+            // The reader stopped without its last (empty) batch: never end the file as if whole.
+            let lost = anyhow::anyhow!("the export's reader stopped part-way");
+            let _ = tx.send(Err(ApiError::Internal(lost))).await;
         }
     });
     let first =
