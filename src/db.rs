@@ -147,3 +147,50 @@ fn percent_decode(s: &str) -> String {
 /// A short fingerprint of the embedded migrations (their names and SQL), to name things that
 /// depend on the schema, such as the tests' template database.
 pub const MIGRATIONS_FINGERPRINT: &str = env!("PERFUSION_MIGRATIONS_FINGERPRINT");
+
+/// A connection inside an open transaction. Every function in `models` that writes takes one,
+/// and only [`write`] makes one, so no write can run as an autocommit statement: PostgreSQL
+/// commits an autocommit statement after it has sent the returned rows, and a connection lost
+/// in between would take a write with it that the client was already told had succeeded.
+/// Reads work through it too (it derefs to the connection).
+pub struct Tx<'c>(&'c mut AsyncPgConnection);
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = AsyncPgConnection;
+    fn deref(&self) -> &AsyncPgConnection {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut AsyncPgConnection {
+        self.0
+    }
+}
+
+/// The future of a closure given to [`write`], named so that it can be required to be `Send`
+/// (the same device diesel-async uses for its own `transaction`).
+pub trait TxWork<A, R>: AsyncFnOnce(A) -> R + FnOnce(A) -> <Self as TxWork<A, R>>::Fut {
+    type Fut: std::future::Future<Output = R>;
+}
+
+impl<F, A, Fut, R> TxWork<A, R> for F
+where
+    F: AsyncFnOnce(A) -> R + FnOnce(A) -> Fut,
+    Fut: std::future::Future<Output = R>,
+{
+    type Fut = Fut;
+}
+
+/// Runs `work` in one transaction and returns only once PostgreSQL has confirmed the COMMIT.
+/// An error from `work` rolls everything back. A connection lost before the COMMIT's answer
+/// is an error too, so a caller never acknowledges a write whose commit it did not see.
+pub async fn write<T, E, F>(conn: &mut AsyncPgConnection, work: F) -> Result<T, E>
+where
+    F: for<'r, 'c> TxWork<&'r mut Tx<'c>, Result<T, E>, Fut: Send> + Send,
+    E: From<diesel::result::Error> + Send,
+    T: Send,
+{
+    conn.transaction::<T, E, _>(async move |c| work(&mut Tx(c)).await)
+        .await
+}

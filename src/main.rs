@@ -125,7 +125,9 @@ fn admin_create(email: &str, role: RoleArg, name: Option<&str>) -> anyhow::Resul
             password_hash: hash_password(password.expose()),
             role: role.as_str().into(),
         };
-        let user = admin_user::upsert(&mut conn, &new).await?;
+        let user =
+            perfusion_api::db::write(&mut conn, async |tx| admin_user::upsert(tx, &new).await)
+                .await?;
         println!(
             "admin user {} ({}) is ready, id {}",
             user.email, user.role, user.id

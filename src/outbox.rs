@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use crate::{
-    db::DbPool,
+    db::{self, DbPool},
     domain::new_token,
     mail::{Mail, Mailer},
     models::subscriber::{self as model, OutboxMail},
@@ -62,9 +62,11 @@ impl Worker {
         let stale = now - chrono::Duration::from_std(STALE_CLAIM).unwrap_or_default();
         let result = async {
             let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            model::claim_due(&mut conn, BATCH, now, stale)
-                .await
-                .map_err(|e| e.to_string())
+            db::write(&mut conn, async |tx| {
+                model::claim_due(tx, BATCH, now, stale).await
+            })
+            .await
+            .map_err(|e| e.to_string())
         }
         .await;
         result.unwrap_or_else(|e| {
@@ -75,7 +77,10 @@ impl Worker {
 
     async fn purge(&self, now: DateTime<Utc>) {
         if let Ok(mut conn) = self.pool.get().await {
-            match model::purge_pending(&mut conn, now - chrono::Duration::days(PENDING_DAYS)).await
+            match db::write(&mut conn, async |tx| {
+                model::purge_pending(tx, now - chrono::Duration::days(PENDING_DAYS)).await
+            })
+            .await
             {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "purged sign-ups never confirmed"),
@@ -95,12 +100,22 @@ impl Worker {
         };
         let now = Utc::now();
         let result = match outcome {
-            Ok(true) => model::mark_sent(&mut conn, &job, now).await,
-            Ok(false) => model::mark_failed(&mut conn, &job, "no longer applies", None).await,
+            Ok(true) => {
+                db::write(&mut conn, async |tx| model::mark_sent(tx, &job, now).await).await
+            }
+            Ok(false) => {
+                db::write(&mut conn, async |tx| {
+                    model::mark_failed(tx, &job, "no longer applies", None).await
+                })
+                .await
+            }
             Err(e) => {
                 let next = (job.attempts < MAX_ATTEMPTS).then(|| now + backoff(job.attempts));
                 tracing::warn!(mail = job.id, attempts = job.attempts, error = %e, "mail not sent");
-                model::mark_failed(&mut conn, &job, &e, next).await
+                db::write(&mut conn, async |tx| {
+                    model::mark_failed(tx, &job, &e, next).await
+                })
+                .await
             }
         };
         if let Err(e) = result {
@@ -123,9 +138,11 @@ impl Worker {
         match (job.kind.as_str(), s.status.as_str()) {
             ("confirmation", "pending") => {
                 let expires = Utc::now() + chrono::Duration::hours(CONFIRMATION_TTL_HOURS);
-                model::insert_token(&mut conn, &hash, s.id, "confirm", Some(expires))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                db::write(&mut conn, async |tx| {
+                    model::insert_token(tx, &hash, s.id, "confirm", Some(expires)).await
+                })
+                .await
+                .map_err(|e| e.to_string())?;
                 Ok(Some(Mail {
                     to,
                     subject: "Confirm your Perfusion Partners subscription".into(),
@@ -140,9 +157,11 @@ impl Worker {
                 }))
             }
             ("welcome", "confirmed") => {
-                model::insert_token(&mut conn, &hash, s.id, "manage", None)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                db::write(&mut conn, async |tx| {
+                    model::insert_token(tx, &hash, s.id, "manage", None).await
+                })
+                .await
+                .map_err(|e| e.to_string())?;
                 let unsubscribe = format!("{base}/api/v1/subscriptions/unsubscribe?token={token}");
                 Ok(Some(Mail {
                     to,

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     auth::Admin,
+    db,
     domain::Topic,
     errors::{ApiError, ApiResult, Problem, Validator},
     models::subscriber::{self as model, AdminFilter, Subscriber},
@@ -491,11 +492,7 @@ pub async fn erase(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let id = *id;
-    let done =
-        diesel_async::AsyncConnection::transaction::<_, ApiError, _>(&mut *conn, async |conn| {
-            Ok(model::erase(conn, id).await?)
-        })
-        .await?;
+    let done = db::write(&mut conn, async |tx| model::erase(tx, id).await).await?;
     if done {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     auth::Admin,
+    db,
     domain::{BoundedText, Email, Password, Role},
     errors::{ApiError, ApiResult, Problem},
     models::admin_user::{self as model, AdminUserChangeset, NewAdminUser},
@@ -207,13 +208,15 @@ pub async fn create(
         role: role.as_str().into(),
     };
     let mut conn = state.pool.get().await?;
-    let row = model::insert(&mut conn, &new).await.map_err(|e| match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => ApiError::Conflict("An admin user with this email already exists.".into()),
-        other => other.into(),
-    })?;
+    let row = db::write(&mut conn, async |tx| model::insert(tx, &new).await)
+        .await
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => ApiError::Conflict("An admin user with this email already exists.".into()),
+            other => other.into(),
+        })?;
     let location = format!("/api/v1/admin/users/{}", row.id);
     Ok(json_response(
         &req,
@@ -277,7 +280,7 @@ pub async fn update(
         disabled: input.disabled,
     };
     let mut conn = state.pool.get().await?;
-    let row = model::update(&mut conn, *id, &changes)
+    let row = db::write(&mut conn, async |tx| model::update(tx, *id, &changes).await)
         .await
         .map_err(not_found)?;
     Ok(json_ok(

@@ -8,7 +8,7 @@ use actix_web::{
     HttpResponse,
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,6 +23,7 @@ use super::{
 };
 use crate::{
     auth::{bearer_token, AuthUser},
+    db::{self, Tx},
     domain::{ArticleStatus, BoundedText, Markdown, Role, Slug, WebUrl},
     errors::{ApiError, ApiResult, Problem, Validator},
     models::{
@@ -858,29 +859,28 @@ pub async fn create(
     let now = Utc::now();
     let draft = input.parse(v, now)?;
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let category_id = category_id(conn, &draft.category).await?;
-            let new = NewArticle {
-                slug: String::new(),
-                title: draft.title.as_str().to_owned(),
-                excerpt: draft.excerpt.clone(),
-                body_html: draft.body.to_html(),
-                reading_time_minutes: draft.body.reading_time_minutes(),
-                body_markdown: draft.body.as_str().to_owned(),
-                category_id,
-                author_id: Some(user.id),
-                featured_image_url: draft.featured_image_url.clone(),
-                featured_image_alt: draft.featured_image_alt.clone(),
-                status: draft.status.as_str().to_owned(),
-                published_at: draft.published_at,
-            };
-            let row = insert_with_slug(conn, new, draft.slug.clone()).await?;
-            let tag_ids = tag::ensure(conn, &draft.tags).await?;
-            tag::set_for_article(conn, row.id, &tag_ids).await?;
-            Ok(row)
-        })
-        .await?;
+    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let category_id = category_id(tx, &draft.category).await?;
+        let new = NewArticle {
+            slug: String::new(),
+            title: draft.title.as_str().to_owned(),
+            excerpt: draft.excerpt.clone(),
+            body_html: draft.body.to_html(),
+            reading_time_minutes: draft.body.reading_time_minutes(),
+            body_markdown: draft.body.as_str().to_owned(),
+            category_id,
+            author_id: Some(user.id),
+            featured_image_url: draft.featured_image_url.clone(),
+            featured_image_alt: draft.featured_image_alt.clone(),
+            status: draft.status.as_str().to_owned(),
+            published_at: draft.published_at,
+        };
+        let row = insert_with_slug(tx, new, draft.slug.clone()).await?;
+        let tag_ids = tag::ensure(tx, &draft.tags).await?;
+        tag::set_for_article(tx, row.id, &tag_ids).await?;
+        Ok(row)
+    })
+    .await?;
     let body = Item {
         data: full(&mut conn, row, now).await?,
     };
@@ -895,13 +895,13 @@ pub async fn create(
 
 /// Inserts with the given slug, or one made from the title with `-2`, `-3`… while taken.
 async fn insert_with_slug(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     mut new: NewArticle,
     slug: Option<Slug>,
 ) -> ApiResult<model::Article> {
     if let Some(slug) = slug {
         new.slug = slug.into_inner();
-        return model::insert(conn, &new).await.map_err(write_error);
+        return model::insert(tx, &new).await.map_err(write_error);
     }
     let base = Slug::from_title(&new.title).ok_or_else(|| {
         ApiError::field(
@@ -915,11 +915,11 @@ async fn insert_with_slug(
         } else {
             base.with_suffix(n)
         };
-        if !model::slug_exists(conn, candidate.as_str()).await? {
+        if !model::slug_exists(tx, candidate.as_str()).await? {
             new.slug = candidate.into_inner();
             // Inside a transaction a unique violation cannot be retried; the check above
             // leaves only a concurrent insert of the same slug, which is a 409.
-            return model::insert(conn, &new).await.map_err(write_error);
+            return model::insert(tx, &new).await.map_err(write_error);
         }
     }
     Err(ApiError::Conflict(
@@ -1062,68 +1062,67 @@ async fn update_checked(
 ) -> ApiResult<HttpResponse> {
     let if_match = if_match_values(req);
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = model::find_for_update(conn, slug)
-                .await
-                .map_err(|e| match e {
-                    diesel::result::Error::NotFound => not_found(),
-                    other => other.into(),
-                })?;
-            let etag = etag_of_json(&Item {
-                data: full(conn, current.clone(), now).await?,
-            });
-            require_if_match(&if_match, &etag)?;
+    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_for_update(tx, slug)
+            .await
+            .map_err(|e| match e {
+                diesel::result::Error::NotFound => not_found(),
+                other => other.into(),
+            })?;
+        let etag = etag_of_json(&Item {
+            data: full(tx, current.clone(), now).await?,
+        });
+        require_if_match(&if_match, &etag)?;
 
-            let mut changes = ArticleChangeset::default();
-            // Status and time: start from what a reader sees now (a scheduled article whose
-            // time has come is published), apply the change, and check the pair.
-            let stored = ArticleStatus::parse(&current.status).unwrap_or(ArticleStatus::Draft);
-            let seen = stored.effective(current.published_at, now);
-            let status = change.status.unwrap_or(seen);
-            if change.resolved {
-                changes.status = Some(status.as_str().to_owned());
-                changes.published_at = change.published_at;
-            } else if change.status.is_some() || change.published_at.is_some() {
-                let published_at = match change.published_at {
-                    Some(t) => t,
-                    // Publishing a scheduled article early publishes it now.
-                    None if status == ArticleStatus::Published
-                        && current.published_at.is_some_and(|t| t > now) =>
-                    {
-                        None
-                    }
-                    None => current.published_at,
-                };
-                let resolved = status
-                    .resolve_published_at(published_at, now)
-                    .map_err(|m| ApiError::field("published_at", m))?;
-                changes.status = Some(status.as_str().to_owned());
-                changes.published_at = Some(resolved);
-            }
-            if let Some(category) = &change.category {
-                changes.category_id = Some(category_id(conn, category).await?);
-            }
-            changes.slug = change.slug.map(Slug::into_inner);
-            changes.title = change.title.map(BoundedText::into_inner);
-            changes.excerpt = change.excerpt;
-            if let Some(body) = &change.body {
-                changes.body_html = Some(body.to_html());
-                changes.reading_time_minutes = Some(body.reading_time_minutes());
-                changes.body_markdown = Some(body.as_str().to_owned());
-            }
-            changes.featured_image_url = change.featured_image_url;
-            changes.featured_image_alt = change.featured_image_alt;
-            if let Some(tags) = &change.tags {
-                let ids = tag::ensure(conn, tags).await?;
-                tag::set_for_article(conn, current.id, &ids).await?;
-                changes.updated_at = Some(now);
-            }
-            model::update(conn, &current, &changes)
-                .await
-                .map_err(write_error)
-        })
-        .await?;
+        let mut changes = ArticleChangeset::default();
+        // Status and time: start from what a reader sees now (a scheduled article whose
+        // time has come is published), apply the change, and check the pair.
+        let stored = ArticleStatus::parse(&current.status).unwrap_or(ArticleStatus::Draft);
+        let seen = stored.effective(current.published_at, now);
+        let status = change.status.unwrap_or(seen);
+        if change.resolved {
+            changes.status = Some(status.as_str().to_owned());
+            changes.published_at = change.published_at;
+        } else if change.status.is_some() || change.published_at.is_some() {
+            let published_at = match change.published_at {
+                Some(t) => t,
+                // Publishing a scheduled article early publishes it now.
+                None if status == ArticleStatus::Published
+                    && current.published_at.is_some_and(|t| t > now) =>
+                {
+                    None
+                }
+                None => current.published_at,
+            };
+            let resolved = status
+                .resolve_published_at(published_at, now)
+                .map_err(|m| ApiError::field("published_at", m))?;
+            changes.status = Some(status.as_str().to_owned());
+            changes.published_at = Some(resolved);
+        }
+        if let Some(category) = &change.category {
+            changes.category_id = Some(category_id(tx, category).await?);
+        }
+        changes.slug = change.slug.map(Slug::into_inner);
+        changes.title = change.title.map(BoundedText::into_inner);
+        changes.excerpt = change.excerpt;
+        if let Some(body) = &change.body {
+            changes.body_html = Some(body.to_html());
+            changes.reading_time_minutes = Some(body.reading_time_minutes());
+            changes.body_markdown = Some(body.as_str().to_owned());
+        }
+        changes.featured_image_url = change.featured_image_url;
+        changes.featured_image_alt = change.featured_image_alt;
+        if let Some(tags) = &change.tags {
+            let ids = tag::ensure(tx, tags).await?;
+            tag::set_for_article(tx, current.id, &ids).await?;
+            changes.updated_at = Some(now);
+        }
+        model::update(tx, &current, &changes)
+            .await
+            .map_err(write_error)
+    })
+    .await?;
     Ok(json_ok(
         req,
         &Item {
@@ -1170,9 +1169,9 @@ pub async fn remove(
     }
     let mut conn = state.pool.get().await?;
     let done = if hard {
-        model::delete(&mut conn, &slug).await?
+        db::write(&mut conn, async |tx| model::delete(tx, &slug).await).await?
     } else {
-        model::archive(&mut conn, &slug).await?
+        db::write(&mut conn, async |tx| model::archive(tx, &slug).await).await?
     };
     if done {
         Ok(HttpResponse::NoContent().finish())

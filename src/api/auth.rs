@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::extract::JsonBody;
 use crate::{
     auth::{hash_password, verify_password},
+    db,
     domain::Role,
     errors::{ApiError, ApiResult, Problem},
     models::admin_user,
@@ -89,7 +90,10 @@ pub async fn issue_token(
     let valid = web::block(move || verify_password(&password, hash.as_deref())).await?;
     match user {
         Some(user) if valid && !user.disabled => {
-            admin_user::touch_last_login(&mut conn, user.id).await?;
+            db::write(&mut conn, async |tx| {
+                admin_user::touch_last_login(tx, user.id).await
+            })
+            .await?;
             let role = Role::parse(&user.role)
                 .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?;
             Ok(HttpResponse::Ok()

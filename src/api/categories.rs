@@ -5,7 +5,7 @@ use actix_web::{
     delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
 };
 use chrono::Utc;
-use diesel_async::AsyncConnection;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,6 +18,7 @@ use super::{
 };
 use crate::{
     auth::Admin,
+    db,
     domain::{BoundedText, Slug},
     errors::{ApiError, ApiResult, Problem, Validator},
     models::{
@@ -214,17 +215,20 @@ pub async fn create(
         })?,
     };
     let mut conn = state.pool.get().await?;
-    let row = model::insert(
-        &mut conn,
-        &NewCategory {
-            slug: slug.into_inner(),
-            name: name.into_inner(),
-            description: description
-                .map(BoundedText::into_inner)
-                .filter(|d| !d.is_empty()),
-            position: input.position.unwrap_or(0),
-        },
-    )
+    let row = db::write(&mut conn, async |tx| {
+        model::insert(
+            tx,
+            &NewCategory {
+                slug: slug.into_inner(),
+                name: name.into_inner(),
+                description: description
+                    .map(BoundedText::into_inner)
+                    .filter(|d| !d.is_empty()),
+                position: input.position.unwrap_or(0),
+            },
+        )
+        .await
+    })
     .await
     .map_err(taken)?;
     let data = to_dto(row, 0);
@@ -269,21 +273,18 @@ pub async fn update(
     v.finish()?;
     let if_match = if_match_values(&req);
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = model::find_for_update(conn, &slug)
-                .await
-                .map_err(not_found)?;
-            let id = current.id;
-            check_if_match(
-                &if_match,
-                &etag_of_json(&Item {
-                    data: with_count(conn, current).await?,
-                }),
-            )?;
-            model::update(conn, id, &changes).await.map_err(taken)
-        })
-        .await?;
+    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_for_update(tx, &slug).await.map_err(not_found)?;
+        let id = current.id;
+        check_if_match(
+            &if_match,
+            &etag_of_json(&Item {
+                data: with_count(tx, current).await?,
+            }),
+        )?;
+        model::update(tx, id, &changes).await.map_err(taken)
+    })
+    .await?;
     let data = with_count(&mut conn, row).await?;
     Ok(json_ok(&req, &Item { data }))
 }
@@ -331,16 +332,14 @@ pub async fn remove(
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = model::find_for_update(conn, &slug)
-            .await
-            .map_err(not_found)?;
-        if model::has_articles(conn, current.id).await? {
+    db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_for_update(tx, &slug).await.map_err(not_found)?;
+        if model::has_articles(tx, current.id).await? {
             return Err(ApiError::Conflict(
                 "Articles are filed in this category; move or remove them first.".into(),
             ));
         }
-        model::delete(conn, current.id).await?;
+        model::delete(tx, current.id).await?;
         Ok(())
     })
     .await?;

@@ -5,7 +5,7 @@ use actix_web::{
     delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     auth::Admin,
+    db,
     domain::{BoundedText, WebUrl},
     errors::{ApiError, ApiResult, Problem, Validator},
     models::certification::{
@@ -247,15 +248,18 @@ pub async fn create_step(
             .last()
             .map_or(1, |s| s.position.saturating_add(1)),
     };
-    let row = model::insert_step(
-        &mut conn,
-        &NewStep {
-            position,
-            title: title.into_inner(),
-            detail,
-            source_url,
-        },
-    )
+    let row = db::write(&mut conn, async |tx| {
+        model::insert_step(
+            tx,
+            &NewStep {
+                position,
+                title: title.into_inner(),
+                detail,
+                source_url,
+            },
+        )
+        .await
+    })
     .await?;
     let location = format!("/api/v1/certification/steps/{}", row.id);
     Ok(json_response(
@@ -344,20 +348,19 @@ pub async fn update_step(
     let if_match = if_match_values(&req);
     let id = *id;
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = model::find_step_for_update(conn, id)
-                .await
-                .map_err(|e| not_found(e, "step"))?;
-            check_if_match(
-                &if_match,
-                &etag_of_json(&Item {
-                    data: CertificationStep::from(current),
-                }),
-            )?;
-            Ok(model::update_step(conn, id, &changes).await?)
-        })
-        .await?;
+    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_step_for_update(tx, id)
+            .await
+            .map_err(|e| not_found(e, "step"))?;
+        check_if_match(
+            &if_match,
+            &etag_of_json(&Item {
+                data: CertificationStep::from(current),
+            }),
+        )?;
+        Ok(model::update_step(tx, id, &changes).await?)
+    })
+    .await?;
     Ok(json_ok(
         &req,
         &Item {
@@ -386,7 +389,7 @@ pub async fn remove_step(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if model::delete_step(&mut conn, *id).await? {
+    if db::write(&mut conn, async |tx| model::delete_step(tx, *id).await).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(not_found(diesel::result::Error::NotFound, "step"))
@@ -658,22 +661,25 @@ pub async fn create_program(
         unreachable!("a missing or invalid field was recorded above")
     };
     let mut conn = state.pool.get().await?;
-    let row = model::insert_program(
-        &mut conn,
-        &NewProgram {
-            name: name.into_inner(),
-            institution: institution.into_inner(),
-            city,
-            state: us_state,
-            degree,
-            url,
-            accreditation_status: input
-                .accreditation_status
-                .unwrap_or(AccreditationStatus::Accredited)
-                .as_str()
-                .to_owned(),
-        },
-    )
+    let row = db::write(&mut conn, async |tx| {
+        model::insert_program(
+            tx,
+            &NewProgram {
+                name: name.into_inner(),
+                institution: institution.into_inner(),
+                city,
+                state: us_state,
+                degree,
+                url,
+                accreditation_status: input
+                    .accreditation_status
+                    .unwrap_or(AccreditationStatus::Accredited)
+                    .as_str()
+                    .to_owned(),
+            },
+        )
+        .await
+    })
     .await?;
     let location = format!("/api/v1/certification/programs/{}", row.id);
     Ok(json_response(
@@ -775,20 +781,19 @@ pub async fn update_program(
     let if_match = if_match_values(&req);
     let id = *id;
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = model::find_program_for_update(conn, id)
-                .await
-                .map_err(|e| not_found(e, "program"))?;
-            check_if_match(
-                &if_match,
-                &etag_of_json(&Item {
-                    data: Program::from(current),
-                }),
-            )?;
-            Ok(model::update_program(conn, id, &changes).await?)
-        })
-        .await?;
+    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_program_for_update(tx, id)
+            .await
+            .map_err(|e| not_found(e, "program"))?;
+        check_if_match(
+            &if_match,
+            &etag_of_json(&Item {
+                data: Program::from(current),
+            }),
+        )?;
+        Ok(model::update_program(tx, id, &changes).await?)
+    })
+    .await?;
     Ok(json_ok(
         &req,
         &Item {
@@ -817,7 +822,7 @@ pub async fn remove_program(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if model::delete_program(&mut conn, *id).await? {
+    if db::write(&mut conn, async |tx| model::delete_program(tx, *id).await).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(not_found(diesel::result::Error::NotFound, "program"))
@@ -1042,20 +1047,19 @@ pub async fn update_licensure(
     let if_match = if_match_values(&req);
     let code = code.into_inner().0;
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = model::find_licensure_for_update(conn, &code)
-                .await
-                .map_err(|e| not_found(e, "state"))?;
-            check_if_match(
-                &if_match,
-                &etag_of_json(&Item {
-                    data: StateLicensure::from(current),
-                }),
-            )?;
-            Ok(model::update_licensure(conn, &code, &changes).await?)
-        })
-        .await?;
+    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_licensure_for_update(tx, &code)
+            .await
+            .map_err(|e| not_found(e, "state"))?;
+        check_if_match(
+            &if_match,
+            &etag_of_json(&Item {
+                data: StateLicensure::from(current),
+            }),
+        )?;
+        Ok(model::update_licensure(tx, &code, &changes).await?)
+    })
+    .await?;
     Ok(json_ok(
         &req,
         &Item {

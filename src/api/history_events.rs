@@ -4,7 +4,7 @@ use actix_web::{
     delete, get, http::header, http::StatusCode, patch, post, put, web, HttpRequest, HttpResponse,
 };
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     auth::AuthUser,
+    db,
     domain::{BoundedText, Slug, WebUrl, Year},
     errors::{ApiError, ApiResult, Problem, Validator},
     models::history_event::{self as model, HistoryEventChangeset, NewHistoryEvent, Position},
@@ -352,7 +353,9 @@ pub async fn create(
     let row = match slug {
         Some(slug) => {
             new.slug = slug.into_inner();
-            model::insert(&mut conn, &new).await.map_err(slug_taken)?
+            db::write(&mut conn, async |tx| model::insert(tx, &new).await)
+                .await
+                .map_err(slug_taken)?
         }
         None => insert_with_free_slug(&mut conn, new).await?,
     };
@@ -389,7 +392,7 @@ async fn insert_with_free_slug(
             continue;
         }
         new.slug = candidate.into_inner();
-        match model::insert(conn, &new).await {
+        match db::write(conn, async |tx| model::insert(tx, &new).await).await {
             Err(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
@@ -482,22 +485,19 @@ async fn update_checked(
 ) -> ApiResult<HttpResponse> {
     let if_match = if_match_values(req);
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = model::find_for_update(conn, slug)
-                .await
-                .map_err(not_found)?;
-            check_if_match(
-                &if_match,
-                &etag_of_json(&Item {
-                    data: HistoryEvent::from(current.clone()),
-                }),
-            )?;
-            model::update(conn, current.id, &changes)
-                .await
-                .map_err(slug_taken)
-        })
-        .await?;
+    let row = db::write(&mut conn, async |tx| {
+        let current = model::find_for_update(tx, slug).await.map_err(not_found)?;
+        check_if_match(
+            &if_match,
+            &etag_of_json(&Item {
+                data: HistoryEvent::from(current.clone()),
+            }),
+        )?;
+        model::update(tx, current.id, &changes)
+            .await
+            .map_err(slug_taken)
+    })
+    .await?;
     Ok(json_ok(
         req,
         &Item {
@@ -525,7 +525,7 @@ pub async fn remove(
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if model::delete(&mut conn, &slug).await? {
+    if db::write(&mut conn, async |tx| model::delete(tx, &slug).await).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(not_found(diesel::result::Error::NotFound))

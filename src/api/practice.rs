@@ -4,7 +4,7 @@
 use actix_web::{
     delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
 };
-use diesel_async::AsyncConnection;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,6 +18,7 @@ use super::{
 };
 use crate::{
     auth::Admin,
+    db,
     domain::{BoundedText, Slug},
     errors::{ApiError, ApiResult, Problem},
     models::practice::{
@@ -205,16 +206,19 @@ pub async fn create_type(
             .last()
             .map_or(1, |t| t.position.saturating_add(1)),
     };
-    let row = model::insert_type(
-        &mut conn,
-        &NewPracticeType {
-            slug: slug.into_inner(),
-            name: name.into_inner(),
-            summary: summary.into_inner(),
-            source_url,
-            position,
-        },
-    )
+    let row = db::write(&mut conn, async |tx| {
+        model::insert_type(
+            tx,
+            &NewPracticeType {
+                slug: slug.into_inner(),
+                name: name.into_inner(),
+                summary: summary.into_inner(),
+                source_url,
+                position,
+            },
+        )
+        .await
+    })
     .await
     .map_err(|e| taken(e, "type"))?;
     let location = format!("/api/v1/practice/types/{}", row.slug);
@@ -311,23 +315,22 @@ pub async fn update_type(
     v.finish()?;
     let if_match = if_match_values(&req);
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = model::find_type_for_update(conn, &slug)
-                .await
-                .map_err(|e| not_found(e, "type"))?;
-            let id = current.id;
-            check_if_match(
-                &if_match,
-                &etag_of_json(&Item {
-                    data: PracticeType::from(current),
-                }),
-            )?;
-            model::update_type(conn, id, &changes)
-                .await
-                .map_err(|e| taken(e, "type"))
-        })
-        .await?;
+    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_type_for_update(tx, &slug)
+            .await
+            .map_err(|e| not_found(e, "type"))?;
+        let id = current.id;
+        check_if_match(
+            &if_match,
+            &etag_of_json(&Item {
+                data: PracticeType::from(current),
+            }),
+        )?;
+        model::update_type(tx, id, &changes)
+            .await
+            .map_err(|e| taken(e, "type"))
+    })
+    .await?;
     Ok(json_ok(
         &req,
         &Item {
@@ -356,7 +359,7 @@ pub async fn remove_type(
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if model::delete_type(&mut conn, &slug).await? {
+    if db::write(&mut conn, async |tx| model::delete_type(tx, &slug).await).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(not_found(diesel::result::Error::NotFound, "type"))
@@ -431,14 +434,17 @@ pub async fn create_step(
             .last()
             .map_or(1, |s| s.position.saturating_add(1)),
     };
-    let row = model::insert_step(
-        &mut conn,
-        &NewPracticeStep {
-            position,
-            title: title.into_inner(),
-            detail,
-        },
-    )
+    let row = db::write(&mut conn, async |tx| {
+        model::insert_step(
+            tx,
+            &NewPracticeStep {
+                position,
+                title: title.into_inner(),
+                detail,
+            },
+        )
+        .await
+    })
     .await?;
     let location = format!("/api/v1/practice/steps/{}", row.id);
     Ok(json_response(
@@ -523,20 +529,19 @@ pub async fn update_step(
     let if_match = if_match_values(&req);
     let id = *id;
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = model::find_step_for_update(conn, id)
-                .await
-                .map_err(|e| not_found(e, "step"))?;
-            check_if_match(
-                &if_match,
-                &etag_of_json(&Item {
-                    data: PracticeStep::from(current),
-                }),
-            )?;
-            Ok(model::update_step(conn, id, &changes).await?)
-        })
-        .await?;
+    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_step_for_update(tx, id)
+            .await
+            .map_err(|e| not_found(e, "step"))?;
+        check_if_match(
+            &if_match,
+            &etag_of_json(&Item {
+                data: PracticeStep::from(current),
+            }),
+        )?;
+        Ok(model::update_step(tx, id, &changes).await?)
+    })
+    .await?;
     Ok(json_ok(
         &req,
         &Item {
@@ -565,7 +570,7 @@ pub async fn remove_step(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if model::delete_step(&mut conn, *id).await? {
+    if db::write(&mut conn, async |tx| model::delete_step(tx, *id).await).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(not_found(diesel::result::Error::NotFound, "step"))

@@ -5,7 +5,7 @@ use actix_web::{
     delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
 };
 use chrono::{Datelike, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
+
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::ToSchema;
 
@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     auth::AuthUser,
+    db,
     domain::{BoundedText, MetricUnit, WebUrl},
     errors::{ApiError, ApiResult, Problem},
     models::staffing::{self as model, NewObservation, ObservationChangeset},
@@ -328,17 +329,20 @@ pub async fn add_observation(
     let (Some(value), Some(as_of), Some(source)) = (value, as_of, source) else {
         unreachable!("a missing or invalid field was recorded above")
     };
-    let row = model::insert(
-        &mut conn,
-        &NewObservation {
-            metric_id: metric.id,
-            value,
-            as_of,
-            source: source.into_inner(),
-            source_url: source_url.map(WebUrl::into_inner),
-            note: note.map(BoundedText::into_inner).filter(|n| !n.is_empty()),
-        },
-    )
+    let row = db::write(&mut conn, async |tx| {
+        model::insert(
+            tx,
+            &NewObservation {
+                metric_id: metric.id,
+                value,
+                as_of,
+                source: source.into_inner(),
+                source_url: source_url.map(WebUrl::into_inner),
+                note: note.map(BoundedText::into_inner).filter(|n| !n.is_empty()),
+            },
+        )
+        .await
+    })
     .await?;
     let location = format!(
         "/api/v1/staffing-statistics/{}/observations/{}",
@@ -444,20 +448,19 @@ pub async fn update_observation(
     };
     v.finish()?;
     let id = path.id;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = model::find_observation_for_update(conn, metric.id, id)
-                .await
-                .map_err(observation_not_found)?;
-            check_if_match(
-                &if_match,
-                &etag_of_json(&Item {
-                    data: Observation::from(current),
-                }),
-            )?;
-            Ok(model::update(conn, id, &changes).await?)
-        })
-        .await?;
+    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_observation_for_update(tx, metric.id, id)
+            .await
+            .map_err(observation_not_found)?;
+        check_if_match(
+            &if_match,
+            &etag_of_json(&Item {
+                data: Observation::from(current),
+            }),
+        )?;
+        Ok(model::update(tx, id, &changes).await?)
+    })
+    .await?;
     Ok(json_ok(
         &req,
         &Item {
@@ -488,7 +491,11 @@ pub async fn remove_observation(
     let metric = model::find_metric(&mut conn, &path.key.0)
         .await
         .map_err(metric_not_found)?;
-    if model::delete(&mut conn, metric.id, path.id).await? {
+    if db::write(&mut conn, async |tx| {
+        model::delete(tx, metric.id, path.id).await
+    })
+    .await?
+    {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(observation_not_found(diesel::result::Error::NotFound))

@@ -4,7 +4,7 @@
 
 use actix_web::{get, http::header, http::StatusCode, post, put, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use diesel_async::AsyncConnection;
+
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,6 +16,7 @@ use super::{
     pagination::Item,
 };
 use crate::{
+    db,
     domain::{token_hash, BoundedText, Email, Topic},
     errors::{ApiError, ApiResult, Problem},
     models::subscriber::{self as model, Subscriber},
@@ -105,14 +106,17 @@ pub async fn sign_up(
     // New, pending and confirmed addresses take the same one statement (and meet the same
     // per-address limit), so neither the answer nor a 429 tells a confirmed address from any
     // other.
-    let signed = model::sign_up(
-        &mut conn,
-        email.as_str(),
-        name,
-        &topics,
-        today,
-        CONFIRMATIONS_PER_DAY,
-    )
+    let signed = db::write(&mut conn, async |tx| {
+        model::sign_up(
+            tx,
+            email.as_str(),
+            name,
+            &topics,
+            today,
+            CONFIRMATIONS_PER_DAY,
+        )
+        .await
+    })
     .await?
     .ok_or_else(|| ApiError::TooManyRequests {
         retry_after_secs: seconds_until_tomorrow(),
@@ -122,10 +126,10 @@ pub async fn sign_up(
         // Only while it is still unsubscribed: of two sign-ups at once, one restarts it and
         // sends the mail; the other, or one after a confirmation, changes nothing more.
         "unsubscribed" => {
-            conn.transaction::<_, ApiError, _>(async |conn| {
-                let restarted = model::restart(conn, signed.id, name, &topics).await?;
+            db::write::<_, ApiError, _>(&mut conn, async |tx| {
+                let restarted = model::restart(tx, signed.id, name, &topics).await?;
                 if restarted {
-                    model::enqueue(conn, signed.id, "confirmation").await?;
+                    model::enqueue(tx, signed.id, "confirmation").await?;
                 }
                 Ok(restarted)
             })
@@ -204,25 +208,24 @@ pub async fn confirm(
         .ok_or_else(unknown_token)?;
     let now = Utc::now();
     let mut conn = state.pool.get().await?;
-    let welcomed = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let (s, expires) = model::find_by_token(conn, &hash, "confirm")
-                .await?
-                .ok_or_else(unknown_token)?;
-            match s.status.as_str() {
-                "confirmed" => Ok(false),
-                "pending" if expires.is_some_and(|t| t < now) => Err(ApiError::Gone(
-                    "This confirmation link has expired; sign up again to get a new one.".into(),
-                )),
-                "pending" => {
-                    model::confirm(conn, s.id, CONSENT_VERSION, now).await?;
-                    model::enqueue(conn, s.id, "welcome").await?;
-                    Ok(true)
-                }
-                _ => Err(unknown_token()),
+    let welcomed = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let (s, expires) = model::find_by_token(tx, &hash, "confirm")
+            .await?
+            .ok_or_else(unknown_token)?;
+        match s.status.as_str() {
+            "confirmed" => Ok(false),
+            "pending" if expires.is_some_and(|t| t < now) => Err(ApiError::Gone(
+                "This confirmation link has expired; sign up again to get a new one.".into(),
+            )),
+            "pending" => {
+                model::confirm(tx, s.id, CONSENT_VERSION, now).await?;
+                model::enqueue(tx, s.id, "welcome").await?;
+                Ok(true)
             }
-        })
-        .await?;
+            _ => Err(unknown_token()),
+        }
+    })
+    .await?;
     if welcomed {
         state.outbox_wakeup.notify_one();
     }
@@ -312,9 +315,9 @@ pub async fn unsubscribe(
     };
     let now = Utc::now();
     let mut conn = state.pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let s = by_manage_token(conn, token.as_deref()).await?;
-        model::unsubscribe(conn, s.id, now).await?;
+    db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let s = by_manage_token(tx, token.as_deref()).await?;
+        model::unsubscribe(tx, s.id, now).await?;
         Ok(())
     })
     .await?;
@@ -426,18 +429,17 @@ pub async fn update_preferences(
         .as_ref()
         .map(|t| t.iter().map(|t| t.as_str()).collect());
     let mut conn = state.pool.get().await?;
-    let s = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let s = by_manage_token(conn, params.0.token.as_deref()).await?;
-            Ok(model::set_preferences(
-                conn,
-                s.id,
-                name.as_ref().map(|n| n.as_ref().map(BoundedText::as_str)),
-                topic_strs.as_deref(),
-            )
-            .await?)
-        })
-        .await?;
+    let s = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let s = by_manage_token(tx, params.0.token.as_deref()).await?;
+        Ok(model::set_preferences(
+            tx,
+            s.id,
+            name.as_ref().map(|n| n.as_ref().map(BoundedText::as_str)),
+            topic_strs.as_deref(),
+        )
+        .await?)
+    })
+    .await?;
     Ok(private_json(
         StatusCode::OK,
         &Item {

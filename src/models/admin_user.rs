@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::Tx;
 use crate::schema::admin_users::{self, dsl};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -88,17 +89,17 @@ pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     dsl::admin_users.count().get_result(conn).await
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewAdminUser) -> QueryResult<AdminUser> {
+pub async fn insert(tx: &mut Tx<'_>, new: &NewAdminUser) -> QueryResult<AdminUser> {
     diesel::insert_into(admin_users::table)
         .values(new)
         .returning(AdminUser::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 /// Creates the user, or when the email exists resets its password and role and re-enables it
 /// (the `admin create` command).
-pub async fn upsert(conn: &mut AsyncPgConnection, new: &NewAdminUser) -> QueryResult<AdminUser> {
+pub async fn upsert(tx: &mut Tx<'_>, new: &NewAdminUser) -> QueryResult<AdminUser> {
     diesel::insert_into(admin_users::table)
         .values(new)
         .on_conflict(dsl::email)
@@ -109,29 +110,29 @@ pub async fn upsert(conn: &mut AsyncPgConnection, new: &NewAdminUser) -> QueryRe
             dsl::disabled.eq(false),
         ))
         .returning(AdminUser::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 pub async fn update(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     changes: &AdminUserChangeset,
 ) -> QueryResult<AdminUser> {
     if changes.is_empty() {
-        return find(conn, id).await;
+        return find(tx, id).await;
     }
     diesel::update(dsl::admin_users.find(id))
         .set(changes)
         .returning(AdminUser::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
-pub async fn touch_last_login(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+pub async fn touch_last_login(tx: &mut Tx<'_>, id: i64) -> QueryResult<()> {
     diesel::update(dsl::admin_users.find(id))
         .set(dsl::last_login_at.eq(diesel::dsl::now))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(|_| ())
 }

@@ -15,6 +15,7 @@ use diesel::{
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::Tx;
 use crate::schema::{article_slug_redirects, article_tags, articles};
 
 /// Every column but the search vector.
@@ -380,20 +381,20 @@ pub async fn slug_exists(conn: &mut AsyncPgConnection, slug: &str) -> QueryResul
         .await
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewArticle) -> QueryResult<Article> {
+pub async fn insert(tx: &mut Tx<'_>, new: &NewArticle) -> QueryResult<Article> {
     let article = diesel::insert_into(articles::table)
         .values(new)
         .returning(Article::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await?;
     // A live slug wins over an old one that another article used to have.
-    forget_redirect(conn, &article.slug).await?;
+    forget_redirect(tx, &article.slug).await?;
     Ok(article)
 }
 
 /// Applies `changes`; when the slug changes, the old one is kept as a redirect.
 pub async fn update(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     current: &Article,
     changes: &ArticleChangeset,
 ) -> QueryResult<Article> {
@@ -403,10 +404,10 @@ pub async fn update(
     let updated = diesel::update(articles::table.find(current.id))
         .set(changes)
         .returning(Article::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await?;
     if updated.slug != current.slug {
-        forget_redirect(conn, &updated.slug).await?;
+        forget_redirect(tx, &updated.slug).await?;
         diesel::insert_into(article_slug_redirects::table)
             .values((
                 article_slug_redirects::slug.eq(&current.slug),
@@ -415,7 +416,7 @@ pub async fn update(
             .on_conflict(article_slug_redirects::slug)
             .do_update()
             .set(article_slug_redirects::article_id.eq(current.id))
-            .execute(conn)
+            .execute(&mut **tx)
             .await?;
     }
     Ok(updated)
@@ -429,18 +430,18 @@ async fn forget_redirect(conn: &mut AsyncPgConnection, slug: &str) -> QueryResul
 }
 
 /// Archives an article (the public no longer sees it); false when there is none.
-pub async fn archive(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
+pub async fn archive(tx: &mut Tx<'_>, slug: &str) -> QueryResult<bool> {
     diesel::update(articles::table.filter(articles::slug.eq(slug)))
         .set(articles::status.eq("archived"))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(|n| n > 0)
 }
 
 /// Removes an article for good; false when there is none.
-pub async fn delete(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
+pub async fn delete(tx: &mut Tx<'_>, slug: &str) -> QueryResult<bool> {
     diesel::delete(articles::table.filter(articles::slug.eq(slug)))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(|n| n > 0)
 }

@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 
 use super::article::public;
+use crate::db::Tx;
 use crate::schema::{articles, categories};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -115,16 +116,16 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Ve
         .await
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewCategory) -> QueryResult<Category> {
+pub async fn insert(tx: &mut Tx<'_>, new: &NewCategory) -> QueryResult<Category> {
     diesel::insert_into(categories::table)
         .values(new)
         .returning(Category::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 pub async fn update(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     changes: &CategoryChangeset,
 ) -> QueryResult<Category> {
@@ -132,13 +133,13 @@ pub async fn update(
         return categories::table
             .find(id)
             .select(Category::as_select())
-            .first(conn)
+            .first(&mut **tx)
             .await;
     }
     diesel::update(categories::table.find(id))
         .set(changes)
         .returning(Category::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
@@ -151,9 +152,9 @@ pub async fn has_articles(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<
     .await
 }
 
-pub async fn delete(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+pub async fn delete(tx: &mut Tx<'_>, id: i64) -> QueryResult<bool> {
     diesel::delete(categories::table.find(id))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(|n| n > 0)
 }

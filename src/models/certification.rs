@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::Tx;
 use crate::schema::{
     accredited_programs as programs, certification_overview as overview,
     certification_program_counts as counts, certification_steps as steps, licensure,
@@ -93,36 +94,32 @@ pub async fn find_step_for_update(conn: &mut AsyncPgConnection, id: i64) -> Quer
         .await
 }
 
-pub async fn insert_step(conn: &mut AsyncPgConnection, new: &NewStep) -> QueryResult<Step> {
+pub async fn insert_step(tx: &mut Tx<'_>, new: &NewStep) -> QueryResult<Step> {
     diesel::insert_into(steps::table)
         .values(new)
         .returning(Step::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
-pub async fn update_step(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    changes: &StepChangeset,
-) -> QueryResult<Step> {
+pub async fn update_step(tx: &mut Tx<'_>, id: i64, changes: &StepChangeset) -> QueryResult<Step> {
     let empty = changes.position.is_none()
         && changes.title.is_none()
         && changes.detail.is_none()
         && changes.source_url.is_none();
     if empty {
-        return find_step(conn, id).await;
+        return find_step(tx, id).await;
     }
     diesel::update(steps::table.find(id))
         .set(changes)
         .returning(Step::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
-pub async fn delete_step(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+pub async fn delete_step(tx: &mut Tx<'_>, id: i64) -> QueryResult<bool> {
     diesel::delete(steps::table.find(id))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(|n| n > 0)
 }
@@ -229,19 +226,16 @@ pub async fn find_program_for_update(
         .await
 }
 
-pub async fn insert_program(
-    conn: &mut AsyncPgConnection,
-    new: &NewProgram,
-) -> QueryResult<Program> {
+pub async fn insert_program(tx: &mut Tx<'_>, new: &NewProgram) -> QueryResult<Program> {
     diesel::insert_into(programs::table)
         .values(new)
         .returning(Program::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 pub async fn update_program(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     changes: &ProgramChangeset,
 ) -> QueryResult<Program> {
@@ -253,18 +247,18 @@ pub async fn update_program(
         && changes.url.is_none()
         && changes.accreditation_status.is_none();
     if empty {
-        return find_program(conn, id).await;
+        return find_program(tx, id).await;
     }
     diesel::update(programs::table.find(id))
         .set(changes)
         .returning(Program::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
-pub async fn delete_program(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+pub async fn delete_program(tx: &mut Tx<'_>, id: i64) -> QueryResult<bool> {
     diesel::delete(programs::table.find(id))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(|n| n > 0)
 }
@@ -333,7 +327,7 @@ pub async fn find_licensure_for_update(
 }
 
 pub async fn update_licensure(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     state: &str,
     changes: &LicensureChangeset,
 ) -> QueryResult<Licensure> {
@@ -342,11 +336,11 @@ pub async fn update_licensure(
         && changes.source_url.is_none()
         && changes.note.is_none();
     if empty {
-        return find_licensure(conn, state).await;
+        return find_licensure(tx, state).await;
     }
     diesel::update(licensure::table.find(state))
         .set(changes)
         .returning(Licensure::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }

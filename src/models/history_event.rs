@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::Tx;
 use crate::schema::history_events::{self, dsl};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -129,19 +130,16 @@ pub async fn slug_exists(conn: &mut AsyncPgConnection, slug: &str) -> QueryResul
     .await
 }
 
-pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    new: &NewHistoryEvent,
-) -> QueryResult<HistoryEvent> {
+pub async fn insert(tx: &mut Tx<'_>, new: &NewHistoryEvent) -> QueryResult<HistoryEvent> {
     diesel::insert_into(history_events::table)
         .values(new)
         .returning(HistoryEvent::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 pub async fn update(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     changes: &HistoryEventChangeset,
 ) -> QueryResult<HistoryEvent> {
@@ -149,20 +147,20 @@ pub async fn update(
         return dsl::history_events
             .find(id)
             .select(HistoryEvent::as_select())
-            .first(conn)
+            .first(&mut **tx)
             .await;
     }
     diesel::update(dsl::history_events.find(id))
         .set(changes)
         .returning(HistoryEvent::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 /// Removes an event; false when there was none with that slug.
-pub async fn delete(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
+pub async fn delete(tx: &mut Tx<'_>, slug: &str) -> QueryResult<bool> {
     diesel::delete(dsl::history_events.filter(dsl::slug.eq(slug)))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(|n| n > 0)
 }

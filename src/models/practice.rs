@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::Tx;
 use crate::schema::{practice_steps as steps, practice_types as types};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -102,19 +103,16 @@ pub async fn find_type_for_update(
         .await
 }
 
-pub async fn insert_type(
-    conn: &mut AsyncPgConnection,
-    new: &NewPracticeType,
-) -> QueryResult<PracticeType> {
+pub async fn insert_type(tx: &mut Tx<'_>, new: &NewPracticeType) -> QueryResult<PracticeType> {
     diesel::insert_into(types::table)
         .values(new)
         .returning(PracticeType::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 pub async fn update_type(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     changes: &PracticeTypeChangeset,
 ) -> QueryResult<PracticeType> {
@@ -127,19 +125,19 @@ pub async fn update_type(
         return types::table
             .find(id)
             .select(PracticeType::as_select())
-            .first(conn)
+            .first(&mut **tx)
             .await;
     }
     diesel::update(types::table.find(id))
         .set(changes)
         .returning(PracticeType::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
-pub async fn delete_type(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
+pub async fn delete_type(tx: &mut Tx<'_>, slug: &str) -> QueryResult<bool> {
     diesel::delete(types::table.filter(types::slug.eq(slug)))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(|n| n > 0)
 }
@@ -164,35 +162,32 @@ pub async fn find_step_for_update(
         .await
 }
 
-pub async fn insert_step(
-    conn: &mut AsyncPgConnection,
-    new: &NewPracticeStep,
-) -> QueryResult<PracticeStep> {
+pub async fn insert_step(tx: &mut Tx<'_>, new: &NewPracticeStep) -> QueryResult<PracticeStep> {
     diesel::insert_into(steps::table)
         .values(new)
         .returning(PracticeStep::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 pub async fn update_step(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     changes: &PracticeStepChangeset,
 ) -> QueryResult<PracticeStep> {
     if changes.position.is_none() && changes.title.is_none() && changes.detail.is_none() {
-        return find_step(conn, id).await;
+        return find_step(tx, id).await;
     }
     diesel::update(steps::table.find(id))
         .set(changes)
         .returning(PracticeStep::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
-pub async fn delete_step(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+pub async fn delete_step(tx: &mut Tx<'_>, id: i64) -> QueryResult<bool> {
     diesel::delete(steps::table.find(id))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(|n| n > 0)
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::Tx;
 use crate::schema::{staffing_metrics as metrics, staffing_observations as observations};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -170,19 +171,16 @@ pub async fn find_observation_for_update(
         .await
 }
 
-pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    new: &NewObservation,
-) -> QueryResult<Observation> {
+pub async fn insert(tx: &mut Tx<'_>, new: &NewObservation) -> QueryResult<Observation> {
     diesel::insert_into(observations::table)
         .values(new)
         .returning(Observation::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 pub async fn update(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     changes: &ObservationChangeset,
 ) -> QueryResult<Observation> {
@@ -190,23 +188,23 @@ pub async fn update(
         return observations::table
             .find(id)
             .select(Observation::as_select())
-            .first(conn)
+            .first(&mut **tx)
             .await;
     }
     diesel::update(observations::table.find(id))
         .set(changes)
         .returning(Observation::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
-pub async fn delete(conn: &mut AsyncPgConnection, metric_id: i64, id: i64) -> QueryResult<bool> {
+pub async fn delete(tx: &mut Tx<'_>, metric_id: i64, id: i64) -> QueryResult<bool> {
     diesel::delete(
         observations::table
             .filter(observations::metric_id.eq(metric_id))
             .filter(observations::id.eq(id)),
     )
-    .execute(conn)
+    .execute(&mut **tx)
     .await
     .map(|n| n > 0)
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::Tx;
 use crate::schema::{outbox, subscriber_tokens as tokens, subscribers};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -53,7 +54,7 @@ pub struct SignUp {
 /// `per_day` confirmation mails today. An `unsubscribed` status still needs [`restart`] and a
 /// mail; a `confirmed` one needs nothing.
 pub async fn sign_up(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     email: &str,
     name: Option<&str>,
     topics: &[&str],
@@ -68,7 +69,7 @@ pub async fn sign_up(
         .bind::<Array<Text>, _>(topics)
         .bind::<Date, _>(today)
         .bind::<Integer, _>(per_day)
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
         .optional()
 }
@@ -85,7 +86,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Subscrib
 /// with new details; its old tokens stop working. False when it is no longer unsubscribed (a
 /// concurrent sign-up restarted it first).
 pub async fn restart(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     name: Option<&str>,
     topics: &[&str],
@@ -102,19 +103,19 @@ pub async fn restart(
         subscribers::unsubscribed_at.eq(None::<DateTime<Utc>>),
         subscribers::confirmed_at.eq(None::<DateTime<Utc>>),
     ))
-    .execute(conn)
+    .execute(&mut **tx)
     .await?;
     if restarted == 0 {
         return Ok(false);
     }
     diesel::delete(tokens::table.filter(tokens::subscriber_id.eq(id)))
-        .execute(conn)
+        .execute(&mut **tx)
         .await?;
     Ok(true)
 }
 
 pub async fn confirm(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     consent_version: &str,
     now: DateTime<Utc>,
@@ -126,15 +127,11 @@ pub async fn confirm(
             subscribers::consent_version.eq(consent_version),
         ))
         .returning(Subscriber::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
-pub async fn unsubscribe(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
+pub async fn unsubscribe(tx: &mut Tx<'_>, id: i64, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(
         subscribers::table
             .find(id)
@@ -144,7 +141,7 @@ pub async fn unsubscribe(
         subscribers::status.eq("unsubscribed"),
         subscribers::unsubscribed_at.eq(now),
     ))
-    .execute(conn)
+    .execute(&mut **tx)
     .await?;
     // Pending confirmations die with the subscription; manage tokens keep working (to read
     // preferences or resubscribe) until a new sign-up replaces them.
@@ -153,13 +150,13 @@ pub async fn unsubscribe(
             .filter(tokens::subscriber_id.eq(id))
             .filter(tokens::purpose.eq("confirm")),
     )
-    .execute(conn)
+    .execute(&mut **tx)
     .await
     .map(drop)
 }
 
 pub async fn set_preferences(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     id: i64,
     name: Option<Option<&str>>,
     topics: Option<&[&str]>,
@@ -171,31 +168,28 @@ pub async fn set_preferences(
         topics: Option<&'a [&'a str]>,
     }
     if name.is_none() && topics.is_none() {
-        return find(conn, id).await;
+        return find(tx, id).await;
     }
     diesel::update(subscribers::table.find(id))
         .set(Changes { name, topics })
         .returning(Subscriber::as_returning())
-        .get_result(conn)
+        .get_result(&mut **tx)
         .await
 }
 
 /// Removes pending sign-ups untouched (no new sign-up, no mail) since `before`; how many.
-pub async fn purge_pending(
-    conn: &mut AsyncPgConnection,
-    before: DateTime<Utc>,
-) -> QueryResult<usize> {
+pub async fn purge_pending(tx: &mut Tx<'_>, before: DateTime<Utc>) -> QueryResult<usize> {
     diesel::delete(
         subscribers::table
             .filter(subscribers::status.eq("pending"))
             .filter(subscribers::updated_at.lt(before)),
     )
-    .execute(conn)
+    .execute(&mut **tx)
     .await
 }
 
 pub async fn insert_token(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     hash: &[u8],
     subscriber_id: i64,
     purpose: &str,
@@ -208,7 +202,7 @@ pub async fn insert_token(
             tokens::purpose.eq(purpose),
             tokens::expires_at.eq(expires_at),
         ))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(drop)
 }
@@ -256,17 +250,13 @@ pub struct OutboxMail {
     pub claimed_at: DateTime<Utc>,
 }
 
-pub async fn enqueue(
-    conn: &mut AsyncPgConnection,
-    subscriber_id: i64,
-    kind: &str,
-) -> QueryResult<()> {
+pub async fn enqueue(tx: &mut Tx<'_>, subscriber_id: i64, kind: &str) -> QueryResult<()> {
     diesel::insert_into(outbox::table)
         .values((
             outbox::subscriber_id.eq(subscriber_id),
             outbox::kind.eq(kind),
         ))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(drop)
 }
@@ -274,7 +264,7 @@ pub async fn enqueue(
 /// Claims up to `limit` due mails: pending ones whose time has come, and ones another instance
 /// claimed before `stale` and never finished (it crashed). Safe with several instances.
 pub async fn claim_due(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     limit: i64,
     now: DateTime<Utc>,
     stale: DateTime<Utc>,
@@ -290,23 +280,19 @@ pub async fn claim_due(
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(stale)
     .bind::<BigInt, _>(limit)
-    .load(conn)
+    .load(&mut **tx)
     .await
 }
 
 /// Records a sent mail, unless another instance has taken the claim over since.
-pub async fn mark_sent(
-    conn: &mut AsyncPgConnection,
-    job: &OutboxMail,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
+pub async fn mark_sent(tx: &mut Tx<'_>, job: &OutboxMail, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(
         outbox::table
             .find(job.id)
             .filter(outbox::claimed_at.eq(job.claimed_at)),
     )
     .set((outbox::status.eq("sent"), outbox::sent_at.eq(now)))
-    .execute(conn)
+    .execute(&mut **tx)
     .await
     .map(drop)
 }
@@ -314,7 +300,7 @@ pub async fn mark_sent(
 /// Puts a mail back for another try at `next`, or gives it up (`next: None`), unless another
 /// instance has taken the claim over since.
 pub async fn mark_failed(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     job: &OutboxMail,
     error: &str,
     next: Option<DateTime<Utc>>,
@@ -330,7 +316,7 @@ pub async fn mark_failed(
         outbox::last_error.eq(error),
         outbox::next_attempt_at.eq(next.unwrap_or_else(Utc::now)),
     ))
-    .execute(conn)
+    .execute(&mut **tx)
     .await
     .map(drop)
 }
@@ -401,7 +387,7 @@ pub async fn export_batch(
 
 /// Erases a subscriber's personal data; only the anonymous row (status `erased`, topics,
 /// dates) stays, for counts. False when there is none.
-pub async fn erase(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+pub async fn erase(tx: &mut Tx<'_>, id: i64) -> QueryResult<bool> {
     let n = diesel::update(subscribers::table.find(id))
         .set((
             subscribers::email.eq(None::<String>),
@@ -409,17 +395,17 @@ pub async fn erase(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
             subscribers::status.eq("erased"),
             subscribers::consent_version.eq(None::<String>),
         ))
-        .execute(conn)
+        .execute(&mut **tx)
         .await?;
     diesel::delete(tokens::table.filter(tokens::subscriber_id.eq(id)))
-        .execute(conn)
+        .execute(&mut **tx)
         .await?;
     diesel::delete(
         outbox::table
             .filter(outbox::subscriber_id.eq(id))
             .filter(outbox::status.ne("sent")),
     )
-    .execute(conn)
+    .execute(&mut **tx)
     .await?;
     Ok(n > 0)
 }

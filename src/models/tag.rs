@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::article::public;
+use crate::db::Tx;
 use crate::schema::{article_tags, articles, tags};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -26,7 +27,7 @@ pub struct NewTag {
 }
 
 /// The ids of these tags, making the ones that do not exist yet (in the caller's transaction).
-pub async fn ensure(conn: &mut AsyncPgConnection, wanted: &[NewTag]) -> QueryResult<Vec<i64>> {
+pub async fn ensure(tx: &mut Tx<'_>, wanted: &[NewTag]) -> QueryResult<Vec<i64>> {
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
@@ -37,24 +38,20 @@ pub async fn ensure(conn: &mut AsyncPgConnection, wanted: &[NewTag]) -> QueryRes
         .values(&wanted)
         .on_conflict(tags::slug)
         .do_nothing()
-        .execute(conn)
+        .execute(&mut **tx)
         .await?;
     let slugs: Vec<&str> = wanted.iter().map(|t| t.slug.as_str()).collect();
     tags::table
         .filter(tags::slug.eq_any(slugs))
         .select(tags::id)
-        .load(conn)
+        .load(&mut **tx)
         .await
 }
 
 /// Replaces the tags of an article.
-pub async fn set_for_article(
-    conn: &mut AsyncPgConnection,
-    article_id: i64,
-    tag_ids: &[i64],
-) -> QueryResult<()> {
+pub async fn set_for_article(tx: &mut Tx<'_>, article_id: i64, tag_ids: &[i64]) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
-        .execute(conn)
+        .execute(&mut **tx)
         .await?;
     let rows: Vec<_> = tag_ids
         .iter()
@@ -68,7 +65,7 @@ pub async fn set_for_article(
     diesel::insert_into(article_tags::table)
         .values(rows)
         .on_conflict_do_nothing()
-        .execute(conn)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }

@@ -175,15 +175,15 @@ impl TestApp {
         let hash = tokio::task::spawn_blocking(|| hash_password(PASSWORD))
             .await
             .unwrap();
-        let user = admin_user::insert(
-            &mut self.conn().await,
-            &NewAdminUser {
-                email: email.clone(),
-                display_name: "Test User".into(),
-                password_hash: hash,
-                role: role.as_str().into(),
-            },
-        )
+        let new = NewAdminUser {
+            email: email.clone(),
+            display_name: "Test User".into(),
+            password_hash: hash,
+            role: role.as_str().into(),
+        };
+        let user = db::write(&mut self.conn().await, async |tx| {
+            admin_user::insert(tx, &new).await
+        })
         .await
         .unwrap();
         (user.id, email)

@@ -1,5 +1,6 @@
 //! The API's tests: one binary, each test with its own database and server.
 
+mod acknowledged_writes;
 mod admin;
 mod articles;
 mod errors;
