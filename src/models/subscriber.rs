@@ -48,9 +48,9 @@ pub struct SignUp {
     pub status: String,
 }
 
-/// A sign-up in one statement, durable when it returns: inserts a pending subscriber, or counts
-/// one more confirmation mail for `today` on the address's row; and queues the confirmation mail
-/// when the subscriber is pending. `None` (and nothing written) when the address has had
+/// A sign-up in one statement (durable once [`crate::db::write`] has committed it): inserts a
+/// pending subscriber, or counts one more confirmation mail for `today` on the address's row;
+/// and queues the confirmation mail when the subscriber is pending. `None` (and nothing written) when the address has had
 /// `per_day` confirmation mails today. An `unsubscribed` status still needs [`restart`] and a
 /// mail; a `confirmed` one needs nothing.
 pub async fn sign_up(
