@@ -134,6 +134,7 @@ pub struct SubscriberListParams {
 
 /// Subscribers, newest first (admin).
 #[utoipa::path(
+    operation_id = "listAdminSubscribers",
     tag = "Subscriptions",
     params(SubscriberListParams),
     security(("bearer" = [])),
@@ -212,6 +213,7 @@ pub async fn list(
 
 /// One subscriber (admin).
 #[utoipa::path(
+    operation_id = "getAdminSubscriber",
     tag = "Subscriptions",
     params(("id" = i64, Path, description = "The subscriber's id")),
     security(("bearer" = [])),
@@ -325,6 +327,7 @@ const CSV_HEADER: &str = "id,email,name,topics,status,confirmed_at,unsubscribed_
 /// Every matching subscriber as CSV, oldest first (admin). Streamed in batches, so a million
 /// rows export in constant memory.
 #[utoipa::path(
+    operation_id = "exportAdminSubscribers",
     tag = "Subscriptions",
     params(SubscriberFilter),
     security(("bearer" = [])),
@@ -434,6 +437,7 @@ pub struct SubscriberStats {
 
 /// Counts by status and topic, and sign-ups per week (admin). Erased subscribers still count.
 #[utoipa::path(
+    operation_id = "getAdminSubscriberStats",
     tag = "Subscriptions",
     security(("bearer" = [])),
     responses(
@@ -473,6 +477,7 @@ pub async fn stats(state: web::Data<AppState>, _admin: Admin) -> ApiResult<HttpR
 /// anonymous row for the counts stays, and a later sign-up of the address starts a fresh
 /// double opt-in.
 #[utoipa::path(
+    operation_id = "eraseAdminSubscriber",
     tag = "Subscriptions",
     params(("id" = i64, Path, description = "The subscriber's id")),
     security(("bearer" = [])),

@@ -93,6 +93,7 @@ pub struct AdminUserPatch {
 
 /// All admin users, by id.
 #[utoipa::path(
+    operation_id = "listAdminUsers",
     tag = "Admin users",
     params(PageParams),
     security(("bearer" = [])),
@@ -132,6 +133,7 @@ pub async fn list(
 
 /// One admin user.
 #[utoipa::path(
+    operation_id = "getAdminUser",
     tag = "Admin users",
     params(("id" = i64, Path, description = "The user's id")),
     security(("bearer" = [])),
@@ -162,6 +164,7 @@ pub async fn show(
 
 /// Adds an editor or admin.
 #[utoipa::path(
+    operation_id = "createAdminUser",
     tag = "Admin users",
     request_body = NewAdminUserInput,
     security(("bearer" = [])),
@@ -230,6 +233,7 @@ pub async fn create(
 
 /// Changes a user: name, password, role, or disabled (which also revokes their tokens).
 #[utoipa::path(
+    operation_id = "updateAdminUser",
     tag = "Admin users",
     params(("id" = i64, Path, description = "The user's id")),
     request_body = AdminUserPatch,

@@ -568,6 +568,7 @@ fn location(slug: &str) -> String {
 /// paging through a list while articles are published sees every article that existed when
 /// they started exactly once. `q` searches titles (weighted most), excerpts and bodies.
 #[utoipa::path(
+    operation_id = "listArticles",
     tag = "Articles",
     params(ArticleListParams),
     responses(
@@ -644,6 +645,7 @@ pub async fn list(
 /// Without a token only published articles (and scheduled ones whose time has come) exist;
 /// with an editor's or admin's token, any article.
 #[utoipa::path(
+    operation_id = "getArticle",
     tag = "Articles",
     params(("slug" = String, Path, description = "The article's slug")),
     responses(
@@ -835,6 +837,7 @@ pub const ARTICLE_BODY_LIMIT: usize = 512 * 1024;
 
 /// Adds an article (editor or admin); it starts as a draft unless `status` says otherwise.
 #[utoipa::path(
+    operation_id = "createArticle",
     tag = "Articles",
     request_body = ArticleInput,
     security(("bearer" = [])),
@@ -931,6 +934,7 @@ async fn insert_with_slug(
 /// stale one is 412, a missing one 428. Fields left out take their defaults (no tags, no
 /// image, `draft`); the slug stays unless given.
 #[utoipa::path(
+    operation_id = "replaceArticle",
     tag = "Articles",
     params(("slug" = String, Path, description = "The article's slug"), ("If-Match" = String, Header, description = "The ETag you read")),
     request_body = ArticleInput,
@@ -980,6 +984,7 @@ pub async fn replace(
 /// (`slug`; the old slug then redirects). Requires `If-Match` with the ETag you read: a stale
 /// one is 412, a missing one 428.
 #[utoipa::path(
+    operation_id = "updateArticle",
     tag = "Articles",
     params(("slug" = String, Path, description = "The article's slug"), ("If-Match" = String, Header, description = "The ETag you read")),
     request_body = ArticlePatch,
@@ -1142,6 +1147,7 @@ pub struct DeleteParams {
 /// Archives an article (editor or admin): the public no longer sees it (404), editors still
 /// do. `?hard=true` by an admin removes it for good.
 #[utoipa::path(
+    operation_id = "deleteArticle",
     tag = "Articles",
     params(("slug" = String, Path, description = "The article's slug"), DeleteParams),
     security(("bearer" = [])),

@@ -43,6 +43,7 @@ const BAD_CREDENTIALS: &str = "The email or password is wrong, or the account is
 /// Wrong passwords and unknown emails get the same answer in about the same time. Repeated
 /// failures from one address are refused with 429 for a while.
 #[utoipa::path(
+    operation_id = "issueToken",
     tag = "Auth",
     request_body = TokenRequest,
     responses(

@@ -98,6 +98,7 @@ pub struct CategoryPatch {
 
 /// The categories, in their order, each with its count of published articles.
 #[utoipa::path(
+    operation_id = "listCategories",
     tag = "Articles",
     params(PageParams),
     responses(
@@ -139,6 +140,7 @@ pub async fn list(
 
 /// One category.
 #[utoipa::path(
+    operation_id = "getCategory",
     tag = "Articles",
     params(("slug" = String, Path, description = "The category's slug")),
     responses(
@@ -173,6 +175,7 @@ async fn with_count(
 
 /// Adds a category (admin).
 #[utoipa::path(
+    operation_id = "createCategory",
     tag = "Articles",
     request_body = CategoryInput,
     security(("bearer" = [])),
@@ -243,6 +246,7 @@ pub async fn create(
 
 /// Changes a category (admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
+    operation_id = "updateCategory",
     tag = "Articles",
     params(("slug" = String, Path, description = "The category's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = CategoryPatch,
@@ -313,6 +317,7 @@ fn parse_patch(input: &CategoryPatch, v: &mut Validator) -> CategoryChangeset {
 
 /// Removes a category (admin); one that still has articles (of any status) is a 409.
 #[utoipa::path(
+    operation_id = "deleteCategory",
     tag = "Articles",
     params(("slug" = String, Path, description = "The category's slug")),
     security(("bearer" = [])),
@@ -358,6 +363,7 @@ pub struct Tag {
 
 /// The tags of published articles, by slug, each with its count of published articles.
 #[utoipa::path(
+    operation_id = "listTags",
     tag = "Articles",
     params(PageParams),
     responses(

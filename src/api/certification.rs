@@ -111,6 +111,7 @@ fn flat(urls: Vec<Option<String>>) -> Vec<String> {
 /// The whole pathway: the credential, the ordered steps, what the seed page says and the
 /// correction where today's rules differ, recertification and accreditation.
 #[utoipa::path(
+    operation_id = "getCertificationPathway",
     tag = "Certification",
     responses(
         (status = 200, description = "The pathway", body = Item<CertificationPathway>, headers(("ETag" = String), ("Cache-Control" = String))),
@@ -212,6 +213,7 @@ pub(super) fn optional_url(v: &mut Validator, field: &str, value: Option<&str>) 
 
 /// Adds a step to the pathway (admin).
 #[utoipa::path(
+    operation_id = "createCertificationStep",
     tag = "Certification",
     request_body = StepInput,
     security(("bearer" = [])),
@@ -274,6 +276,7 @@ pub async fn create_step(
 
 /// One step.
 #[utoipa::path(
+    operation_id = "getCertificationStep",
     tag = "Certification",
     params(("id" = i64, Path, description = "The step's id")),
     responses(
@@ -303,6 +306,7 @@ pub async fn show_step(
 
 /// Changes a step (admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
+    operation_id = "updateCertificationStep",
     tag = "Certification",
     params(("id" = i64, Path, description = "The step's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = StepPatch,
@@ -371,6 +375,7 @@ pub async fn update_step(
 
 /// Removes a step (admin).
 #[utoipa::path(
+    operation_id = "deleteCertificationStep",
     tag = "Certification",
     params(("id" = i64, Path, description = "The step's id")),
     security(("bearer" = [])),
@@ -491,6 +496,7 @@ pub struct ProgramsPage {
 /// The accredited programs directory, by name; `meta.reported_counts` has the counts sources
 /// state, so a front end can show both honestly.
 #[utoipa::path(
+    operation_id = "listCertificationPrograms",
     tag = "Certification",
     params(PageParams),
     responses(
@@ -626,6 +632,7 @@ fn short(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> 
 
 /// Adds a program to the directory (admin).
 #[utoipa::path(
+    operation_id = "createCertificationProgram",
     tag = "Certification",
     request_body = ProgramInput,
     security(("bearer" = [])),
@@ -694,6 +701,7 @@ pub async fn create_program(
 
 /// One program.
 #[utoipa::path(
+    operation_id = "getCertificationProgram",
     tag = "Certification",
     params(("id" = i64, Path, description = "The program's id")),
     responses(
@@ -723,6 +731,7 @@ pub async fn show_program(
 
 /// Changes a program (admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
+    operation_id = "updateCertificationProgram",
     tag = "Certification",
     params(("id" = i64, Path, description = "The program's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = ProgramPatch,
@@ -804,6 +813,7 @@ pub async fn update_program(
 
 /// Removes a program (admin).
 #[utoipa::path(
+    operation_id = "deleteCertificationProgram",
     tag = "Certification",
     params(("id" = i64, Path, description = "The program's id")),
     security(("bearer" = [])),
@@ -896,6 +906,7 @@ impl From<model::Licensure> for StateLicensure {
 
 /// Licensure by state: the 50 states and DC, by code.
 #[utoipa::path(
+    operation_id = "listLicensure",
     tag = "Certification",
     params(PageParams),
     responses(
@@ -943,6 +954,7 @@ impl<'de> Deserialize<'de> for StateParam {
 
 /// Licensure in one state.
 #[utoipa::path(
+    operation_id = "getLicensure",
     tag = "Certification",
     params(("state" = String, Path, description = "The two-letter state code, e.g. `NE`", pattern = "^[A-Z]{2}$")),
     responses(
@@ -1000,6 +1012,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// Changes a state's licensure (admin). An `If-Match` with a stale ETag is refused
 /// with 412.
 #[utoipa::path(
+    operation_id = "updateLicensure",
     tag = "Certification",
     params(("state" = String, Path, description = "The two-letter state code", pattern = "^[A-Z]{2}$"),
         ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),

@@ -76,6 +76,7 @@ fn last_change(s: &super::articles::ArticleSummary) -> DateTime<Utc> {
 
 /// RSS 2.0.
 #[utoipa::path(
+    operation_id = "getArticlesRssFeed",
     tag = "Feeds",
     params(FeedParams),
     responses(
@@ -153,6 +154,7 @@ pub async fn rss(
 
 /// Atom 1.0.
 #[utoipa::path(
+    operation_id = "getArticlesAtomFeed",
     tag = "Feeds",
     params(FeedParams),
     responses(
@@ -282,6 +284,7 @@ pub struct JsonFeedAuthor {
 
 /// JSON Feed 1.1.
 #[utoipa::path(
+    operation_id = "getArticlesJsonFeed",
     tag = "Feeds",
     params(FeedParams),
     responses(

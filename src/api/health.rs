@@ -18,7 +18,8 @@ pub struct Health {
 }
 
 /// 200 while the process runs.
-#[utoipa::path(tag = "Operations", responses((status = 200, description = "Alive", body = Health)))]
+#[utoipa::path(
+    operation_id = "getLiveness",tag = "Operations", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok()
@@ -30,6 +31,7 @@ pub async fn live() -> HttpResponse {
 
 /// 200 when the database answers and every migration is applied; else 503.
 #[utoipa::path(
+    operation_id = "getReadiness",
     tag = "Operations",
     responses(
         (status = 200, description = "Ready", body = Health),
@@ -52,6 +54,7 @@ pub async fn ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 
 /// Prometheus metrics: requests and latency by route template and status, pool size and waiters.
 #[utoipa::path(
+    operation_id = "getMetrics",
     tag = "Operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4"))
 )]
@@ -65,6 +68,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 
 /// This API's OpenAPI 3.1 document (interactive docs at `/docs/`).
 #[utoipa::path(
+    operation_id = "getOpenApiDocument",
     tag = "Operations",
     responses((status = 200, description = "The OpenAPI document", body = Object, content_type = "application/json"))
 )]

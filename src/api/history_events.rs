@@ -264,6 +264,7 @@ fn location(slug: &str) -> String {
 ///
 /// Keyset-paginated: follow `meta.next_cursor` (or the `Link: rel="next"` header).
 #[utoipa::path(
+    operation_id = "listHistoryEvents",
     tag = "History",
     params(PageParams),
     responses(
@@ -300,6 +301,7 @@ pub async fn list(
 
 /// One event.
 #[utoipa::path(
+    operation_id = "getHistoryEvent",
     tag = "History",
     params(("slug" = String, Path, description = "The event's slug")),
     responses(
@@ -327,6 +329,7 @@ pub async fn show(
 
 /// Adds an event (editor or admin).
 #[utoipa::path(
+    operation_id = "createHistoryEvent",
     tag = "History",
     request_body = HistoryEventInput,
     security(("bearer" = [])),
@@ -407,6 +410,7 @@ async fn insert_with_free_slug(
 
 /// Replaces an event (editor or admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
+    operation_id = "replaceHistoryEvent",
     tag = "History",
     params(("slug" = String, Path, description = "The event's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = HistoryEventInput,
@@ -447,6 +451,7 @@ pub async fn replace(
 
 /// Changes part of an event (editor or admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
+    operation_id = "updateHistoryEvent",
     tag = "History",
     params(("slug" = String, Path, description = "The event's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = HistoryEventPatch,
@@ -508,6 +513,7 @@ async fn update_checked(
 
 /// Removes an event (editor or admin).
 #[utoipa::path(
+    operation_id = "deleteHistoryEvent",
     tag = "History",
     params(("slug" = String, Path, description = "The event's slug")),
     security(("bearer" = [])),

@@ -90,6 +90,7 @@ pub struct Practice {
 
 /// The three types of perfusion and the seven steps of a perfusion service.
 #[utoipa::path(
+    operation_id = "getPractice",
     tag = "Practice",
     responses(
         (status = 200, description = "Types and steps", body = Item<Practice>, headers(("ETag" = String), ("Cache-Control" = String))),
@@ -159,6 +160,7 @@ pub struct PracticeTypePatch {
 
 /// Adds a type of perfusion (admin).
 #[utoipa::path(
+    operation_id = "createPracticeType",
     tag = "Practice",
     request_body = PracticeTypeInput,
     security(("bearer" = [])),
@@ -234,6 +236,7 @@ pub async fn create_type(
 
 /// One type of perfusion.
 #[utoipa::path(
+    operation_id = "getPracticeType",
     tag = "Practice",
     params(("slug" = String, Path, description = "The type's slug")),
     responses(
@@ -264,6 +267,7 @@ pub async fn show_type(
 /// Changes a type of perfusion (admin). An `If-Match` with a stale ETag is refused
 /// with 412.
 #[utoipa::path(
+    operation_id = "updatePracticeType",
     tag = "Practice",
     params(("slug" = String, Path, description = "The type's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = PracticeTypePatch,
@@ -341,6 +345,7 @@ pub async fn update_type(
 
 /// Removes a type of perfusion (admin).
 #[utoipa::path(
+    operation_id = "deletePracticeType",
     tag = "Practice",
     params(("slug" = String, Path, description = "The type's slug")),
     security(("bearer" = [])),
@@ -399,6 +404,7 @@ pub struct PracticeStepPatch {
 
 /// Adds a step (admin).
 #[utoipa::path(
+    operation_id = "createPracticeStep",
     tag = "Practice",
     request_body = PracticeStepInput,
     security(("bearer" = [])),
@@ -459,6 +465,7 @@ pub async fn create_step(
 
 /// One step.
 #[utoipa::path(
+    operation_id = "getPracticeStep",
     tag = "Practice",
     params(("id" = i64, Path, description = "The step's id")),
     responses(
@@ -488,6 +495,7 @@ pub async fn show_step(
 
 /// Changes a step (admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
+    operation_id = "updatePracticeStep",
     tag = "Practice",
     params(("id" = i64, Path, description = "The step's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
     request_body = PracticeStepPatch,
@@ -552,6 +560,7 @@ pub async fn update_step(
 
 /// Removes a step (admin).
 #[utoipa::path(
+    operation_id = "deletePracticeStep",
     tag = "Practice",
     params(("id" = i64, Path, description = "The step's id")),
     security(("bearer" = [])),

@@ -212,6 +212,7 @@ pub struct ObservationPath {
 
 /// Every metric with its latest observation and source.
 #[utoipa::path(
+    operation_id = "listStaffingStatistics",
     tag = "Staffing",
     params(PageParams),
     responses(
@@ -252,6 +253,7 @@ pub async fn list(
 
 /// One metric with its whole series, oldest first.
 #[utoipa::path(
+    operation_id = "getStaffingStatistic",
     tag = "Staffing",
     params(("key" = String, Path, description = "The metric's key, e.g. `certified_perfusionists`")),
     responses(
@@ -286,6 +288,7 @@ pub async fn show(
 
 /// Adds an observation to a metric (editor or admin).
 #[utoipa::path(
+    operation_id = "createStaffingObservation",
     tag = "Staffing",
     params(("key" = String, Path, description = "The metric's key")),
     request_body = ObservationInput,
@@ -360,6 +363,7 @@ pub async fn add_observation(
 
 /// One observation.
 #[utoipa::path(
+    operation_id = "getStaffingObservation",
     tag = "Staffing",
     params(("key" = String, Path, description = "The metric's key"), ("id" = i64, Path, description = "The observation's id")),
     responses(
@@ -392,6 +396,7 @@ pub async fn show_observation(
 
 /// Corrects an observation (editor or admin). An `If-Match` with a stale ETag is refused with 412.
 #[utoipa::path(
+    operation_id = "updateStaffingObservation",
     tag = "Staffing",
     params(("key" = String, Path, description = "The metric's key"), ("id" = i64, Path, description = "The observation's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
@@ -471,6 +476,7 @@ pub async fn update_observation(
 
 /// Removes an observation (editor or admin).
 #[utoipa::path(
+    operation_id = "deleteStaffingObservation",
     tag = "Staffing",
     params(("key" = String, Path, description = "The metric's key"), ("id" = i64, Path, description = "The observation's id")),
     security(("bearer" = [])),

@@ -63,6 +63,7 @@ pub struct SignupAccepted {
 /// a confirmed one nothing new. The answer is the same 202 whatever the address's state, so no
 /// one can learn whether an address is subscribed.
 #[utoipa::path(
+    operation_id = "createSubscription",
     tag = "Subscriptions",
     request_body = SignupInput,
     responses(
@@ -183,6 +184,7 @@ fn unknown_token() -> ApiError {
 /// Confirms a subscription with the token of the confirmation mail. Repeating it answers 200
 /// again; an unknown, used-up or malformed token is one generic 404, an expired one 410.
 #[utoipa::path(
+    operation_id = "confirmSubscription",
     tag = "Subscriptions",
     request_body = TokenInput,
     responses(
@@ -264,6 +266,7 @@ async fn by_manage_token(
 /// link's URL with `?token=…`, a form body `List-Unsubscribe=One-Click`, no cookie, no
 /// redirect) or a JSON body `{"token": …}`. Repeating it answers 200 again.
 #[utoipa::path(
+    operation_id = "unsubscribe",
     tag = "Subscriptions",
     params(TokenParam),
     request_body(content = TokenInput, description = "JSON `{token}`, or the form body `List-Unsubscribe=One-Click` with the token in the query", content_type = "application/json"),
@@ -360,6 +363,7 @@ impl Preferences {
 
 /// Reads a subscriber's preferences, with the token of a mail's link (never cached).
 #[utoipa::path(
+    operation_id = "getSubscriptionPreferences",
     tag = "Subscriptions",
     params(TokenParam),
     responses(
@@ -397,6 +401,7 @@ pub struct PreferencesInput {
 
 /// Changes a subscriber's topics or name, with the token of a mail's link.
 #[utoipa::path(
+    operation_id = "updateSubscriptionPreferences",
     tag = "Subscriptions",
     params(TokenParam),
     request_body = PreferencesInput,

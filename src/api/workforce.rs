@@ -185,6 +185,7 @@ async fn resolve(
 /// the latest observation of the matching staffing metric (`annual_graduates`, `annual_exits`,
 /// `certified_perfusionists`, `shortage`), and the response says where each value came from.
 #[utoipa::path(
+    operation_id = "getWorkforceProjection",
     tag = "Staffing",
     params(ProjectionParams),
     responses(

@@ -149,3 +149,25 @@ async fn the_openapi_document_and_the_docs_are_served() {
         .to_lowercase()
         .contains("swagger"));
 }
+
+#[tokio::test]
+async fn every_operation_has_its_own_lower_camel_case_operation_id() {
+    let spec = serde_json::to_value(perfusion_api::openapi::spec()).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(
+                id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && id.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{method} {path}: `{id}` is not lowerCamelCase"
+            );
+            if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("`{id}` names both {other} and {method} {path}");
+            }
+        }
+    }
+    assert!(seen.len() > 60, "every operation was looked at");
+}
