@@ -355,3 +355,571 @@ async fn removing_a_history_event_is_acknowledged_only_once_committed() {
     })
     .await;
 }
+
+/// A path's `data[key]` as a string (a slug, or an id as text).
+async fn field_of(app: &TestApp, path: &str, pointer: &str) -> String {
+    let res = app.get(path).await;
+    assert_eq!(res.status(), 200, "{path}");
+    let body: Value = res.json().await.unwrap();
+    match &body
+        .pointer(pointer)
+        .unwrap_or_else(|| panic!("{path} has {pointer}"))
+    {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Makes the resource `body` describes with a POST to `path` (before any fault); returns its
+/// Location.
+async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> String {
+    let res = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{path}");
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// A subscriber made directly in the database, with a token of `purpose`: a pending one with a
+/// "confirm" token, or a confirmed one with a "manage" token. Returns its id and the token.
+async fn subscriber_with_token(app: &TestApp, email: &str, purpose: &str) -> (i64, String) {
+    use perfusion_api::models::subscriber;
+    let (token, hash) = perfusion_api::domain::new_token();
+    let now = chrono::Utc::now();
+    let id = perfusion_api::db::write::<_, diesel::result::Error, _>(
+        &mut app.conn().await,
+        async |tx| {
+            let s = subscriber::sign_up(tx, email, None, &["research"], now.date_naive(), 3)
+                .await?
+                .expect("a new address signs up");
+            let expires = match purpose {
+                "manage" => {
+                    subscriber::confirm(
+                        tx,
+                        s.id,
+                        perfusion_api::api::subscriptions::CONSENT_VERSION,
+                        now,
+                    )
+                    .await?;
+                    None
+                }
+                _ => Some(now + chrono::Duration::hours(48)),
+            };
+            subscriber::insert_token(tx, &hash, s.id, purpose, expires).await?;
+            Ok(s.id)
+        },
+    )
+    .await
+    .unwrap();
+    (id, token)
+}
+
+// Articles.
+
+#[tokio::test]
+async fn creating_an_article_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    assert_acknowledged_only_after_commit(&app, "articles", || {
+        app.client
+            .post(app.url("/api/v1/articles"))
+            .bearer_auth(&token)
+            .json(&json!({
+                "title": "A held commit",
+                "body_markdown": "# A held commit\n\nLost or kept.",
+                "category": "perfusion-research",
+                "tags": ["ECMO"],
+                "status": "published",
+            }))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn replacing_an_article_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    let slug = first_of(&app, "/api/v1/articles").await["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/articles/{slug}");
+    let etag = etag_of(&app, &token, &path).await;
+    assert_acknowledged_only_after_commit(&app, "articles", || {
+        app.client
+            .put(app.url(&path))
+            .bearer_auth(&token)
+            .header("if-match", &etag)
+            .json(&json!({
+                "title": "Replaced",
+                "body_markdown": "Replaced words.",
+                "category": "perfusion-research",
+                "status": "published",
+            }))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_an_article_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    let slug = first_of(&app, "/api/v1/articles").await["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/articles/{slug}");
+    let etag = etag_of(&app, &token, &path).await;
+    assert_acknowledged_only_after_commit(&app, "articles", || {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .header("if-match", &etag)
+            .json(&json!({"excerpt": "Changed."}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn archiving_an_article_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    let slug = first_of(&app, "/api/v1/articles").await["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/articles/{slug}");
+    assert_acknowledged_only_after_commit(&app, "articles", || {
+        app.client.delete(app.url(&path)).bearer_auth(&token)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn removing_an_article_for_good_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let slug = first_of(&app, "/api/v1/articles").await["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/articles/{slug}?hard=true");
+    assert_acknowledged_only_after_commit(&app, "articles", || {
+        app.client.delete(app.url(&path)).bearer_auth(&token)
+    })
+    .await;
+}
+
+// Categories.
+
+#[tokio::test]
+async fn creating_a_category_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    assert_acknowledged_only_after_commit(&app, "categories", || {
+        app.client
+            .post(app.url("/api/v1/categories"))
+            .bearer_auth(&token)
+            .json(
+                &json!({"name": "Clinical Practice", "description": "At the pump.", "position": 5}),
+            )
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_a_category_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let slug = first_of(&app, "/api/v1/categories").await["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/categories/{slug}");
+    let etag = etag_of(&app, &token, &path).await;
+    assert_acknowledged_only_after_commit(&app, "categories", || {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .header("if-match", &etag)
+            .json(&json!({"description": "Changed."}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn removing_a_category_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = created(
+        &app,
+        &token,
+        "/api/v1/categories",
+        json!({"name": "Empty Shelf"}),
+    )
+    .await;
+    assert_acknowledged_only_after_commit(&app, "categories", || {
+        app.client.delete(app.url(&path)).bearer_auth(&token)
+    })
+    .await;
+}
+
+// Staffing statistics.
+
+#[tokio::test]
+async fn adding_a_staffing_observation_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    assert_acknowledged_only_after_commit(&app, "staffing_observations", || {
+        app.client
+            .post(app.url("/api/v1/staffing-statistics/certified_perfusionists/observations"))
+            .bearer_auth(&token)
+            .json(&json!({"value": 4600, "as_of": "2025-01-01", "source": "ABCP annual report"}))
+    })
+    .await;
+}
+
+/// The path of a seeded observation of certified perfusionists.
+async fn an_observation(app: &TestApp) -> String {
+    let metric = "/api/v1/staffing-statistics/certified_perfusionists";
+    let id = field_of(app, metric, "/data/series/0/id").await;
+    format!("{metric}/observations/{id}")
+}
+
+#[tokio::test]
+async fn correcting_a_staffing_observation_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    let path = an_observation(&app).await;
+    let etag = etag_of(&app, &token, &path).await;
+    assert_acknowledged_only_after_commit(&app, "staffing_observations", || {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .header("if-match", &etag)
+            .json(&json!({"note": "Corrected."}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn removing_a_staffing_observation_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Editor).await;
+    let path = an_observation(&app).await;
+    assert_acknowledged_only_after_commit(&app, "staffing_observations", || {
+        app.client.delete(app.url(&path)).bearer_auth(&token)
+    })
+    .await;
+}
+
+// Certification.
+
+#[tokio::test]
+async fn adding_a_certification_step_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    assert_acknowledged_only_after_commit(&app, "certification_steps", || {
+        app.client
+            .post(app.url("/api/v1/certification/steps"))
+            .bearer_auth(&token)
+            .json(&json!({"title": "Recertify every year"}))
+    })
+    .await;
+}
+
+/// The path of the first step of the certification pathway.
+async fn a_certification_step(app: &TestApp) -> String {
+    let id = field_of(app, "/api/v1/certification", "/data/steps/0/id").await;
+    format!("/api/v1/certification/steps/{id}")
+}
+
+#[tokio::test]
+async fn changing_a_certification_step_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = a_certification_step(&app).await;
+    let etag = etag_of(&app, &token, &path).await;
+    assert_acknowledged_only_after_commit(&app, "certification_steps", || {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .header("if-match", &etag)
+            .json(&json!({"title": "Changed"}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn removing_a_certification_step_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = a_certification_step(&app).await;
+    assert_acknowledged_only_after_commit(&app, "certification_steps", || {
+        app.client.delete(app.url(&path)).bearer_auth(&token)
+    })
+    .await;
+}
+
+fn a_program() -> Value {
+    json!({
+        "name": "Clinical Perfusion Education",
+        "institution": "University of Nebraska Medical Center",
+        "city": "Omaha",
+        "state": "NE",
+    })
+}
+
+#[tokio::test]
+async fn adding_a_certification_program_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    assert_acknowledged_only_after_commit(&app, "accredited_programs", || {
+        app.client
+            .post(app.url("/api/v1/certification/programs"))
+            .bearer_auth(&token)
+            .json(&a_program())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_a_certification_program_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = created(&app, &token, "/api/v1/certification/programs", a_program()).await;
+    let etag = etag_of(&app, &token, &path).await;
+    assert_acknowledged_only_after_commit(&app, "accredited_programs", || {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .header("if-match", &etag)
+            .json(&json!({"accreditation_status": "probation", "city": null}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn removing_a_certification_program_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = created(&app, &token, "/api/v1/certification/programs", a_program()).await;
+    assert_acknowledged_only_after_commit(&app, "accredited_programs", || {
+        app.client.delete(app.url(&path)).bearer_auth(&token)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_a_states_licensure_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = "/api/v1/certification/licensure/OR";
+    let etag = etag_of(&app, &token, path).await;
+    assert_acknowledged_only_after_commit(&app, "licensure", || {
+        app.client
+            .patch(app.url(path))
+            .bearer_auth(&token)
+            .header("if-match", &etag)
+            .json(&json!({"note": "Checked again.", "as_of": "2025-01-01"}))
+    })
+    .await;
+}
+
+// Perfusion in practice.
+
+#[tokio::test]
+async fn adding_a_practice_type_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    assert_acknowledged_only_after_commit(&app, "practice_types", || {
+        app.client
+            .post(app.url("/api/v1/practice/types"))
+            .bearer_auth(&token)
+            .json(&json!({"name": "Organ perfusion", "summary": "Keeping a donor organ alive."}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_a_practice_type_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = "/api/v1/practice/types/ecmo";
+    let etag = etag_of(&app, &token, path).await;
+    assert_acknowledged_only_after_commit(&app, "practice_types", || {
+        app.client
+            .patch(app.url(path))
+            .bearer_auth(&token)
+            .header("if-match", &etag)
+            .json(&json!({"name": "ECMO"}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn removing_a_practice_type_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = "/api/v1/practice/types/isolated-limb-perfusion";
+    assert_acknowledged_only_after_commit(&app, "practice_types", || {
+        app.client.delete(app.url(path)).bearer_auth(&token)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn adding_a_practice_step_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    assert_acknowledged_only_after_commit(&app, "practice_steps", || {
+        app.client
+            .post(app.url("/api/v1/practice/steps"))
+            .bearer_auth(&token)
+            .json(&json!({"title": "Debrief", "detail": "What went well, what to change."}))
+    })
+    .await;
+}
+
+/// The path of the first step of perfusion in practice.
+async fn a_practice_step(app: &TestApp) -> String {
+    let id = field_of(app, "/api/v1/practice", "/data/steps/0/id").await;
+    format!("/api/v1/practice/steps/{id}")
+}
+
+#[tokio::test]
+async fn changing_a_practice_step_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = a_practice_step(&app).await;
+    let etag = etag_of(&app, &token, &path).await;
+    assert_acknowledged_only_after_commit(&app, "practice_steps", || {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .header("if-match", &etag)
+            .json(&json!({"detail": "Changed."}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn removing_a_practice_step_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let path = a_practice_step(&app).await;
+    assert_acknowledged_only_after_commit(&app, "practice_steps", || {
+        app.client.delete(app.url(&path)).bearer_auth(&token)
+    })
+    .await;
+}
+
+// Subscriptions.
+
+#[tokio::test]
+async fn signing_up_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    assert_acknowledged_only_after_commit(&app, "subscribers", || {
+        app.client
+            .post(app.url("/api/v1/subscriptions"))
+            .json(&json!({"email": "held@example.org", "topics": ["research"]}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn confirming_a_subscription_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let (_, token) = subscriber_with_token(&app, "pending@example.org", "confirm").await;
+    assert_acknowledged_only_after_commit(&app, "subscribers", || {
+        app.client
+            .post(app.url("/api/v1/subscriptions/confirm"))
+            .json(&json!({"token": token}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unsubscribing_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let (_, token) = subscriber_with_token(&app, "member@example.org", "manage").await;
+    assert_acknowledged_only_after_commit(&app, "subscribers", || {
+        app.client
+            .post(app.url("/api/v1/subscriptions/unsubscribe"))
+            .json(&json!({"token": token}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_preferences_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let (_, token) = subscriber_with_token(&app, "member@example.org", "manage").await;
+    let path = format!("/api/v1/subscriptions/preferences?token={token}");
+    assert_acknowledged_only_after_commit(&app, "subscribers", || {
+        app.client
+            .put(app.url(&path))
+            .json(&json!({"name": "Pat", "topics": ["media", "careers"]}))
+    })
+    .await;
+}
+
+// Administration.
+
+#[tokio::test]
+async fn erasing_a_subscriber_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let (id, _) = subscriber_with_token(&app, "member@example.org", "manage").await;
+    let path = format!("/api/v1/admin/subscribers/{id}");
+    assert_acknowledged_only_after_commit(&app, "subscribers", || {
+        app.client.delete(app.url(&path)).bearer_auth(&token)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn adding_an_admin_user_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    assert_acknowledged_only_after_commit(&app, "admin_users", || {
+        app.client
+            .post(app.url("/api/v1/admin/users"))
+            .bearer_auth(&token)
+            .json(&json!({"email": "grace@example.org", "password": "a very long password", "role": "editor", "display_name": "Grace"}))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_an_admin_user_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Admin).await;
+    let (id, _) = app.create_user(Role::Editor).await;
+    let path = format!("/api/v1/admin/users/{id}");
+    assert_acknowledged_only_after_commit(&app, "admin_users", || {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .json(&json!({"display_name": "Renamed", "role": "admin"}))
+    })
+    .await;
+}
+
+/// Logging in records the time of the login (`last_login_at`): a write too.
+#[tokio::test]
+async fn logging_in_is_acknowledged_only_once_committed() {
+    let app = TestApp::spawn().await;
+    let (_, email) = app.create_user(Role::Editor).await;
+    assert_acknowledged_only_after_commit(&app, "admin_users", || {
+        app.client
+            .post(app.url("/api/v1/auth/token"))
+            .json(&json!({"email": email, "password": crate::helpers::PASSWORD}))
+    })
+    .await;
+}
