@@ -19,7 +19,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    api::{self, extract::BodyLimit, pagination::CursorKey, RouteTable},
+    api::{self, extract::BodyLimit, http_semantics, pagination::CursorKey, RouteTable},
     auth::TokenKeys,
     config::Settings,
     db::{self, DbPool},
@@ -142,15 +142,18 @@ impl Application {
                 .split_for_parts();
             // Each worker just built (and dropped) a whole OpenAPI document: give the pages back.
             release_freed_memory();
-            app.wrap(from_fn(response_cache::serve))
+            app.service(web::redirect("/docs", "/docs/").permanent())
+                .wrap(from_fn(response_cache::serve))
                 .wrap(cors(origins))
                 .wrap(Compress::default())
+                .wrap(from_fn(http_semantics::etag_per_coding))
                 .wrap(
                     DefaultHeaders::new()
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                         .add((header::REFERRER_POLICY, "no-referrer"))
                         .add((header::X_FRAME_OPTIONS, "DENY")),
                 )
+                .wrap(from_fn(http_semantics::head_as_get))
                 .wrap(from_fn(telemetry::observe))
         })
         .listen(listener)?

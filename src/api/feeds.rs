@@ -2,7 +2,11 @@
 //! Feed 1.1, each filterable by `category` and `tag`. Links are absolute, from
 //! `PUBLIC_BASE_URL` (never the request's Host).
 
-use actix_web::{get, http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{
+    get,
+    http::{header, StatusCode},
+    web, HttpRequest, HttpResponse,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -51,6 +55,16 @@ impl FeedContext {
 
     fn link(&self, slug: &str) -> String {
         format!("{}/api/v1/articles/{slug}", self.base)
+    }
+
+    /// `Last-Modified`: the newest change, as an HTTP date (feed readers poll with it).
+    fn last_modified(&self) -> (header::HeaderName, String) {
+        (
+            header::LAST_MODIFIED,
+            self.updated()
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string(),
+        )
     }
 
     /// When the newest change in the feed happened (the epoch for an empty feed, so that an
@@ -148,7 +162,7 @@ pub async fn rss(
         StatusCode::OK,
         "application/rss+xml; charset=utf-8",
         channel.to_string().into_bytes(),
-        &[],
+        &[feed.last_modified()],
     ))
 }
 
@@ -244,7 +258,7 @@ pub async fn atom(
         StatusCode::OK,
         "application/atom+xml; charset=utf-8",
         out.to_string().into_bytes(),
-        &[],
+        &[feed.last_modified()],
     ))
 }
 
@@ -343,6 +357,6 @@ pub async fn json(
         StatusCode::OK,
         "application/feed+json; charset=utf-8",
         serde_json::to_vec(&doc).unwrap_or_default(),
-        &[],
+        &[feed.last_modified()],
     ))
 }

@@ -1,9 +1,10 @@
 //! Operations: liveness, readiness, Prometheus metrics and the OpenAPI document.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, http::StatusCode, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::http_cache::cached_response;
 use crate::{
     db,
     errors::{ApiError, ApiResult, Problem},
@@ -73,9 +74,12 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     responses((status = 200, description = "The OpenAPI document", body = Object, content_type = "application/json"))
 )]
 #[get("/openapi.json")]
-pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header(("Cache-Control", "public, max-age=300"))
-        .body(state.openapi_json.clone())
+pub async fn openapi_json(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    cached_response(
+        &req,
+        StatusCode::OK,
+        "application/json",
+        state.openapi_json.clone().into_bytes(),
+        &[],
+    )
 }

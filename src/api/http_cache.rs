@@ -9,6 +9,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::http_semantics::without_coding;
 use crate::{auth::bearer_token, errors::ApiError};
 
 pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
@@ -96,7 +97,7 @@ pub(crate) fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
         .any(|v| {
             v.split(',')
                 .map(str::trim)
-                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+                .any(|tag| tag == "*" || without_coding(tag.trim_start_matches("W/")) == etag)
         })
 }
 
@@ -118,7 +119,8 @@ pub fn require_if_match(values: &[String], current_etag: &str) -> Result<(), Api
 }
 
 /// Checks `If-Match` values (from [`if_match_values`]) against the current ETag (strong
-/// comparison): 412 when stale; no values means no precondition.
+/// comparison of the resource's state: the gzip body's ETag names the same state): 412 when
+/// stale; no values means no precondition.
 pub fn check_if_match(values: &[String], current_etag: &str) -> Result<(), ApiError> {
     if values.is_empty() {
         return Ok(());
@@ -127,7 +129,7 @@ pub fn check_if_match(values: &[String], current_etag: &str) -> Result<(), ApiEr
         .iter()
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .any(|tag| tag == "*" || tag == current_etag);
+        .any(|tag| tag == "*" || without_coding(tag) == current_etag);
     if matches {
         Ok(())
     } else {

@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod health;
 pub mod history_events;
 pub mod http_cache;
+pub mod http_semantics;
 pub mod pagination;
 pub mod practice;
 pub mod staffing;
@@ -121,6 +122,7 @@ impl RouteTable {
                     let segments = path.split('/').map(str::to_owned).collect();
                     let mut methods: Vec<String> = [
                         ("GET", item.get.is_some()),
+                        ("HEAD", item.get.is_some()),
                         ("POST", item.post.is_some()),
                         ("PUT", item.put.is_some()),
                         ("PATCH", item.patch.is_some()),
@@ -170,12 +172,18 @@ pub fn path_error(req: &HttpRequest) -> ApiError {
     }
 }
 
-/// Anything no route answered: 405 with `Allow` when the path exists, else 404.
+/// Anything no route answered: a plain OPTIONS on a route is 204 with `Allow` (a CORS
+/// preflight never gets here); another method is 405 with `Allow` when the path exists, else 404.
 pub async fn fallback(
     req: HttpRequest,
     table: web::Data<RouteTable>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     match table.allowed(req.path()) {
+        Some(allow) if req.method() == actix_web::http::Method::OPTIONS => {
+            Ok(actix_web::HttpResponse::NoContent()
+                .insert_header((actix_web::http::header::ALLOW, allow.join(", ")))
+                .finish())
+        }
         Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
         None => Err(ApiError::NotFound(format!(
             "There is nothing at {}.",

@@ -144,7 +144,7 @@ async fn a_method_a_literal_path_does_not_allow_is_a_405_even_beside_a_parameter
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers()["allow"], "GET, OPTIONS");
+    assert_eq!(res.headers()["allow"], "GET, HEAD, OPTIONS");
     assert_problem(res, 405).await;
     let res = app
         .client

@@ -7,6 +7,7 @@ mod errors;
 mod health;
 mod helpers;
 mod history_events;
+mod http_semantics;
 mod lifecycle;
 mod reference;
 mod response_cache;
