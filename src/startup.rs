@@ -145,6 +145,7 @@ impl Application {
             app.service(web::redirect("/docs", "/docs/").permanent())
                 .wrap(from_fn(response_cache::serve))
                 .wrap(cors(origins))
+                .wrap(from_fn(http_semantics::cors_problem))
                 .wrap(Compress::default())
                 .wrap(from_fn(http_semantics::etag_per_coding))
                 .wrap(
@@ -193,7 +194,12 @@ fn release_freed_memory() {
     }
 }
 
-/// Any origin may read; only `CORS_ALLOWED_ORIGINS` may write.
+/// The public subscription endpoints (sign-up, confirm, unsubscribe, preferences): any origin
+/// may post to them, so that a partner's own form works.
+const PUBLIC_WRITE_PREFIX: &str = "/api/v1/subscriptions";
+
+/// Any origin may read and use the subscription endpoints; only `CORS_ALLOWED_ORIGINS` may
+/// make other writes.
 fn cors(allowed: Arc<Vec<String>>) -> Cors {
     Cors::default()
         .allowed_origin_fn(move |origin, head: &RequestHead| {
@@ -205,7 +211,11 @@ fn cors(allowed: Arc<Vec<String>>) -> Cors {
             } else {
                 head.method.clone()
             };
-            if method == Method::GET || method == Method::HEAD {
+            // Reads, and a partner's own sign-up form (no credentials are ever allowed).
+            if method == Method::GET
+                || method == Method::HEAD
+                || head.uri.path().starts_with(PUBLIC_WRITE_PREFIX)
+            {
                 return true;
             }
             origin

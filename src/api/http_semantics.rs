@@ -1,16 +1,19 @@
 //! HTTP semantics that every route shares (RFC 9110): HEAD is answered as GET without a body,
-//! and each content coding of a body has its own strong ETag.
+//! each content coding of a body has its own strong ETag, and a refused CORS preflight is a
+//! problem like every other error.
 
 use actix_web::{
-    body::MessageBody,
+    body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::{
         header::{self, HeaderValue},
         Method, StatusCode,
     },
     middleware::Next,
-    Error,
+    Error, ResponseError,
 };
+
+use crate::errors::ApiError;
 
 /// The suffix, inside the quotes, of the ETag of a gzip-coded body.
 pub const GZIP_ETAG_SUFFIX: &str = "-gzip";
@@ -57,6 +60,35 @@ pub async fn etag_per_coding(
         }
     }
     Ok(res)
+}
+
+/// Middleware (outside CORS): a preflight that CORS refused is answered as problem+json: 403
+/// for an origin that may not write, 400 for a method or header that is not allowed.
+pub async fn cors_problem(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let res = next.call(req).await?;
+    let refusal = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<actix_cors::CorsError>())
+        .map(|e| match e {
+            actix_cors::CorsError::OriginNotAllowed => ApiError::Forbidden(
+                "This origin may not send this request. Public reads and the subscription \
+                 endpoints accept any origin; other writes only the origins in \
+                 CORS_ALLOWED_ORIGINS."
+                    .into(),
+            ),
+            other => ApiError::BadRequest(format!("CORS preflight refused: {other}")),
+        });
+    match refusal {
+        Some(problem) => {
+            let (req, _) = res.into_parts();
+            Ok(ServiceResponse::new(req, problem.error_response()))
+        }
+        None => Ok(res.map_into_boxed_body()),
+    }
 }
 
 /// `"abc"` → `"abc-gzip"`; weak tags and tags already marked are left alone.

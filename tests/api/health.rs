@@ -115,6 +115,66 @@ async fn any_origin_may_read_but_only_configured_origins_may_write() {
         .headers()
         .get("access-control-allow-origin")
         .is_none());
+    let problem = assert_problem(refused, 403).await;
+    assert_eq!(problem["code"], "forbidden");
+}
+
+#[tokio::test]
+async fn a_partner_site_own_sign_up_form_may_post_from_any_origin_without_credentials() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/v1/subscriptions",
+        "/api/v1/subscriptions/confirm",
+        "/api/v1/subscriptions/unsubscribe",
+        "/api/v1/subscriptions/preferences",
+    ] {
+        let method = if path.ends_with("preferences") {
+            "PUT"
+        } else {
+            "POST"
+        };
+        let res = app
+            .client
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .header("origin", "https://hospital.example")
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "preflight of {method} {path}");
+        assert_eq!(
+            res.headers()["access-control-allow-origin"],
+            "https://hospital.example"
+        );
+        assert!(res
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none());
+    }
+    let res = app
+        .client
+        .post(app.url("/api/v1/subscriptions"))
+        .header("origin", "https://hospital.example")
+        .json(&serde_json::json!({"email": "nurse@hospital.example", "topics": ["research"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://hospital.example"
+    );
+    // Editors' writes stay closed to origins that are not configured.
+    let res = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/articles"))
+        .header("origin", "https://hospital.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 403).await;
 }
 
 #[tokio::test]
