@@ -45,5 +45,8 @@ WORKDIR /home/app
 EXPOSE 8080
 USER app
 
-# No HEALTHCHECK: the slim image has no curl/wget and we keep it minimal.
+# The binary checks itself (the slim image has no curl): exit 0 when
+# /health/ready answers 200, i.e. the database is reachable and migrated.
+HEALTHCHECK --interval=10s --timeout=6s --start-period=20s --retries=3 \
+    CMD ["perfusion-api", "healthcheck"]
 ENTRYPOINT ["perfusion-api"]

@@ -1,4 +1,10 @@
-//! The command line: serve (the default), `admin create`, and `openapi`.
+//! The command line: serve (the default), `admin create`, `openapi` and `healthcheck`.
+
+use std::{
+    io::{Read, Write},
+    net::{SocketAddr, TcpStream},
+    time::Duration,
+};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -22,6 +28,13 @@ pub enum Command {
     /// Manage admin users.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Exit 0 when the server on BIND_ADDR (or --addr) answers 200 on /health/ready, else 1.
+    /// For container health checks: the image has no curl.
+    Healthcheck {
+        /// The server's address (default: BIND_ADDR, with 0.0.0.0 read as 127.0.0.1).
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,4 +56,37 @@ pub enum AdminCommand {
 pub enum RoleArg {
     Admin,
     Editor,
+}
+
+/// Asks the server at `addr` for `/health/ready` over plain HTTP/1.1 (5 s at most); `Ok` when
+/// it answers 200, else what it answered or why it could not be asked.
+pub fn healthcheck(addr: SocketAddr) -> Result<(), String> {
+    let timeout = Duration::from_secs(5);
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|_| stream.set_write_timeout(Some(timeout)))
+        .and_then(|_| {
+            stream.write_all(
+                format!("GET /health/ready HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+        })
+        .map_err(|e| format!("cannot ask {addr}: {e}"))?;
+    let mut head = [0u8; 64];
+    let n = stream
+        .read(&mut head)
+        .map_err(|e| format!("no answer from {addr}: {e}"))?;
+    let status_line = String::from_utf8_lossy(&head[..n]);
+    let status_line = status_line.lines().next().unwrap_or_default();
+    if status_line.starts_with("HTTP/1.1 200") || status_line.starts_with("HTTP/1.0 200") {
+        Ok(())
+    } else {
+        Err(format!("{addr} is not ready: {status_line}"))
+    }
 }

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Some(Command::Admin(AdminCommand::Create { email, role, name })) => {
             admin_create(&email, role, name.as_deref())
         }
+        Some(Command::Healthcheck { addr }) => healthcheck(addr),
         None | Some(Command::Serve) => serve(),
     };
     match result {
@@ -38,6 +39,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn healthcheck(addr: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+    let addr = match addr {
+        Some(addr) => addr,
+        None => Settings::from_env()?.bind_addr,
+    };
+    perfusion_api::cli::healthcheck(addr).map_err(anyhow::Error::msg)
 }
 
 /// The database to use, and the embedded cluster when we started one.

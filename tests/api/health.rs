@@ -231,3 +231,37 @@ async fn every_operation_has_its_own_lower_camel_case_operation_id() {
     }
     assert!(seen.len() > 60, "every operation was looked at");
 }
+
+#[tokio::test]
+async fn the_healthcheck_command_exits_0_on_a_ready_server_and_1_otherwise() {
+    let app = TestApp::spawn().await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let run = |addr: String| {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_perfusion-api"))
+                .args(["healthcheck", "--addr", &addr])
+                .output()
+                .unwrap()
+        })
+    };
+    let ok = run(addr).await.unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    let (down, _) = TestApp::spawn_without_database().await;
+    let not_ready = run(down.trim_start_matches("http://").to_owned())
+        .await
+        .unwrap();
+    assert_eq!(not_ready.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&not_ready.stderr).contains("not ready"));
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let nobody = run(format!("127.0.0.1:{port}")).await.unwrap();
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("cannot connect"));
+}
