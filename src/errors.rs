@@ -55,6 +55,63 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
 }
 
+/// A kind of problem: what `type` (`/problems/{code}`) names. `GET /problems/{code}` explains
+/// it from this table, which is also where every error takes its code, title and status.
+#[derive(Debug)]
+pub struct ProblemType {
+    pub code: &'static str,
+    pub title: &'static str,
+    pub status: StatusCode,
+    /// What it means and what to do about it.
+    pub description: &'static str,
+}
+
+macro_rules! problem_types {
+    ($($name:ident = $code:literal, $status:ident, $title:literal, $description:literal;)*) => {
+        $(const $name: ProblemType = ProblemType {
+            code: $code,
+            title: $title,
+            status: StatusCode::$status,
+            description: $description,
+        };)*
+        /// Every kind of problem the API answers with.
+        pub const PROBLEM_TYPES: &[ProblemType] = &[$($name),*];
+    };
+}
+
+problem_types! {
+    VALIDATION_FAILED = "validation_failed", BAD_REQUEST, "Invalid request",
+        "One or more fields or query parameters are invalid. `errors` lists each one by name with what is wrong with it; fix them all and send again.";
+    BAD_REQUEST = "bad_request", BAD_REQUEST, "Malformed request",
+        "The request cannot be read at all, for example a body that is not well-formed JSON, or a CORS preflight asking for a method or header that is not allowed.";
+    UNAUTHORIZED = "unauthorized", UNAUTHORIZED, "Authentication required",
+        "This needs `Authorization: Bearer <token>` with a valid, unexpired token from `POST /api/v1/auth/token`, or the email and password were not accepted.";
+    FORBIDDEN = "forbidden", FORBIDDEN, "Not allowed",
+        "You are known, but your role (or your origin, for a cross-origin write) may not do this.";
+    NOT_FOUND = "not_found", NOT_FOUND, "Not found",
+        "Nothing exists at this address, or the public may not see it (a draft, an archived article).";
+    METHOD_NOT_ALLOWED = "method_not_allowed", METHOD_NOT_ALLOWED, "Method not allowed",
+        "The address exists but does not take this method; the `Allow` header lists those it takes.";
+    CONFLICT = "conflict", CONFLICT, "Conflict",
+        "The change clashes with what is stored, for example a slug or email already in use, or a category that still files articles.";
+    GONE = "gone", GONE, "Gone",
+        "It existed and is no longer valid, for example an expired confirmation link: sign up again for a new one.";
+    PRECONDITION_FAILED = "precondition_failed", PRECONDITION_FAILED, "Precondition failed",
+        "The resource changed since you read it: its ETag no longer matches your `If-Match`. Read it again, reapply your change, and send it with the new ETag.";
+    PRECONDITION_REQUIRED = "precondition_required", PRECONDITION_REQUIRED, "Precondition required",
+        "This write must say which version it changes: GET the resource and send its ETag in `If-Match`, so that no one's edit is overwritten unseen.";
+    PAYLOAD_TOO_LARGE = "payload_too_large", PAYLOAD_TOO_LARGE, "Payload too large",
+        "The request body is over the size limit; the detail gives the limit in bytes.";
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type",
+        "The body must be JSON, sent with `Content-Type: application/json`.";
+    RATE_LIMITED = "rate_limited", TOO_MANY_REQUESTS, "Too many requests",
+        "Too many requests of this kind from your address; wait the seconds given in `Retry-After`.";
+    SERVICE_UNAVAILABLE = "service_unavailable", SERVICE_UNAVAILABLE, "Service unavailable",
+        "The database cannot be reached right now; retry after the seconds given in `Retry-After`. A write answered this way may or may not have been stored: read before you retry a create.";
+    INTERNAL_ERROR = "internal_error", INTERNAL_SERVER_ERROR, "Internal server error",
+        "Something went wrong on our side; it has been logged. Retrying may help; if it persists, tell us the `X-Request-Id` of the answer.";
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Fields that failed validation (400).
@@ -100,24 +157,29 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    fn code_and_title(&self) -> (&'static str, &'static str) {
+    /// The kind of problem this is: its code, title, status and explanation.
+    pub fn kind(&self) -> &'static ProblemType {
         match self {
-            Self::Validation(_) => ("validation_failed", "Invalid request"),
-            Self::BadRequest(_) => ("bad_request", "Malformed request"),
-            Self::Unauthorized(_) => ("unauthorized", "Authentication required"),
-            Self::Forbidden(_) => ("forbidden", "Not allowed"),
-            Self::NotFound(_) => ("not_found", "Not found"),
-            Self::MethodNotAllowed { .. } => ("method_not_allowed", "Method not allowed"),
-            Self::Conflict(_) => ("conflict", "Conflict"),
-            Self::Gone(_) => ("gone", "Gone"),
-            Self::PreconditionFailed => ("precondition_failed", "Precondition failed"),
-            Self::PreconditionRequired => ("precondition_required", "Precondition required"),
-            Self::PayloadTooLarge { .. } => ("payload_too_large", "Payload too large"),
-            Self::UnsupportedMediaType(_) => ("unsupported_media_type", "Unsupported media type"),
-            Self::TooManyRequests { .. } => ("rate_limited", "Too many requests"),
-            Self::Unavailable(_) => ("service_unavailable", "Service unavailable"),
-            Self::Internal(_) => ("internal_error", "Internal server error"),
+            Self::Validation(_) => &VALIDATION_FAILED,
+            Self::BadRequest(_) => &BAD_REQUEST,
+            Self::Unauthorized(_) => &UNAUTHORIZED,
+            Self::Forbidden(_) => &FORBIDDEN,
+            Self::NotFound(_) => &NOT_FOUND,
+            Self::MethodNotAllowed { .. } => &METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => &CONFLICT,
+            Self::Gone(_) => &GONE,
+            Self::PreconditionFailed => &PRECONDITION_FAILED,
+            Self::PreconditionRequired => &PRECONDITION_REQUIRED,
+            Self::PayloadTooLarge { .. } => &PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => &UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests { .. } => &RATE_LIMITED,
+            Self::Unavailable(_) => &SERVICE_UNAVAILABLE,
+            Self::Internal(_) => &INTERNAL_ERROR,
         }
+    }
+
+    fn code_and_title(&self) -> (&'static str, &'static str) {
+        (self.kind().code, self.kind().title)
     }
 
     fn detail(&self) -> String {
@@ -175,22 +237,7 @@ const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Gone(_) => StatusCode::GONE,
-            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.kind().status
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -326,5 +373,39 @@ impl Validator {
         } else {
             Err(ApiError::Validation(self.0))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_type_has_its_own_code_and_an_error_status() {
+        let mut codes: Vec<_> = PROBLEM_TYPES.iter().map(|p| p.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), PROBLEM_TYPES.len(), "codes are unique");
+        for p in PROBLEM_TYPES {
+            assert!(
+                p.status.is_client_error() || p.status.is_server_error(),
+                "{}",
+                p.code
+            );
+            assert!(!p.description.is_empty(), "{}", p.code);
+        }
+    }
+
+    #[test]
+    fn an_error_takes_its_type_from_the_table() {
+        let e = ApiError::PreconditionRequired;
+        let problem = e.problem();
+        assert_eq!(problem.type_, "/problems/precondition_required");
+        let kind = PROBLEM_TYPES
+            .iter()
+            .find(|p| p.code == problem.code)
+            .unwrap();
+        assert_eq!(kind.status.as_u16(), problem.status);
+        assert_eq!(kind.title, problem.title);
     }
 }

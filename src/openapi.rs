@@ -20,8 +20,10 @@ with keyset pagination through the opaque `cursor` and an RFC 8288 `Link: rel=\"
 Errors are RFC 9457 `application/problem+json` with a stable `code` and, for validation, `errors: [{field, message}]`. \
 Public GETs carry a strong `ETag` and `Cache-Control` and answer `If-None-Match` with 304. \
 Writes need `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
-        license(name = "MIT")
+        license(name = "MIT", identifier = "MIT")
     ),
+    security(()),
+    servers((url = "/", description = "This server (paths are relative to where the document is served)")),
     modifiers(&BearerAuth),
     components(schemas(Problem, FieldError)),
     tags(
@@ -66,11 +68,73 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     api
 }
 
-/// The document as committed in `openapi/openapi.json` (pretty, with a final newline).
+/// The document as committed in `openapi/openapi.json` and served at `/openapi.json`
+/// (pretty, with a final newline), with named schemas referenced rather than copied.
 pub fn spec_json() -> String {
-    let mut json = spec()
-        .to_pretty_json()
-        .expect("the OpenAPI document serializes");
+    render(&spec())
+}
+
+/// `spec` as JSON, the way [`spec_json`] renders it.
+pub fn render(spec: &utoipa::openapi::OpenApi) -> String {
+    let mut doc = serde_json::to_value(spec).expect("the OpenAPI document serializes");
+    reference_named_schemas(&mut doc);
+    require_path_parameters(&mut doc);
+    let mut json = serde_json::to_string_pretty(&doc).expect("a JSON value serializes");
     json.push('\n');
     json
+}
+
+/// A path parameter is always required (OpenAPI 3.1, 4.8.12.2); utoipa drops the flag when a
+/// parameter's schema comes from `schema_with`.
+fn require_path_parameters(doc: &mut serde_json::Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for op in paths.values_mut().filter_map(|item| item.as_object_mut()) {
+        for op in op.values_mut() {
+            if let Some(params) = op
+                .get_mut("parameters")
+                .and_then(serde_json::Value::as_array_mut)
+            {
+                for p in params.iter_mut().filter(|p| p["in"] == "path") {
+                    p["required"] = serde_json::Value::Bool(true);
+                }
+            }
+        }
+    }
+}
+
+/// utoipa inlines the type argument of a generic envelope (`Item<Article>` carries a copy of
+/// `Article`), which leaves the named schema unused and gives generated clients anonymous
+/// types. Every inline copy of a named schema becomes a `$ref` to it.
+fn reference_named_schemas(doc: &mut serde_json::Value) {
+    let named: Vec<(String, serde_json::Value)> = doc["components"]["schemas"]
+        .as_object()
+        .map(|schemas| {
+            schemas
+                .iter()
+                .map(|(name, schema)| (name.clone(), schema.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    fn walk(node: &mut serde_json::Value, named: &[(String, serde_json::Value)]) {
+        if let Some((name, _)) = named.iter().find(|(_, schema)| schema == node) {
+            *node = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+            return;
+        }
+        match node {
+            serde_json::Value::Object(map) => map.values_mut().for_each(|v| walk(v, named)),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| walk(v, named)),
+            _ => {}
+        }
+    }
+    walk(&mut doc["paths"], &named);
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for schema in schemas.values_mut() {
+            // A named schema's own body stays; what it contains may refer to others.
+            if let Some(map) = schema.as_object_mut() {
+                map.values_mut().for_each(|v| walk(v, &named));
+            }
+        }
+    }
 }

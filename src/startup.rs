@@ -93,7 +93,7 @@ impl Application {
             ),
             public_base_url: settings.public_base_url.clone(),
             metrics: metrics.clone(),
-            openapi_json: spec.to_json().expect("the OpenAPI document serializes"),
+            openapi_json: crate::openapi::render(&spec),
             cursor_key: CursorKey::derive(&secret),
             signups: WindowLimiter::new(settings.signups_per_minute, Duration::from_secs(60)),
             trusted_proxies: settings.trusted_proxies.clone(),

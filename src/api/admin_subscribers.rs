@@ -30,14 +30,18 @@ const EXPORT_BATCH: i64 = 5000;
 pub struct AdminSubscriber {
     pub id: i64,
     /// Null once erased.
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub name: Option<String>,
     pub topics: Vec<Topic>,
-    /// `pending`, `confirmed`, `unsubscribed` or `erased`.
-    #[schema(example = "confirmed")]
+    #[schema(schema_with = super::schema_enums::subscriber_status)]
     pub status: String,
+    #[schema(required = true)]
     pub consent_version: Option<String>,
+    #[schema(required = true)]
     pub confirmed_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub unsubscribed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -69,8 +73,8 @@ impl From<Subscriber> for AdminSubscriber {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SubscriberFilter {
-    /// `pending`, `confirmed`, `unsubscribed` or `erased`.
-    #[param(pattern = "^(pending|confirmed|unsubscribed|erased)$")]
+    /// Only subscribers with this status.
+    #[param(schema_with = super::schema_enums::subscriber_status)]
     pub status: Option<String>,
     /// Subscribed to this topic.
     pub topic: Option<Topic>,
@@ -119,7 +123,8 @@ impl SubscriberFilter {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SubscriberListParams {
-    #[param(pattern = "^(pending|confirmed|unsubscribed|erased)$")]
+    /// Only subscribers with this status.
+    #[param(schema_with = super::schema_enums::subscriber_status)]
     pub status: Option<String>,
     pub topic: Option<Topic>,
     #[param(max_length = 254)]

@@ -35,6 +35,7 @@ pub struct AdminUser {
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub last_login_at: Option<DateTime<Utc>>,
 }
 

@@ -78,11 +78,15 @@ pub struct ArticleSummary {
     /// Ordered by slug.
     pub tags: Vec<TagRef>,
     /// Null for articles no admin user wrote (the seeded ones).
+    #[schema(required = true)]
     pub author: Option<Author>,
+    #[schema(required = true)]
     pub featured_image_url: Option<String>,
+    #[schema(required = true)]
     pub featured_image_alt: Option<String>,
     /// As a reader sees it now: a scheduled article whose time has come is `published`.
     pub status: ArticleStatus,
+    #[schema(required = true)]
     pub published_at: Option<DateTime<Utc>>,
     /// At 200 words a minute, at least 1.
     pub reading_time_minutes: i32,
@@ -201,14 +205,13 @@ pub struct ArticleListParams {
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// Published at or after this time (RFC 3339, or a date meaning its midnight UTC).
-    #[param(value_type = Option<String>, example = "2026-01-01")]
+    #[param(value_type = Option<String>)]
     pub published_after: Option<String>,
     /// Published before this time (RFC 3339, or a date meaning its midnight UTC).
-    #[param(value_type = Option<String>, example = "2026-12-31T00:00:00Z")]
+    #[param(value_type = Option<String>)]
     pub published_before: Option<String>,
-    /// `-published_at` (newest first, the default), `published_at`, `title`, or `relevance`
-    /// (with `q`; the default when `q` is given).
-    #[param(value_type = Option<String>, pattern = "^(-published_at|published_at|title|relevance)$")]
+    /// The order of the list.
+    #[param(schema_with = super::schema_enums::article_sort)]
     pub sort: Option<String>,
     /// With a token only: `draft`, `scheduled` (not yet due), `published` or `archived`.
     /// Without `status` a list shows what the public sees.
@@ -571,6 +574,7 @@ fn location(slug: &str) -> String {
     operation_id = "listArticles",
     tag = "Articles",
     params(ArticleListParams),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of articles", body = Page<ArticleSummary>,
             headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
@@ -648,6 +652,7 @@ pub async fn list(
     operation_id = "getArticle",
     tag = "Articles",
     params(("slug" = String, Path, description = "The article's slug")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The article", body = Item<Article>, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 301, description = "Renamed: `Location` has its current address", headers(("Location" = String))),

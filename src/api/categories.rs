@@ -42,6 +42,7 @@ pub struct Category {
     #[schema(example = "Career Development")]
     pub name: String,
     /// Null where no description has been written.
+    #[schema(required = true)]
     pub description: Option<String>,
     /// Lists are ordered by position, then by when the category was made.
     pub position: i32,

@@ -54,7 +54,9 @@ pub struct CertificationStep {
     /// Steps are ordered by position.
     pub position: i32,
     pub title: String,
+    #[schema(required = true)]
     pub detail: Option<String>,
+    #[schema(required = true)]
     pub source_url: Option<String>,
 }
 
@@ -434,12 +436,14 @@ pub struct Program {
     pub id: i64,
     pub name: String,
     pub institution: String,
+    #[schema(required = true)]
     pub city: Option<String>,
     /// A two-letter US state code.
-    #[schema(example = "NE")]
+    #[schema(required = true, example = "NE")]
     pub state: Option<String>,
-    #[schema(example = "Master of Perfusion Science")]
+    #[schema(required = true, example = "Master of Perfusion Science")]
     pub degree: Option<String>,
+    #[schema(required = true)]
     pub url: Option<String>,
     pub accreditation_status: AccreditationStatus,
     pub created_at: DateTime<Utc>,
@@ -469,9 +473,12 @@ pub struct ReportedCount {
     #[schema(example = 17)]
     pub value: i32,
     pub source: String,
+    #[schema(required = true)]
     pub source_url: Option<String>,
     /// Null where the source is undated.
+    #[schema(required = true)]
     pub as_of: Option<NaiveDate>,
+    #[schema(required = true)]
     pub note: Option<String>,
 }
 
@@ -881,11 +888,14 @@ pub struct StateLicensure {
     #[schema(example = "Nebraska")]
     pub name: String,
     /// Null where the source says nothing (the District of Columbia).
-    #[schema(value_type = Option<LicenseRequired>)]
+    #[schema(required = true, value_type = Option<LicenseRequired>)]
     pub license_required: Option<LicenseRequired>,
     /// The date of the source.
+    #[schema(required = true)]
     pub as_of: Option<NaiveDate>,
+    #[schema(required = true)]
     pub source_url: Option<String>,
+    #[schema(required = true)]
     pub note: Option<String>,
     pub updated_at: DateTime<Utc>,
 }

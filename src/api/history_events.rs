@@ -46,6 +46,7 @@ pub struct HistoryEvent {
     /// The people involved.
     pub people: Vec<String>,
     /// Where the facts come from; null where no source is known.
+    #[schema(required = true)]
     pub source_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

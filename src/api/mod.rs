@@ -15,6 +15,8 @@ pub mod http_cache;
 pub mod http_semantics;
 pub mod pagination;
 pub mod practice;
+pub mod problems;
+pub mod schema_enums;
 pub mod staffing;
 pub mod subscriptions;
 pub mod workforce;
@@ -31,6 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(health::ready)
         .service(health::metrics)
         .service(health::openapi_json)
+        .service(problems::show)
         .service(
             scope::scope("/feeds")
                 .service(feeds::rss)

@@ -28,6 +28,7 @@ pub struct PageMeta {
     /// The page size used.
     pub limit: u32,
     /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// How many items the whole list has.
     pub total: i64,

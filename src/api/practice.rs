@@ -39,6 +39,7 @@ pub struct PracticeType {
     #[schema(example = "Extracorporeal membrane oxygenation (ECMO)")]
     pub name: String,
     pub summary: String,
+    #[schema(required = true)]
     pub source_url: Option<String>,
     /// Types are ordered by position.
     pub position: i32,
@@ -65,6 +66,7 @@ pub struct PracticeStep {
     #[schema(example = "Circuit setup and prime")]
     pub title: String,
     /// Null where the sources say nothing more than the title.
+    #[schema(required = true)]
     pub detail: Option<String>,
 }
 

@@ -56,16 +56,20 @@ pub struct StaffingStatistic {
     pub description: String,
     /// The latest value.
     #[serde(serialize_with = "optional_number")]
-    #[schema(example = 4522)]
+    #[schema(required = true, example = 4522)]
     pub value: Option<f64>,
     /// The date the latest value describes; for the Perfusion Partners page's figures, the date
     /// they were taken in (2026-11-23), which makes them the latest though their origin is
     /// undated (see `note`).
+    #[schema(required = true)]
     pub as_of: Option<NaiveDate>,
     /// Where the latest value comes from.
+    #[schema(required = true)]
     pub source: Option<String>,
+    #[schema(required = true)]
     pub source_url: Option<String>,
     /// What to know about the latest value (e.g. where sources disagree).
+    #[schema(required = true)]
     pub note: Option<String>,
 }
 
@@ -95,7 +99,9 @@ pub struct Observation {
     pub value: f64,
     pub as_of: NaiveDate,
     pub source: String,
+    #[schema(required = true)]
     pub source_url: Option<String>,
+    #[schema(required = true)]
     pub note: Option<String>,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,

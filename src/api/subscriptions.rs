@@ -172,8 +172,7 @@ pub struct TokenInput {
 /// Where a subscription stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubscriptionStatus {
-    /// `confirmed` or `unsubscribed`.
-    #[schema(example = "confirmed")]
+    #[schema(schema_with = super::schema_enums::settled_subscription_status)]
     pub status: String,
 }
 
@@ -338,10 +337,10 @@ pub async fn unsubscribe(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Preferences {
     pub email: String,
+    #[schema(required = true)]
     pub name: Option<String>,
     pub topics: Vec<Topic>,
-    /// `pending`, `confirmed` or `unsubscribed`.
-    #[schema(example = "confirmed")]
+    #[schema(schema_with = super::schema_enums::subscription_status)]
     pub status: String,
 }
 

@@ -112,8 +112,10 @@ pub struct WorkforceProjection {
     pub parameters: Parameters,
     /// The model, as formulas.
     pub model: String,
+    #[schema(required = true)]
     pub threshold: Option<f64>,
     /// The first year whose gap exceeds `threshold` (null without a threshold, or if none does).
+    #[schema(required = true)]
     pub first_year_gap_exceeds_threshold: Option<i32>,
     pub series: Vec<ProjectionYear>,
 }

@@ -192,7 +192,13 @@ async fn the_committed_openapi_document_matches_the_code() {
 #[tokio::test]
 async fn the_openapi_document_and_the_docs_are_served() {
     let app = TestApp::spawn().await;
-    let spec: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
+    let served = app.get("/openapi.json").await.text().await.unwrap();
+    assert_eq!(
+        served,
+        perfusion_api::openapi::spec_json(),
+        "the served document is the committed one"
+    );
+    let spec: serde_json::Value = serde_json::from_str(&served).unwrap();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
     let ops = &spec["paths"]["/api/v1/history-events/{slug}"];
     for method in ["get", "put", "patch", "delete"] {

@@ -202,3 +202,25 @@ async fn feeds_say_when_they_last_changed() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_problems_type_resolves_to_a_page_that_explains_it() {
+    let app = TestApp::spawn().await;
+    let problem: Value = app
+        .get("/api/v1/history-events/no-such-event")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let type_ = problem["type"].as_str().unwrap();
+    let page = app.get(type_).await;
+    assert_eq!(page.status(), 200, "GET {type_}");
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let html = page.text().await.unwrap();
+    assert!(html.contains(problem["title"].as_str().unwrap()), "{html}");
+    assert!(html.contains("HTTP 404"));
+
+    let unknown = app.get("/problems/<script>").await;
+    let body = crate::helpers::assert_problem(unknown, 404).await;
+    assert!(!body.to_string().contains("<script>"));
+}

@@ -1,0 +1,45 @@
+//! Closed sets of strings that the API sends or accepts, stated as enums in the OpenAPI
+//! document so that generated clients get unions of literals instead of plain strings.
+
+use utoipa::openapi::{schema::Type, Object, ObjectBuilder};
+
+fn string_enum(values: &[&str], description: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .description(Some(description))
+        .build()
+}
+
+/// Where a subscriber stands, as the admin sees it.
+pub fn subscriber_status() -> Object {
+    string_enum(
+        &["pending", "confirmed", "unsubscribed", "erased"],
+        "`pending` (not confirmed yet), `confirmed`, `unsubscribed` or `erased`.",
+    )
+}
+
+/// Where a subscription stands, as its subscriber sees it.
+pub fn subscription_status() -> Object {
+    string_enum(
+        &["pending", "confirmed", "unsubscribed"],
+        "`pending` (not confirmed yet), `confirmed` or `unsubscribed`.",
+    )
+}
+
+/// The answer of a confirmation or an unsubscribe.
+pub fn settled_subscription_status() -> Object {
+    string_enum(
+        &["confirmed", "unsubscribed"],
+        "`confirmed` or `unsubscribed`.",
+    )
+}
+
+/// The orders of an article list.
+pub fn article_sort() -> Object {
+    string_enum(
+        &["-published_at", "published_at", "title", "relevance"],
+        "`-published_at` (newest first, the default), `published_at`, `title`, or `relevance` \
+         (with `q`; the default when `q` is given).",
+    )
+}
