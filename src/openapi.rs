@@ -7,7 +7,7 @@ use utoipa::{
 };
 use utoipa_actix_web::AppExt;
 
-use crate::errors::{FieldError, Problem};
+use crate::errors::{FieldError, Problem, ProblemType, PROBLEM_TYPES};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -79,9 +79,59 @@ pub fn render(spec: &utoipa::openapi::OpenApi) -> String {
     let mut doc = serde_json::to_value(spec).expect("the OpenAPI document serializes");
     reference_named_schemas(&mut doc);
     require_path_parameters(&mut doc);
+    example_problems_by_status(&mut doc);
     let mut json = serde_json::to_string_pretty(&doc).expect("a JSON value serializes");
     json.push('\n');
     json
+}
+
+/// Each error response shows an example problem of its own status (taken from the table of
+/// problem types), not the one schema-level example, which is a 400.
+fn example_problems_by_status(doc: &mut serde_json::Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(|item| item.as_object_mut()) {
+        for op in item.values_mut() {
+            let Some(responses) = op
+                .get_mut("responses")
+                .and_then(serde_json::Value::as_object_mut)
+            else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                let Some(kind) = PROBLEM_TYPES
+                    .iter()
+                    .find(|p| p.status.as_str() == status.as_str())
+                else {
+                    continue;
+                };
+                if let Some(media) = response
+                    .get_mut("content")
+                    .and_then(|c| c.get_mut("application/problem+json"))
+                    .and_then(serde_json::Value::as_object_mut)
+                {
+                    media.insert("example".into(), example_problem(kind));
+                }
+            }
+        }
+    }
+}
+
+fn example_problem(kind: &ProblemType) -> serde_json::Value {
+    let mut example = serde_json::json!({
+        "type": format!("/problems/{}", kind.code),
+        "title": kind.title,
+        "status": kind.status.as_u16(),
+        "detail": kind.description,
+        "code": kind.code,
+    });
+    if kind.code == "validation_failed" {
+        example["detail"] = "`limit` must be from 1 to 100.".into();
+        example["errors"] =
+            serde_json::json!([{"field": "limit", "message": "must be from 1 to 100"}]);
+    }
+    example
 }
 
 /// A path parameter is always required (OpenAPI 3.1, 4.8.12.2); utoipa drops the flag when a

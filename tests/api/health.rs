@@ -271,3 +271,27 @@ async fn the_healthcheck_command_exits_0_on_a_ready_server_and_1_otherwise() {
     assert_eq!(nobody.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("cannot connect"));
 }
+
+#[tokio::test]
+async fn every_error_response_shows_an_example_of_its_own_status() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&perfusion_api::openapi::spec_json()).unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let Some(media) = response["content"].get("application/problem+json") else {
+                    continue;
+                };
+                let example = &media["example"];
+                assert_eq!(
+                    example["status"].to_string(),
+                    *status,
+                    "{method} {path} {status}: {example}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} error responses checked");
+}
