@@ -128,7 +128,7 @@ async fn connect(url: &str) -> Result<AsyncPgConnection, DbSetupError> {
 fn cannot_connect(cause: &str) -> String {
     format!(
         "cannot reach the database ({cause}). Check DATABASE_URL, or unset it to use an \
-         embedded PostgreSQL (needs PostgreSQL installed), or run `docker compose up -d db`"
+         embedded PostgreSQL (needs PostgreSQL installed), or start one with Docker (README, section Docker)"
     )
 }
 

@@ -308,7 +308,7 @@ fn find_bin_dir() -> Result<PathBuf, EmbeddedPgError> {
         EmbeddedPgError(
             "no database: DATABASE_URL is unset and PostgreSQL's initdb/pg_ctl were not found \
              on PATH or under /usr/lib/postgresql/*/bin. Install PostgreSQL \
-             (e.g. `apt-get install postgresql`), set DATABASE_URL, or run `docker compose up -d db`"
+             (e.g. `apt-get install postgresql`), set DATABASE_URL, or start one with Docker (README, section Docker)"
                 .into(),
         )
     })

@@ -319,6 +319,42 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A query's "no such row" and "that value is taken", in the API's words:
+/// `article::find(conn, slug).await.or_404(NO_ARTICLE)?`.
+pub trait QueryResultExt<T> {
+    /// `diesel::NotFound` becomes a 404 saying `detail`; other errors as usual.
+    fn or_404(self, detail: &str) -> ApiResult<T>;
+    /// A unique violation becomes a 409 saying `detail`; other errors as usual.
+    fn or_409(self, detail: &str) -> ApiResult<T>;
+}
+
+impl<T> QueryResultExt<T> for Result<T, DieselError> {
+    fn or_404(self, detail: &str) -> ApiResult<T> {
+        self.map_err(|e| match e {
+            DieselError::NotFound => ApiError::NotFound(detail.into()),
+            other => other.into(),
+        })
+    }
+
+    fn or_409(self, detail: &str) -> ApiResult<T> {
+        self.map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::Conflict(detail.into())
+            }
+            other => other.into(),
+        })
+    }
+}
+
+/// `Ok` when something was found (e.g. a delete removed a row), else a 404 saying `detail`.
+pub fn found(done: bool, detail: &str) -> ApiResult<()> {
+    if done {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(detail.into()))
+    }
+}
+
 /// Collects field errors while parsing input into domain types, so that a request hears about
 /// every bad field at once.
 #[derive(Debug, Default)]

@@ -127,55 +127,55 @@ impl Worker {
     /// was erased, or the subscriber is no longer in the state the mail is for).
     async fn render(&self, job: &OutboxMail) -> Result<Option<Mail>, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-        let s = model::find(&mut conn, job.subscriber_id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(to) = s.email.clone() else {
+        let (token, hash) = new_token();
+        let expires = Utc::now() + chrono::Duration::hours(CONFIRMATION_TTL_HOURS);
+        // The subscriber is read locked and the link's token committed in one transaction, so
+        // an erasure or unsubscribe cannot slip in between, and the link works once mailed.
+        let to = db::write(&mut conn, async |tx| {
+            let s = model::lock(tx, job.subscriber_id).await?;
+            let (purpose, expiry) = match (job.kind.as_str(), s.status.as_str()) {
+                ("confirmation", "pending") => ("confirm", Some(expires)),
+                ("welcome", "confirmed") => ("manage", None),
+                _ => return Ok(None),
+            };
+            let Some(to) = s.email else {
+                return Ok(None);
+            };
+            model::insert_token(tx, &hash, s.id, purpose, expiry).await?;
+            Ok(Some(to))
+        })
+        .await
+        .map_err(|e: diesel::result::Error| e.to_string())?;
+        let Some(to) = to else {
             return Ok(None);
         };
         let base = &self.public_base_url;
-        let (token, hash) = new_token();
-        match (job.kind.as_str(), s.status.as_str()) {
-            ("confirmation", "pending") => {
-                let expires = Utc::now() + chrono::Duration::hours(CONFIRMATION_TTL_HOURS);
-                db::write(&mut conn, async |tx| {
-                    model::insert_token(tx, &hash, s.id, "confirm", Some(expires)).await
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-                Ok(Some(Mail {
-                    to,
-                    subject: "Confirm your Perfusion Partners subscription".into(),
-                    body: format!(
-                        "Hello,\r\n\r\nPlease confirm that you want to join the Perfusion Partners community\r\n\
-                         and receive the best in research and media around the perfusion industry.\r\n\r\n\
-                         Confirm your subscription:\r\n{base}/subscriptions/confirm?token={token}\r\n\r\n\
-                         The link works for {CONFIRMATION_TTL_HOURS} hours. If you did not sign up, ignore this mail:\r\n\
-                         nothing will happen.\r\n"
-                    ),
-                    unsubscribe_url: None,
-                }))
+        Ok(Some(if job.kind == "confirmation" {
+            Mail {
+                to,
+                subject: "Confirm your Perfusion Partners subscription".into(),
+                body: format!(
+                    "Hello,\r\n\r\nPlease confirm that you want to join the Perfusion Partners community\r\n\
+                     and receive the best in research and media around the perfusion industry.\r\n\r\n\
+                     Confirm your subscription:\r\n{base}/subscriptions/confirm?token={token}\r\n\r\n\
+                     The link works for {CONFIRMATION_TTL_HOURS} hours. If you did not sign up, ignore this mail:\r\n\
+                     nothing will happen.\r\n"
+                ),
+                unsubscribe_url: None,
             }
-            ("welcome", "confirmed") => {
-                db::write(&mut conn, async |tx| {
-                    model::insert_token(tx, &hash, s.id, "manage", None).await
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-                let unsubscribe = format!("{base}/api/v1/subscriptions/unsubscribe?token={token}");
-                Ok(Some(Mail {
-                    to,
-                    subject: "Welcome to the Perfusion Partners community".into(),
-                    body: format!(
-                        "Hello,\r\n\r\nYou are now subscribed to Perfusion Partners.\r\n\r\n\
-                         Choose your topics:\r\n{base}/subscriptions/preferences?token={token}\r\n\r\n\
-                         Unsubscribe at any time:\r\n{unsubscribe}\r\n"
-                    ),
-                    unsubscribe_url: Some(unsubscribe),
-                }))
+        } else {
+            let unsubscribe = format!("{base}/api/v1/subscriptions/unsubscribe?token={token}");
+            Mail {
+                to,
+                subject: "Welcome to the Perfusion Partners community".into(),
+                body: format!(
+                    "Hello,\r\n\r\nYou are now subscribed to Perfusion Partners.\r\n\r\n\
+                     Choose your topics:\r\n{base}/subscriptions/preferences?token={token}\r\n\r\n\
+                     Unsubscribe at any time:\r\n{unsubscribe}\r\n"
+                ),
+                unsubscribe_url: Some(unsubscribe),
             }
-            _ => Ok(None),
-        }
+        }))
     }
 }
 

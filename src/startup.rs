@@ -241,6 +241,7 @@ fn cors(allowed: Arc<Vec<String>>) -> Cors {
             header::LINK,
             header::LOCATION,
             header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
         ])
         .block_on_origin_mismatch(false)
         .max_age(Some(Duration::from_secs(3600).as_secs() as usize))

@@ -5,6 +5,8 @@
 start_release_server() {
   cargo build --release --locked
   work=$(mktemp -d)
+  server=""
+  trap stop_release_server EXIT
   # The embedded cluster runs as the postgres user when CI is root: it must reach this directory.
   chmod 755 "$work"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -22,8 +24,8 @@ start_release_server() {
   done
   ./target/release/perfusion-api >"$work/server.log" 2>&1 &
   server=$!
-  trap stop_release_server EXIT
-  for _ in $(seq 1 100); do
+  # The first start initialises the embedded cluster: allow a minute.
+  for _ in $(seq 1 300); do
     ./target/release/perfusion-api healthcheck --addr "127.0.0.1:$port" >/dev/null 2>&1 && break
     sleep 0.2
   done
@@ -31,9 +33,11 @@ start_release_server() {
 }
 
 stop_release_server() {
-  kill -TERM "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  rm -rf "$work"
+  if [ -n "${server:-}" ]; then
+    kill -TERM "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  rm -rf "${work:-/nonexistent-dir}"
 }
 
 # A bearer token for one of $CI_USERS.

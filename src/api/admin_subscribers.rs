@@ -16,10 +16,12 @@ use crate::{
     auth::Admin,
     db,
     domain::Topic,
-    errors::{ApiError, ApiResult, Problem, Validator},
+    errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::subscriber::{self as model, AdminFilter, Subscriber},
     startup::AppState,
 };
+
+const NO_SUBSCRIBER: &str = "No subscriber has this id.";
 
 const CURSOR_KIND: &str = "subscribers";
 /// Rows read per query while exporting.
@@ -237,7 +239,7 @@ pub async fn show(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let s = model::find(&mut conn, *id).await.map_err(not_found)?;
+    let s = model::find(&mut conn, *id).await.or_404(NO_SUBSCRIBER)?;
     Ok(private_json(
         actix_web::http::StatusCode::OK,
         &Item {
@@ -503,18 +505,8 @@ pub async fn erase(
     let mut conn = state.pool.get().await?;
     let id = *id;
     let done = db::write(&mut conn, async |tx| model::erase(tx, id).await).await?;
-    if done {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(diesel::result::Error::NotFound))
-    }
-}
-
-fn not_found(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::NotFound("No subscriber has this id.".into()),
-        other => other.into(),
-    }
+    found(done, NO_SUBSCRIBER)?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[cfg(test)]

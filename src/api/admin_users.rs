@@ -15,10 +15,12 @@ use crate::{
     auth::Admin,
     db,
     domain::{BoundedText, Email, Password, Role},
-    errors::{ApiError, ApiResult, Problem},
+    errors::{ApiError, ApiResult, Problem, QueryResultExt},
     models::admin_user::{self as model, AdminUserChangeset, NewAdminUser},
     startup::AppState,
 };
+
+const NO_USER: &str = "No admin user has this id.";
 
 const CURSOR_KIND: &str = "admin_users";
 type DisplayName = BoundedText<1, 100>;
@@ -154,7 +156,7 @@ pub async fn show(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find(&mut conn, *id).await.map_err(not_found)?;
+    let row = model::find(&mut conn, *id).await.or_404(NO_USER)?;
     Ok(json_ok(
         &req,
         &Item {
@@ -287,18 +289,11 @@ pub async fn update(
     let mut conn = state.pool.get().await?;
     let row = db::write(&mut conn, async |tx| model::update(tx, *id, &changes).await)
         .await
-        .map_err(not_found)?;
+        .or_404(NO_USER)?;
     Ok(json_ok(
         &req,
         &Item {
             data: AdminUser::try_from(row)?,
         },
     ))
-}
-
-fn not_found(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::NotFound("No admin user has this id.".into()),
-        other => other.into(),
-    }
 }

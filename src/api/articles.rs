@@ -25,7 +25,7 @@ use crate::{
     auth::{bearer_token, AuthUser},
     db::{self, Tx},
     domain::{ArticleStatus, BoundedText, Markdown, Role, Slug, WebUrl},
-    errors::{ApiError, ApiResult, Problem, Validator},
+    errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::{
         admin_user,
         article::{self as model, After, ArticleChangeset, Filter, NewArticle, Sort, Visibility},
@@ -34,6 +34,8 @@ use crate::{
     },
     startup::AppState,
 };
+
+const NO_ARTICLE: &str = "No article has this slug.";
 
 type Title = BoundedText<1, 200>;
 type Excerpt = BoundedText<0, 500>;
@@ -691,7 +693,7 @@ pub async fn show(
                     },
                 ))
                 .finish()),
-            None => Err(not_found()),
+            None => Err(ApiError::NotFound(NO_ARTICLE.into())),
         },
     }
 }
@@ -867,7 +869,7 @@ pub async fn create(
     let now = Utc::now();
     let draft = input.parse(v, now)?;
     let mut conn = state.pool.get().await?;
-    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+    let article = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let category_id = category_id(tx, &draft.category).await?;
         let new = NewArticle {
             slug: String::new(),
@@ -886,12 +888,12 @@ pub async fn create(
         let row = insert_with_slug(tx, new, draft.slug.clone()).await?;
         let tag_ids = tag::ensure(tx, &draft.tags).await?;
         tag::set_for_article(tx, row.id, &tag_ids).await?;
-        Ok(row)
+        // The answer is read in the same transaction: once COMMIT is confirmed nothing can
+        // fail, so a committed create is never answered 503 (and retried into a duplicate).
+        full(tx, row, now).await
     })
     .await?;
-    let body = Item {
-        data: full(&mut conn, row, now).await?,
-    };
+    let body = Item { data: article };
     let location = location(&body.data.summary.slug);
     Ok(json_response(
         &req,
@@ -1072,13 +1074,8 @@ async fn update_checked(
 ) -> ApiResult<HttpResponse> {
     let if_match = if_match_values(req);
     let mut conn = state.pool.get().await?;
-    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_for_update(tx, slug)
-            .await
-            .map_err(|e| match e {
-                diesel::result::Error::NotFound => not_found(),
-                other => other.into(),
-            })?;
+    let article = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let current = model::find_for_update(tx, slug).await.or_404(NO_ARTICLE)?;
         let etag = etag_of_json(&Item {
             data: full(tx, current.clone(), now).await?,
         });
@@ -1128,17 +1125,14 @@ async fn update_checked(
             tag::set_for_article(tx, current.id, &ids).await?;
             changes.updated_at = Some(now);
         }
-        model::update(tx, &current, &changes)
+        let row = model::update(tx, &current, &changes)
             .await
-            .map_err(write_error)
+            .map_err(write_error)?;
+        // Read in the same transaction, as in `create`.
+        full(tx, row, now).await
     })
     .await?;
-    Ok(json_ok(
-        req,
-        &Item {
-            data: full(&mut conn, row, now).await?,
-        },
-    ))
+    Ok(json_ok(req, &Item { data: article }))
 }
 
 /// The query of `DELETE /api/v1/articles/{slug}`.
@@ -1184,15 +1178,8 @@ pub async fn remove(
     } else {
         db::write(&mut conn, async |tx| model::archive(tx, &slug).await).await?
     };
-    if done {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found())
-    }
-}
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("No article has this slug.".into())
+    found(done, NO_ARTICLE)?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A taken slug is a 409; a category removed while the article was being written is a 400.

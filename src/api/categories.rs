@@ -20,13 +20,16 @@ use crate::{
     auth::Admin,
     db,
     domain::{BoundedText, Slug},
-    errors::{ApiError, ApiResult, Problem, Validator},
+    errors::{ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::{
         category::{self as model, CategoryChangeset, NewCategory},
         tag,
     },
     startup::AppState,
 };
+
+const NO_CATEGORY: &str = "No category has this slug.";
+const CATEGORY_TAKEN: &str = "Another category has this slug or name.";
 
 const CURSOR_KIND: &str = "categories";
 const TAG_CURSOR_KIND: &str = "tags";
@@ -160,7 +163,7 @@ pub async fn show(
     let mut conn = state.pool.get().await?;
     let row = model::find_by_slug(&mut conn, &slug)
         .await
-        .map_err(not_found)?;
+        .or_404(NO_CATEGORY)?;
     let data = with_count(&mut conn, row).await?;
     Ok(json_ok(&req, &Item { data }))
 }
@@ -234,7 +237,7 @@ pub async fn create(
         .await
     })
     .await
-    .map_err(taken)?;
+    .or_409(CATEGORY_TAKEN)?;
     let data = to_dto(row, 0);
     let location = format!("/api/v1/categories/{}", data.slug);
     Ok(json_response(
@@ -279,7 +282,9 @@ pub async fn update(
     let if_match = if_match_values(&req);
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_for_update(tx, &slug).await.map_err(not_found)?;
+        let current = model::find_for_update(tx, &slug)
+            .await
+            .or_404(NO_CATEGORY)?;
         let id = current.id;
         check_if_match(
             &if_match,
@@ -287,7 +292,7 @@ pub async fn update(
                 data: with_count(tx, current).await?,
             }),
         )?;
-        model::update(tx, id, &changes).await.map_err(taken)
+        model::update(tx, id, &changes).await.or_409(CATEGORY_TAKEN)
     })
     .await?;
     let data = with_count(&mut conn, row).await?;
@@ -339,7 +344,9 @@ pub async fn remove(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_for_update(tx, &slug).await.map_err(not_found)?;
+        let current = model::find_for_update(tx, &slug)
+            .await
+            .or_404(NO_CATEGORY)?;
         if model::has_articles(tx, current.id).await? {
             return Err(ApiError::Conflict(
                 "Articles are filed in this category; move or remove them first.".into(),
@@ -401,21 +408,4 @@ pub async fn tags(
         },
     );
     Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
-}
-
-fn not_found(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::NotFound("No category has this slug.".into()),
-        other => other.into(),
-    }
-}
-
-fn taken(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => ApiError::Conflict("Another category has this slug or name.".into()),
-        other => other.into(),
-    }
 }

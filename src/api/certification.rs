@@ -19,12 +19,16 @@ use crate::{
     auth::Admin,
     db,
     domain::{BoundedText, WebUrl},
-    errors::{ApiError, ApiResult, Problem, Validator},
+    errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::certification::{
         self as model, LicensureChangeset, NewProgram, NewStep, ProgramChangeset, StepChangeset,
     },
     startup::AppState,
 };
+
+const NO_STEP: &str = "There is no such step.";
+const NO_PROGRAM: &str = "There is no such program.";
+const NO_STATE: &str = "There is no such state.";
 
 type Title = BoundedText<1, 200>;
 type Name = BoundedText<1, 200>;
@@ -295,9 +299,7 @@ pub async fn show_step(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find_step(&mut conn, *id)
-        .await
-        .map_err(|e| not_found(e, "step"))?;
+    let row = model::find_step(&mut conn, *id).await.or_404(NO_STEP)?;
     Ok(json_ok(
         &req,
         &Item {
@@ -355,9 +357,7 @@ pub async fn update_step(
     let id = *id;
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_step_for_update(tx, id)
-            .await
-            .map_err(|e| not_found(e, "step"))?;
+        let current = model::find_step_for_update(tx, id).await.or_404(NO_STEP)?;
         check_if_match(
             &if_match,
             &etag_of_json(&Item {
@@ -396,11 +396,11 @@ pub async fn remove_step(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if db::write(&mut conn, async |tx| model::delete_step(tx, *id).await).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(diesel::result::Error::NotFound, "step"))
-    }
+    found(
+        db::write(&mut conn, async |tx| model::delete_step(tx, *id).await).await?,
+        NO_STEP,
+    )?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Where a program stands with its accreditor.
@@ -727,7 +727,7 @@ pub async fn show_program(
     let mut conn = state.pool.get().await?;
     let row = model::find_program(&mut conn, *id)
         .await
-        .map_err(|e| not_found(e, "program"))?;
+        .or_404(NO_PROGRAM)?;
     Ok(json_ok(
         &req,
         &Item {
@@ -800,7 +800,7 @@ pub async fn update_program(
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_program_for_update(tx, id)
             .await
-            .map_err(|e| not_found(e, "program"))?;
+            .or_404(NO_PROGRAM)?;
         check_if_match(
             &if_match,
             &etag_of_json(&Item {
@@ -839,11 +839,11 @@ pub async fn remove_program(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if db::write(&mut conn, async |tx| model::delete_program(tx, *id).await).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(diesel::result::Error::NotFound, "program"))
-    }
+    found(
+        db::write(&mut conn, async |tx| model::delete_program(tx, *id).await).await?,
+        NO_PROGRAM,
+    )?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Whether a state requires a license: `true`, `false`, or `"title_protection"` (only the
@@ -983,7 +983,7 @@ pub async fn show_licensure(
     let mut conn = state.pool.get().await?;
     let row = model::find_licensure(&mut conn, &code.0)
         .await
-        .map_err(|e| not_found(e, "state"))?;
+        .or_404(NO_STATE)?;
     Ok(json_ok(
         &req,
         &Item {
@@ -1073,7 +1073,7 @@ pub async fn update_licensure(
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_licensure_for_update(tx, &code)
             .await
-            .map_err(|e| not_found(e, "state"))?;
+            .or_404(NO_STATE)?;
         check_if_match(
             &if_match,
             &etag_of_json(&Item {
@@ -1089,11 +1089,4 @@ pub async fn update_licensure(
             data: StateLicensure::from(row),
         },
     ))
-}
-
-fn not_found(e: diesel::result::Error, what: &str) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::NotFound(format!("There is no such {what}.")),
-        other => other.into(),
-    }
 }

@@ -18,10 +18,13 @@ use crate::{
     auth::AuthUser,
     db,
     domain::{BoundedText, Slug, WebUrl, Year},
-    errors::{ApiError, ApiResult, Problem, Validator},
+    errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::history_event::{self as model, HistoryEventChangeset, NewHistoryEvent, Position},
     startup::AppState,
 };
+
+const NO_EVENT: &str = "No history event has this slug.";
+const SLUG_TAKEN: &str = "The slug is already used by another history event.";
 
 const CURSOR_KIND: &str = "history_events";
 
@@ -319,7 +322,7 @@ pub async fn show(
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find(&mut conn, &slug).await.map_err(not_found)?;
+    let row = model::find(&mut conn, &slug).await.or_404(NO_EVENT)?;
     Ok(json_ok(
         &req,
         &Item {
@@ -359,7 +362,7 @@ pub async fn create(
             new.slug = slug.into_inner();
             db::write(&mut conn, async |tx| model::insert(tx, &new).await)
                 .await
-                .map_err(slug_taken)?
+                .or_409(SLUG_TAKEN)?
         }
         None => insert_with_free_slug(&mut conn, new).await?,
     };
@@ -492,7 +495,7 @@ async fn update_checked(
     let if_match = if_match_values(req);
     let mut conn = state.pool.get().await?;
     let row = db::write(&mut conn, async |tx| {
-        let current = model::find_for_update(tx, slug).await.map_err(not_found)?;
+        let current = model::find_for_update(tx, slug).await.or_404(NO_EVENT)?;
         check_if_match(
             &if_match,
             &etag_of_json(&Item {
@@ -501,7 +504,7 @@ async fn update_checked(
         )?;
         model::update(tx, current.id, &changes)
             .await
-            .map_err(slug_taken)
+            .or_409(SLUG_TAKEN)
     })
     .await?;
     Ok(json_ok(
@@ -532,28 +535,9 @@ pub async fn remove(
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if db::write(&mut conn, async |tx| model::delete(tx, &slug).await).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(diesel::result::Error::NotFound))
-    }
-}
-
-fn not_found(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => {
-            ApiError::NotFound("No history event has this slug.".into())
-        }
-        other => other.into(),
-    }
-}
-
-fn slug_taken(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => ApiError::Conflict("The slug is already used by another history event.".into()),
-        other => other.into(),
-    }
+    found(
+        db::write(&mut conn, async |tx| model::delete(tx, &slug).await).await?,
+        NO_EVENT,
+    )?;
+    Ok(HttpResponse::NoContent().finish())
 }

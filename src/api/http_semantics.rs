@@ -15,8 +15,8 @@ use actix_web::{
 
 use crate::errors::ApiError;
 
-/// The suffix, inside the quotes, of the ETag of a gzip-coded body.
-pub const GZIP_ETAG_SUFFIX: &str = "-gzip";
+/// The content codings whose bodies get ETags of their own: `"<tag>-<coding>"`.
+const CODINGS: &[&str] = &["gzip", "deflate", "br", "zstd"];
 
 /// Middleware: a HEAD request is routed and answered as a GET. The connection knows it was a
 /// HEAD and sends the status and headers (ETag, Content-Length, Cache-Control) but no body.
@@ -30,31 +30,34 @@ pub async fn head_as_get(
     next.call(req).await
 }
 
-/// Middleware (outside compression): a gzip-coded body gets the ETag `"<tag>-gzip"`, so a
-/// cache never mixes up the two representations; a 304 carries the ETag of the
-/// representation the client holds.
+/// Middleware (outside compression): a body sent with a content coding gets the ETag
+/// `"<tag>-<coding>"`, so a cache never mixes up two representations; a 304 carries the ETag of
+/// the representation the client says it holds.
 pub async fn etag_per_coding(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let client_has_gzip = req
+    let held_coding = req
         .headers()
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|tag| tag.trim().ends_with(&format!("{GZIP_ETAG_SUFFIX}\"")));
+        .find_map(|tag| coding_of(tag.trim()));
     let mut res = next.call(req).await?;
-    let gzip = res
-        .headers()
-        .get(header::CONTENT_ENCODING)
-        .is_some_and(|c| c.as_bytes().eq_ignore_ascii_case(b"gzip"));
-    let not_modified = res.status() == StatusCode::NOT_MODIFIED;
-    if gzip || (not_modified && client_has_gzip) {
+    let coding = if res.status() == StatusCode::NOT_MODIFIED {
+        held_coding
+    } else {
+        res.headers()
+            .get(header::CONTENT_ENCODING)
+            .and_then(|c| c.to_str().ok())
+            .and_then(|c| CODINGS.iter().copied().find(|k| c.eq_ignore_ascii_case(k)))
+    };
+    if let Some(coding) = coding {
         let tagged = res
             .headers()
             .get(header::ETAG)
             .and_then(|e| e.to_str().ok())
-            .and_then(gzip_etag);
+            .and_then(|e| coded_etag(e, coding));
         if let Some(tagged) = tagged {
             res.headers_mut().insert(header::ETAG, tagged);
         }
@@ -92,18 +95,31 @@ pub async fn cors_problem(
 }
 
 /// `"abc"` → `"abc-gzip"`; weak tags and tags already marked are left alone.
-fn gzip_etag(etag: &str) -> Option<HeaderValue> {
+fn coded_etag(etag: &str, coding: &str) -> Option<HeaderValue> {
     let inner = etag.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.ends_with(GZIP_ETAG_SUFFIX) {
+    if coding_of(etag).is_some() {
         return None;
     }
-    HeaderValue::from_str(&format!("\"{inner}{GZIP_ETAG_SUFFIX}\"")).ok()
+    HeaderValue::from_str(&format!("\"{inner}-{coding}\"")).ok()
+}
+
+/// The coding a tag was marked with, if any.
+fn coding_of(tag: &str) -> Option<&'static str> {
+    let inner = tag.trim_start_matches("W/").strip_suffix('"')?;
+    CODINGS.iter().copied().find(|c| {
+        inner
+            .strip_suffix(c)
+            .is_some_and(|rest| rest.ends_with('-'))
+    })
 }
 
 /// The tag of the resource's state whichever coding it was sent in: `"abc-gzip"` → `"abc"`.
 pub fn without_coding(tag: &str) -> String {
-    match tag.strip_suffix(&format!("{GZIP_ETAG_SUFFIX}\"")) {
-        Some(inner) => format!("{inner}\""),
+    match coding_of(tag) {
+        Some(coding) => {
+            let inner = tag.strip_suffix('"').unwrap_or(tag);
+            format!("{}\"", &inner[..inner.len() - coding.len() - 1])
+        }
         None => tag.to_owned(),
     }
 }
@@ -113,12 +129,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_gzip_etag_is_the_plain_one_marked_and_maps_back() {
-        let tagged = gzip_etag("\"abc\"").unwrap();
-        assert_eq!(tagged, "\"abc-gzip\"");
-        assert_eq!(without_coding(tagged.to_str().unwrap()), "\"abc\"");
+    fn a_coded_etag_is_the_plain_one_marked_and_maps_back() {
+        for coding in CODINGS {
+            let tagged = coded_etag("\"abc\"", coding).unwrap();
+            assert_eq!(tagged, format!("\"abc-{coding}\"").as_str());
+            assert_eq!(coding_of(tagged.to_str().unwrap()), Some(*coding));
+            assert_eq!(without_coding(tagged.to_str().unwrap()), "\"abc\"");
+        }
         assert_eq!(without_coding("\"abc\""), "\"abc\"");
-        assert!(gzip_etag("W/\"abc\"").is_none());
-        assert!(gzip_etag("\"abc-gzip\"").is_none());
+        assert_eq!(without_coding("\"abcgzip\""), "\"abcgzip\"");
+        assert!(coded_etag("W/\"abc\"", "gzip").is_none());
+        assert!(coded_etag("\"abc-gzip\"", "gzip").is_none());
     }
 }

@@ -20,13 +20,17 @@ use crate::{
     auth::Admin,
     db,
     domain::{BoundedText, Slug},
-    errors::{ApiError, ApiResult, Problem},
+    errors::{found, ApiError, ApiResult, Problem, QueryResultExt},
     models::practice::{
         self as model, NewPracticeStep, NewPracticeType, PracticeStepChangeset,
         PracticeTypeChangeset,
     },
     startup::AppState,
 };
+
+const NO_TYPE: &str = "There is no such practice type.";
+const NO_STEP: &str = "There is no such practice step.";
+const TYPE_TAKEN: &str = "Another practice type has this slug.";
 
 type Name = BoundedText<1, 200>;
 type Summary = BoundedText<1, 2000>;
@@ -224,7 +228,7 @@ pub async fn create_type(
         .await
     })
     .await
-    .map_err(|e| taken(e, "type"))?;
+    .or_409(TYPE_TAKEN)?;
     let location = format!("/api/v1/practice/types/{}", row.slug);
     Ok(json_response(
         &req,
@@ -255,9 +259,7 @@ pub async fn show_type(
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find_type(&mut conn, &slug)
-        .await
-        .map_err(|e| not_found(e, "type"))?;
+    let row = model::find_type(&mut conn, &slug).await.or_404(NO_TYPE)?;
     Ok(json_ok(
         &req,
         &Item {
@@ -324,7 +326,7 @@ pub async fn update_type(
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_type_for_update(tx, &slug)
             .await
-            .map_err(|e| not_found(e, "type"))?;
+            .or_404(NO_TYPE)?;
         let id = current.id;
         check_if_match(
             &if_match,
@@ -334,7 +336,7 @@ pub async fn update_type(
         )?;
         model::update_type(tx, id, &changes)
             .await
-            .map_err(|e| taken(e, "type"))
+            .or_409(TYPE_TAKEN)
     })
     .await?;
     Ok(json_ok(
@@ -366,11 +368,11 @@ pub async fn remove_type(
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if db::write(&mut conn, async |tx| model::delete_type(tx, &slug).await).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(diesel::result::Error::NotFound, "type"))
-    }
+    found(
+        db::write(&mut conn, async |tx| model::delete_type(tx, &slug).await).await?,
+        NO_TYPE,
+    )?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A new step.
@@ -484,9 +486,7 @@ pub async fn show_step(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find_step(&mut conn, *id)
-        .await
-        .map_err(|e| not_found(e, "step"))?;
+    let row = model::find_step(&mut conn, *id).await.or_404(NO_STEP)?;
     Ok(json_ok(
         &req,
         &Item {
@@ -540,9 +540,7 @@ pub async fn update_step(
     let id = *id;
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_step_for_update(tx, id)
-            .await
-            .map_err(|e| not_found(e, "step"))?;
+        let current = model::find_step_for_update(tx, id).await.or_404(NO_STEP)?;
         check_if_match(
             &if_match,
             &etag_of_json(&Item {
@@ -581,28 +579,9 @@ pub async fn remove_step(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if db::write(&mut conn, async |tx| model::delete_step(tx, *id).await).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(diesel::result::Error::NotFound, "step"))
-    }
-}
-
-fn not_found(e: diesel::result::Error, what: &str) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => {
-            ApiError::NotFound(format!("There is no such practice {what}."))
-        }
-        other => other.into(),
-    }
-}
-
-fn taken(e: diesel::result::Error, what: &str) -> ApiError {
-    match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => ApiError::Conflict(format!("Another practice {what} has this slug.")),
-        other => other.into(),
-    }
+    found(
+        db::write(&mut conn, async |tx| model::delete_step(tx, *id).await).await?,
+        NO_STEP,
+    )?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -19,10 +19,14 @@ use crate::{
     auth::AuthUser,
     db,
     domain::{BoundedText, MetricUnit, WebUrl},
-    errors::{ApiError, ApiResult, Problem},
+    errors::{found, ApiError, ApiResult, Problem, QueryResultExt},
     models::staffing::{self as model, NewObservation, ObservationChangeset},
     startup::AppState,
 };
+
+const NO_METRIC: &str =
+    "No staffing metric has this key; the metrics are listed at /api/v1/staffing-statistics.";
+const NO_OBSERVATION: &str = "This metric has no observation with this id.";
 
 const CURSOR_KIND: &str = "staffing_metrics";
 
@@ -278,7 +282,7 @@ pub async fn show(
     let mut conn = state.pool.get().await?;
     let metric = model::find_metric(&mut conn, &key.0)
         .await
-        .map_err(metric_not_found)?;
+        .or_404(NO_METRIC)?;
     let series = model::series(&mut conn, metric.id).await?;
     let latest = StaffingStatistic::new(metric, series.last());
     Ok(json_ok(
@@ -321,7 +325,7 @@ pub async fn add_observation(
     let mut conn = state.pool.get().await?;
     let metric = model::find_metric(&mut conn, &key.0)
         .await
-        .map_err(metric_not_found)?;
+        .or_404(NO_METRIC)?;
     let unit = MetricUnit::parse(&metric.unit).unwrap_or(MetricUnit::People);
     let value = v.require("value", input.value.map(|x| unit.check(x)));
     let as_of = v.require("as_of", input.as_of.as_deref().map(parse_as_of));
@@ -388,10 +392,10 @@ pub async fn show_observation(
     let mut conn = state.pool.get().await?;
     let metric = model::find_metric(&mut conn, &path.key.0)
         .await
-        .map_err(metric_not_found)?;
+        .or_404(NO_METRIC)?;
     let row = model::find_observation(&mut conn, metric.id, path.id)
         .await
-        .map_err(observation_not_found)?;
+        .or_404(NO_OBSERVATION)?;
     Ok(json_ok(
         &req,
         &Item {
@@ -432,7 +436,7 @@ pub async fn update_observation(
     let mut conn = state.pool.get().await?;
     let metric = model::find_metric(&mut conn, &path.key.0)
         .await
-        .map_err(metric_not_found)?;
+        .or_404(NO_METRIC)?;
     let unit = MetricUnit::parse(&metric.unit).unwrap_or(MetricUnit::People);
     let changes = ObservationChangeset {
         value: input.value.and_then(|x| v.check("value", unit.check(x))),
@@ -462,7 +466,7 @@ pub async fn update_observation(
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_observation_for_update(tx, metric.id, id)
             .await
-            .map_err(observation_not_found)?;
+            .or_404(NO_OBSERVATION)?;
         check_if_match(
             &if_match,
             &etag_of_json(&Item {
@@ -502,33 +506,11 @@ pub async fn remove_observation(
     let mut conn = state.pool.get().await?;
     let metric = model::find_metric(&mut conn, &path.key.0)
         .await
-        .map_err(metric_not_found)?;
-    if db::write(&mut conn, async |tx| {
+        .or_404(NO_METRIC)?;
+    let done = db::write(&mut conn, async |tx| {
         model::delete(tx, metric.id, path.id).await
     })
-    .await?
-    {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(observation_not_found(diesel::result::Error::NotFound))
-    }
-}
-
-fn metric_not_found(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::NotFound(
-            "No staffing metric has this key; the metrics are listed at /api/v1/staffing-statistics."
-                .into(),
-        ),
-        other => other.into(),
-    }
-}
-
-fn observation_not_found(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => {
-            ApiError::NotFound("This metric has no observation with this id.".into())
-        }
-        other => other.into(),
-    }
+    .await?;
+    found(done, NO_OBSERVATION)?;
+    Ok(HttpResponse::NoContent().finish())
 }

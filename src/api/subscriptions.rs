@@ -16,7 +16,7 @@ use super::{
     pagination::Item,
 };
 use crate::{
-    db,
+    db::{self, Tx},
     domain::{token_hash, BoundedText, Email, Topic},
     errors::{ApiError, ApiResult, Problem},
     models::subscriber::{self as model, Subscriber},
@@ -106,9 +106,10 @@ pub async fn sign_up(
     let mut conn = state.pool.get().await?;
     // New, pending and confirmed addresses take the same one statement (and meet the same
     // per-address limit), so neither the answer nor a 429 tells a confirmed address from any
-    // other.
-    let signed = db::write(&mut conn, async |tx| {
-        model::sign_up(
+    // other. An unsubscribed address is restarted (and mailed) in the same transaction, so a
+    // counted confirmation mail is never left unsent.
+    let mailed = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let signed = model::sign_up(
             tx,
             email.as_str(),
             name,
@@ -116,28 +117,24 @@ pub async fn sign_up(
             today,
             CONFIRMATIONS_PER_DAY,
         )
-        .await
-    })
-    .await?
-    .ok_or_else(|| ApiError::TooManyRequests {
-        retry_after_secs: seconds_until_tomorrow(),
-    })?;
-    let mailed = match signed.status.as_str() {
-        "pending" => true,
-        // Only while it is still unsubscribed: of two sign-ups at once, one restarts it and
-        // sends the mail; the other, or one after a confirmation, changes nothing more.
-        "unsubscribed" => {
-            db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        .await?
+        .ok_or_else(|| ApiError::TooManyRequests {
+            retry_after_secs: seconds_until_tomorrow(),
+        })?;
+        match signed.status.as_str() {
+            "pending" => Ok(true),
+            // Only while it is still unsubscribed: the update is conditional.
+            "unsubscribed" => {
                 let restarted = model::restart(tx, signed.id, name, &topics).await?;
                 if restarted {
                     model::enqueue(tx, signed.id, "confirmation").await?;
                 }
                 Ok(restarted)
-            })
-            .await?
+            }
+            _ => Ok(false),
         }
-        _ => false,
-    };
+    })
+    .await?;
     if mailed {
         state.outbox_wakeup.notify_one();
     }
@@ -210,7 +207,7 @@ pub async fn confirm(
     let now = Utc::now();
     let mut conn = state.pool.get().await?;
     let welcomed = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let (s, expires) = model::find_by_token(tx, &hash, "confirm")
+        let (s, expires) = model::lock_by_token(tx, &hash, "confirm")
             .await?
             .ok_or_else(unknown_token)?;
         match s.status.as_str() {
@@ -249,13 +246,15 @@ pub struct TokenParam {
     pub token: Option<String>,
 }
 
-/// The subscriber a manage token belongs to (404 for anything else).
-async fn by_manage_token(
-    conn: &mut diesel_async::AsyncPgConnection,
-    token: Option<&str>,
-) -> ApiResult<Subscriber> {
+/// The subscriber a manage token belongs to, locked for a write (404 for anything else).
+async fn by_manage_token(tx: &mut Tx<'_>, token: Option<&str>) -> ApiResult<Subscriber> {
     let hash = token.and_then(token_hash).ok_or_else(unknown_token)?;
-    match model::find_by_token(conn, &hash, "manage").await? {
+    manageable(model::lock_by_token(tx, &hash, "manage").await?)
+}
+
+/// A subscriber found by a manage token, unless it was erased.
+fn manageable(found: Option<(Subscriber, Option<chrono::DateTime<Utc>>)>) -> ApiResult<Subscriber> {
+    match found {
         Some((s, _)) if s.email.is_some() => Ok(s),
         _ => Err(unknown_token()),
     }
@@ -378,7 +377,9 @@ pub async fn preferences(
     params: Query<TokenParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let s = by_manage_token(&mut conn, params.0.token.as_deref()).await?;
+    let hash = params.0.token.as_deref().and_then(token_hash);
+    let hash = hash.ok_or_else(unknown_token)?;
+    let s = manageable(model::find_by_token(&mut conn, &hash, "manage").await?)?;
     Ok(private_json(
         StatusCode::OK,
         &Item {

@@ -203,125 +203,149 @@ pub async fn projection(
     state: web::Data<AppState>,
     params: Query<ProjectionParams>,
 ) -> ApiResult<HttpResponse> {
-    let p = params.0;
-    let mut v = Validator::default();
-    let years = match p.years {
-        None => Some(10),
-        Some(y) if (1..=50).contains(&y) => Some(y),
-        Some(_) => {
-            v.push("years", "must be from 1 to 50");
-            None
-        }
-    };
-    let graduates = bounded(
-        &mut v,
-        "graduates_per_year",
-        p.graduates_per_year,
-        0.0..=1e6,
-    );
-    let exits = bounded(&mut v, "exits_per_year", p.exits_per_year, 0.0..=1e6);
-    let growth = bounded(
-        &mut v,
-        "demand_growth_percent",
-        p.demand_growth_percent,
-        -50.0..=100.0,
-    );
-    let supply = bounded(&mut v, "start_supply", p.start_supply, 0.0..=1e7);
-    let shortage = bounded(&mut v, "start_shortage", p.start_shortage, -1e7..=1e7);
-    let threshold = bounded(&mut v, "threshold", p.threshold, -1e7..=1e7);
     let mut conn = state.pool.get().await?;
-    let graduates = resolve(
-        &mut conn,
-        &mut v,
-        ("graduates_per_year", p.graduates_per_year, graduates),
-        "annual_graduates",
-    )
-    .await?;
-    let exits = resolve(
-        &mut conn,
-        &mut v,
-        ("exits_per_year", p.exits_per_year, exits),
-        "annual_exits",
-    )
-    .await?;
-    let supply = resolve(
-        &mut conn,
-        &mut v,
-        ("start_supply", p.start_supply, supply),
-        "certified_perfusionists",
-    )
-    .await?;
-    let shortage = resolve(
-        &mut conn,
-        &mut v,
-        ("start_shortage", p.start_shortage, shortage),
-        "shortage",
-    )
-    .await?;
-    if let (Some(s), Some(short)) = (&supply, &shortage) {
-        if s.value + short.value < 0.0 {
-            v.push(
-                "start_shortage",
-                "must not be below -start_supply (demand cannot be negative)",
-            );
-        }
-    }
-    v.finish()?;
-    let (Some(graduates), Some(exits), Some(supply), Some(shortage)) =
-        (graduates, exits, supply, shortage)
-    else {
-        unreachable!("a missing or invalid parameter was recorded above")
-    };
-    let years = years.expect("checked above");
-    let growth = match growth {
-        Some(g) => Parameter::fixed(g, ParameterOrigin::Query),
-        None => Parameter::fixed(0.0, ParameterOrigin::Default),
-    };
-    let model = Projection {
-        years,
-        graduates_per_year: graduates.value,
-        exits_per_year: exits.value,
-        demand_growth_percent: growth.value,
-        start_supply: supply.value,
-        start_shortage: shortage.value,
-    };
-    let start_year = Utc::now().year();
-    let series: Vec<ProjectionYear> = model
-        .run()
-        .into_iter()
-        .map(|y| ProjectionYear {
-            year: start_year + y.t as i32,
-            supply: y.supply,
-            demand: y.demand,
-            gap: y.gap,
-        })
-        .collect();
-    let first_year_gap_exceeds_threshold =
-        threshold.and_then(|t| series.iter().find(|y| y.gap > t).map(|y| y.year));
+    let inputs = params.0.resolve(&mut conn).await?;
     Ok(json_ok(
         &req,
         &Item {
-            data: WorkforceProjection {
-                parameters: Parameters {
-                    years: Parameter::fixed(
-                        f64::from(years),
-                        if p.years.is_some() {
-                            ParameterOrigin::Query
-                        } else {
-                            ParameterOrigin::Default
-                        },
-                    ),
-                    graduates_per_year: graduates,
-                    exits_per_year: exits,
-                    demand_growth_percent: growth,
-                    start_supply: supply,
-                    start_shortage: shortage,
-                },
-                model: MODEL.into(),
-                threshold,
-                first_year_gap_exceeds_threshold,
-                series,
-            },
+            data: inputs.project(Utc::now().year()),
         },
     ))
+}
+
+/// The projection's inputs once checked and completed: every value with where it came from.
+pub struct ProjectionInputs {
+    years: u32,
+    parameters: Parameters,
+    threshold: Option<f64>,
+}
+
+impl ProjectionParams {
+    /// Checks every parameter and fills each one left out from its metric's latest observation;
+    /// a 400 names every bad or missing parameter at once.
+    pub async fn resolve(self, conn: &mut AsyncPgConnection) -> ApiResult<ProjectionInputs> {
+        let p = self;
+        let mut v = Validator::default();
+        let years = match p.years {
+            None => Some(10),
+            Some(y) if (1..=50).contains(&y) => Some(y),
+            Some(_) => {
+                v.push("years", "must be from 1 to 50");
+                None
+            }
+        };
+        let graduates = bounded(
+            &mut v,
+            "graduates_per_year",
+            p.graduates_per_year,
+            0.0..=1e6,
+        );
+        let exits = bounded(&mut v, "exits_per_year", p.exits_per_year, 0.0..=1e6);
+        let growth = bounded(
+            &mut v,
+            "demand_growth_percent",
+            p.demand_growth_percent,
+            -50.0..=100.0,
+        );
+        let supply = bounded(&mut v, "start_supply", p.start_supply, 0.0..=1e7);
+        let shortage = bounded(&mut v, "start_shortage", p.start_shortage, -1e7..=1e7);
+        let threshold = bounded(&mut v, "threshold", p.threshold, -1e7..=1e7);
+        let graduates = resolve(
+            conn,
+            &mut v,
+            ("graduates_per_year", p.graduates_per_year, graduates),
+            "annual_graduates",
+        )
+        .await?;
+        let exits = resolve(
+            conn,
+            &mut v,
+            ("exits_per_year", p.exits_per_year, exits),
+            "annual_exits",
+        )
+        .await?;
+        let supply = resolve(
+            conn,
+            &mut v,
+            ("start_supply", p.start_supply, supply),
+            "certified_perfusionists",
+        )
+        .await?;
+        let shortage = resolve(
+            conn,
+            &mut v,
+            ("start_shortage", p.start_shortage, shortage),
+            "shortage",
+        )
+        .await?;
+        if let (Some(s), Some(short)) = (&supply, &shortage) {
+            if s.value + short.value < 0.0 {
+                v.push(
+                    "start_shortage",
+                    "must not be below -start_supply (demand cannot be negative)",
+                );
+            }
+        }
+        v.finish()?;
+        let (Some(years), Some(graduates), Some(exits), Some(supply), Some(shortage)) =
+            (years, graduates, exits, supply, shortage)
+        else {
+            unreachable!("a missing or invalid parameter was recorded above")
+        };
+        let years_origin = if p.years.is_some() {
+            ParameterOrigin::Query
+        } else {
+            ParameterOrigin::Default
+        };
+        Ok(ProjectionInputs {
+            years,
+            parameters: Parameters {
+                years: Parameter::fixed(f64::from(years), years_origin),
+                graduates_per_year: graduates,
+                exits_per_year: exits,
+                demand_growth_percent: match growth {
+                    Some(g) => Parameter::fixed(g, ParameterOrigin::Query),
+                    None => Parameter::fixed(0.0, ParameterOrigin::Default),
+                },
+                start_supply: supply,
+                start_shortage: shortage,
+            },
+            threshold,
+        })
+    }
+}
+
+impl ProjectionInputs {
+    /// Runs the model from `start_year`.
+    pub fn project(self, start_year: i32) -> WorkforceProjection {
+        let p = &self.parameters;
+        let model = Projection {
+            years: self.years,
+            graduates_per_year: p.graduates_per_year.value,
+            exits_per_year: p.exits_per_year.value,
+            demand_growth_percent: p.demand_growth_percent.value,
+            start_supply: p.start_supply.value,
+            start_shortage: p.start_shortage.value,
+        };
+        let series: Vec<ProjectionYear> = model
+            .run()
+            .into_iter()
+            .map(|y| ProjectionYear {
+                year: start_year + y.t as i32,
+                supply: y.supply,
+                demand: y.demand,
+                gap: y.gap,
+            })
+            .collect();
+        let first_year_gap_exceeds_threshold = self
+            .threshold
+            .and_then(|t| series.iter().find(|y| y.gap > t).map(|y| y.year));
+        WorkforceProjection {
+            parameters: self.parameters,
+            model: MODEL.into(),
+            threshold: self.threshold,
+            first_year_gap_exceeds_threshold,
+            series,
+        }
+    }
 }

@@ -366,12 +366,12 @@ pub async fn find_redirect(
 }
 
 /// Reads an article and locks its row until the end of the transaction.
-pub async fn find_for_update(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Article> {
+pub async fn find_for_update(tx: &mut Tx<'_>, slug: &str) -> QueryResult<Article> {
     articles::table
         .filter(articles::slug.eq(slug))
         .select(Article::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut **tx)
         .await
 }
 
@@ -422,9 +422,9 @@ pub async fn update(
     Ok(updated)
 }
 
-async fn forget_redirect(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<()> {
+async fn forget_redirect(tx: &mut Tx<'_>, slug: &str) -> QueryResult<()> {
     diesel::delete(article_slug_redirects::table.filter(article_slug_redirects::slug.eq(slug)))
-        .execute(conn)
+        .execute(&mut **tx)
         .await
         .map(drop)
 }

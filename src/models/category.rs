@@ -98,12 +98,12 @@ pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResu
         .await
 }
 
-pub async fn find_for_update(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Category> {
+pub async fn find_for_update(tx: &mut Tx<'_>, slug: &str) -> QueryResult<Category> {
     categories::table
         .filter(categories::slug.eq(slug))
         .select(Category::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut **tx)
         .await
 }
 

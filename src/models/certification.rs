@@ -85,12 +85,12 @@ pub async fn find_step(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Ste
         .await
 }
 
-pub async fn find_step_for_update(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Step> {
+pub async fn find_step_for_update(tx: &mut Tx<'_>, id: i64) -> QueryResult<Step> {
     steps::table
         .find(id)
         .select(Step::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut **tx)
         .await
 }
 
@@ -214,15 +214,12 @@ pub async fn find_program(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<
         .await
 }
 
-pub async fn find_program_for_update(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-) -> QueryResult<Program> {
+pub async fn find_program_for_update(tx: &mut Tx<'_>, id: i64) -> QueryResult<Program> {
     programs::table
         .find(id)
         .select(Program::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut **tx)
         .await
 }
 
@@ -314,15 +311,12 @@ pub async fn find_licensure(conn: &mut AsyncPgConnection, state: &str) -> QueryR
         .await
 }
 
-pub async fn find_licensure_for_update(
-    conn: &mut AsyncPgConnection,
-    state: &str,
-) -> QueryResult<Licensure> {
+pub async fn find_licensure_for_update(tx: &mut Tx<'_>, state: &str) -> QueryResult<Licensure> {
     licensure::table
         .find(state)
         .select(Licensure::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut **tx)
         .await
 }
 

@@ -110,15 +110,12 @@ pub async fn find(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Histo
 }
 
 /// Reads an event and locks its row until the end of the transaction (for If-Match checks).
-pub async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    slug: &str,
-) -> QueryResult<HistoryEvent> {
+pub async fn find_for_update(tx: &mut Tx<'_>, slug: &str) -> QueryResult<HistoryEvent> {
     dsl::history_events
         .filter(dsl::slug.eq(slug))
         .select(HistoryEvent::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut **tx)
         .await
 }
 

@@ -91,15 +91,12 @@ pub async fn find_type(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<
         .await
 }
 
-pub async fn find_type_for_update(
-    conn: &mut AsyncPgConnection,
-    slug: &str,
-) -> QueryResult<PracticeType> {
+pub async fn find_type_for_update(tx: &mut Tx<'_>, slug: &str) -> QueryResult<PracticeType> {
     types::table
         .filter(types::slug.eq(slug))
         .select(PracticeType::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut **tx)
         .await
 }
 
@@ -150,15 +147,12 @@ pub async fn find_step(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Pra
         .await
 }
 
-pub async fn find_step_for_update(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-) -> QueryResult<PracticeStep> {
+pub async fn find_step_for_update(tx: &mut Tx<'_>, id: i64) -> QueryResult<PracticeStep> {
     steps::table
         .find(id)
         .select(PracticeStep::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut **tx)
         .await
 }
 

@@ -158,7 +158,7 @@ pub async fn find_observation(
 }
 
 pub async fn find_observation_for_update(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     metric_id: i64,
     id: i64,
 ) -> QueryResult<Observation> {
@@ -167,7 +167,7 @@ pub async fn find_observation_for_update(
         .filter(observations::id.eq(id))
         .select(Observation::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut **tx)
         .await
 }
 

@@ -50,9 +50,9 @@ pub struct SignUp {
 
 /// A sign-up in one statement (durable once [`crate::db::write`] has committed it): inserts a
 /// pending subscriber, or counts one more confirmation mail for `today` on the address's row;
-/// and queues the confirmation mail when the subscriber is pending. `None` (and nothing written) when the address has had
-/// `per_day` confirmation mails today. An `unsubscribed` status still needs [`restart`] and a
-/// mail; a `confirmed` one needs nothing.
+/// and queues the confirmation mail when the subscriber is pending. `None` (and nothing
+/// written) when the address has had `per_day` confirmation mails today. An `unsubscribed`
+/// status still needs [`restart`] and a mail; a `confirmed` one needs nothing.
 pub async fn sign_up(
     tx: &mut Tx<'_>,
     email: &str,
@@ -79,6 +79,16 @@ pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Subscrib
         .find(id)
         .select(Subscriber::as_select())
         .first(conn)
+        .await
+}
+
+/// A subscriber, locked until the transaction ends.
+pub async fn lock(tx: &mut Tx<'_>, id: i64) -> QueryResult<Subscriber> {
+    subscribers::table
+        .find(id)
+        .select(Subscriber::as_select())
+        .for_update()
+        .first(&mut **tx)
         .await
 }
 
@@ -207,12 +217,30 @@ pub async fn insert_token(
         .map(drop)
 }
 
-/// The subscriber a token of `purpose` belongs to, with the token's expiry; the subscriber's
-/// row (only it: the same lock order as sign-up and erasure, so no deadlock) is locked.
+/// The subscriber a token of `purpose` belongs to, with the token's expiry (a read).
 pub async fn find_by_token(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
     purpose: &str,
+) -> QueryResult<Option<(Subscriber, Option<DateTime<Utc>>)>> {
+    by_token(conn, hash, purpose, false).await
+}
+
+/// Like [`find_by_token`], for a write: the subscriber's row (only it: the same lock order as
+/// sign-up and erasure, so no deadlock) is locked until the transaction ends.
+pub async fn lock_by_token(
+    tx: &mut Tx<'_>,
+    hash: &[u8],
+    purpose: &str,
+) -> QueryResult<Option<(Subscriber, Option<DateTime<Utc>>)>> {
+    by_token(tx, hash, purpose, true).await
+}
+
+async fn by_token(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    purpose: &str,
+    lock: bool,
 ) -> QueryResult<Option<(Subscriber, Option<DateTime<Utc>>)>> {
     let found: Option<(i64, Option<DateTime<Utc>>)> = tokens::table
         .filter(tokens::token_hash.eq(hash))
@@ -224,13 +252,13 @@ pub async fn find_by_token(
     let Some((id, expires)) = found else {
         return Ok(None);
     };
-    let subscriber = subscribers::table
-        .find(id)
-        .select(Subscriber::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
+    let query = subscribers::table.find(id).select(Subscriber::as_select());
+    let subscriber = if lock {
+        query.for_update().first(conn).await
+    } else {
+        query.first(conn).await
+    }
+    .optional()?;
     Ok(subscriber.map(|s| (s, expires)))
 }
 

@@ -171,6 +171,18 @@ async fn the_gzip_body_has_its_own_etag_and_either_etag_revalidates() {
     let res = get("gzip", Some(plain_tag.clone())).await.unwrap();
     assert_eq!(res.status(), 304);
     assert_eq!(etag(&res), plain_tag);
+
+    // Any other coding is a representation of its own too.
+    let deflated = get("deflate", None).await.unwrap();
+    if let Some(coding) = deflated.headers().get("content-encoding") {
+        let coding = coding.to_str().unwrap().to_owned();
+        let tag = etag(&deflated);
+        assert_ne!(tag, plain_tag);
+        assert_ne!(tag, zipped_tag);
+        assert!(tag.ends_with(&format!("-{coding}\"")), "{tag}");
+        let res = get("identity", Some(tag)).await.unwrap();
+        assert_eq!(res.status(), 304);
+    }
 }
 
 #[tokio::test]
