@@ -14,8 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{
     double_option,
-    extract::{JsonBody, Query},
-    history_events::SlugParam,
+    extract::{JsonBody, Query, SlugParam},
     http_cache::{etag_of_json, if_match_values, json_ok, json_response, require_if_match},
     pagination::{
         check_limit, encode_cursor, list_response, CursorKey, Item, Page, PageMeta, PageParams,

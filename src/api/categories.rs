@@ -11,8 +11,7 @@ use utoipa::ToSchema;
 
 use super::{
     double_option,
-    extract::{JsonBody, Query},
-    history_events::SlugParam,
+    extract::{JsonBody, Query, SlugParam},
     http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
     pagination::{list_response, page, Item, Page, PageParams},
 };

@@ -12,13 +12,14 @@ use utoipa::ToSchema;
 use super::{
     double_option,
     extract::{JsonBody, Query},
+    fields::{optional_text, optional_url},
     http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
     pagination::{list_response, page, Item, Page, PageMeta, PageParams},
 };
 use crate::{
     auth::Admin,
     db,
-    domain::{BoundedText, WebUrl},
+    domain::BoundedText,
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::certification::{
         self as model, LicensureChangeset, NewProgram, NewStep, ProgramChangeset, StepChangeset,
@@ -197,24 +198,6 @@ pub struct StepPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
     pub source_url: Option<Option<String>>,
-}
-
-/// Optional text: empty means none.
-pub(super) fn optional_text<const MAX: usize>(
-    v: &mut Validator,
-    field: &str,
-    value: Option<&str>,
-) -> Option<String> {
-    value
-        .and_then(|t| v.check(field, BoundedText::<0, MAX>::parse(t)))
-        .map(BoundedText::into_inner)
-        .filter(|t| !t.is_empty())
-}
-
-pub(super) fn optional_url(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> {
-    value
-        .and_then(|u| v.check(field, WebUrl::parse(u)))
-        .map(WebUrl::into_inner)
 }
 
 /// Adds a step to the pathway (admin).

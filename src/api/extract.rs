@@ -214,6 +214,25 @@ fn describe(serde_message: &str) -> String {
     m.to_owned()
 }
 
+/// A `{slug}` path segment; one that cannot be a slug is a 404 without a query.
+pub struct SlugParam(String);
+
+impl<'de> serde::Deserialize<'de> for SlugParam {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        crate::domain::Slug::parse(&s)
+            .map(|_| SlugParam(s))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::ops::Deref for SlugParam {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,6 +82,186 @@ impl FeedContext {
     }
 }
 
+impl FeedContext {
+    /// A 200 with this feed's body, ETag, `Cache-Control` and `Last-Modified` (or a 304).
+    fn respond(&self, req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
+        cached_response(
+            req,
+            StatusCode::OK,
+            content_type,
+            body,
+            &[self.last_modified()],
+        )
+    }
+
+    /// The feed as RSS 2.0.
+    fn to_rss(&self) -> Vec<u8> {
+        let items: Vec<::rss::Item> = self
+            .articles
+            .iter()
+            .map(|a| {
+                let s = &a.summary;
+                let link = self.link(&s.slug);
+                ::rss::ItemBuilder::default()
+                    .title(Some(s.title.clone()))
+                    .link(Some(link.clone()))
+                    .guid(Some(::rss::Guid {
+                        value: link,
+                        permalink: true,
+                    }))
+                    .description(Some(s.excerpt.clone()))
+                    .content(Some(a.body_html.clone()))
+                    .pub_date(s.published_at.map(|t| t.to_rfc2822()))
+                    .categories(
+                        std::iter::once(&s.category.name)
+                            .chain(s.tags.iter().map(|t| &t.name))
+                            .map(|name| ::rss::Category {
+                                name: name.clone(),
+                                domain: None,
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                    .build()
+            })
+            .collect();
+        let channel = ::rss::ChannelBuilder::default()
+            .title(TITLE)
+            .link(format!("{}/api/v1/articles", self.base))
+            .description(DESCRIPTION)
+            .language(Some("en".to_owned()))
+            .last_build_date(Some(self.updated().to_rfc2822()))
+            .namespaces(
+                [("atom".to_owned(), "http://www.w3.org/2005/Atom".to_owned())]
+                    .into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            )
+            .atom_ext(Some(::rss::extension::atom::AtomExtension {
+                links: vec![::rss::extension::atom::Link {
+                    href: self.self_url.clone(),
+                    rel: "self".into(),
+                    mime_type: Some("application/rss+xml".into()),
+                    ..Default::default()
+                }],
+            }))
+            .items(items)
+            .build();
+        channel.to_string().into_bytes()
+    }
+
+    /// The feed as Atom 1.0.
+    fn to_atom(&self) -> Vec<u8> {
+        use atom_syndication::{
+            CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, LinkBuilder, PersonBuilder,
+            Text,
+        };
+        let entries: Vec<atom_syndication::Entry> = self
+            .articles
+            .iter()
+            .map(|a| {
+                let s = &a.summary;
+                let link = self.link(&s.slug);
+                let mut entry = EntryBuilder::default();
+                entry
+                    .id(link.clone())
+                    .title(Text::plain(s.title.clone()))
+                    .updated(last_change(s).fixed_offset())
+                    .published(s.published_at.map(|t| t.fixed_offset()))
+                    .link(LinkBuilder::default().href(link).rel("alternate").build())
+                    .content(Some(
+                        ContentBuilder::default()
+                            .content_type(Some("html".to_owned()))
+                            .value(Some(a.body_html.clone()))
+                            .build(),
+                    ))
+                    .category(
+                        CategoryBuilder::default()
+                            .term(s.category.slug.clone())
+                            .label(Some(s.category.name.clone()))
+                            .build(),
+                    );
+                if !s.excerpt.is_empty() {
+                    entry.summary(Some(Text::plain(s.excerpt.clone())));
+                }
+                for t in &s.tags {
+                    entry.category(
+                        CategoryBuilder::default()
+                            .term(t.slug.clone())
+                            .label(Some(t.name.clone()))
+                            .build(),
+                    );
+                }
+                if let Some(author) = &s.author {
+                    entry.author(PersonBuilder::default().name(author.name.clone()).build());
+                }
+                entry.build()
+            })
+            .collect();
+        let out = FeedBuilder::default()
+            .id(self.self_url.clone())
+            .title(TITLE)
+            .subtitle(Some(Text::plain(DESCRIPTION)))
+            .updated(self.updated().fixed_offset())
+            .author(PersonBuilder::default().name(TITLE).build())
+            .link(
+                LinkBuilder::default()
+                    .href(self.self_url.clone())
+                    .rel("self")
+                    .mime_type(Some("application/atom+xml".to_owned()))
+                    .build(),
+            )
+            .link(
+                LinkBuilder::default()
+                    .href(format!("{}/api/v1/articles", self.base))
+                    .rel("alternate")
+                    .build(),
+            )
+            .entries(entries)
+            .build();
+        out.to_string().into_bytes()
+    }
+
+    /// The feed as JSON Feed 1.1.
+    fn to_json(&self) -> Vec<u8> {
+        let items = self
+            .articles
+            .iter()
+            .map(|a| {
+                let s = &a.summary;
+                let link = self.link(&s.slug);
+                JsonFeedItem {
+                    id: link.clone(),
+                    url: link,
+                    title: s.title.clone(),
+                    content_html: a.body_html.clone(),
+                    summary: Some(s.excerpt.clone()).filter(|e| !e.is_empty()),
+                    date_published: s.published_at,
+                    date_modified: last_change(s),
+                    authors: s
+                        .author
+                        .iter()
+                        .map(|a| JsonFeedAuthor {
+                            name: a.name.clone(),
+                        })
+                        .collect(),
+                    tags: std::iter::once(s.category.name.clone())
+                        .chain(s.tags.iter().map(|t| t.name.clone()))
+                        .collect(),
+                }
+            })
+            .collect();
+        let doc = JsonFeed {
+            version: "https://jsonfeed.org/version/1.1".into(),
+            title: TITLE.into(),
+            description: DESCRIPTION.into(),
+            home_page_url: format!("{}/api/v1/articles", self.base),
+            feed_url: self.self_url.clone(),
+            language: "en".into(),
+            items,
+        };
+        serde_json::to_vec(&doc).unwrap_or_default()
+    }
+}
+
 /// When an article last changed for a feed reader: a scheduled article that went public by
 /// itself changed when it did, after its last edit.
 fn last_change(s: &super::articles::ArticleSummary) -> DateTime<Utc> {
@@ -108,62 +288,7 @@ pub async fn rss(
     params: Query<FeedParams>,
 ) -> ApiResult<HttpResponse> {
     let feed = FeedContext::load(&req, &state, &params.0).await?;
-    let items: Vec<::rss::Item> = feed
-        .articles
-        .iter()
-        .map(|a| {
-            let s = &a.summary;
-            let link = feed.link(&s.slug);
-            ::rss::ItemBuilder::default()
-                .title(Some(s.title.clone()))
-                .link(Some(link.clone()))
-                .guid(Some(::rss::Guid {
-                    value: link,
-                    permalink: true,
-                }))
-                .description(Some(s.excerpt.clone()))
-                .content(Some(a.body_html.clone()))
-                .pub_date(s.published_at.map(|t| t.to_rfc2822()))
-                .categories(
-                    std::iter::once(&s.category.name)
-                        .chain(s.tags.iter().map(|t| &t.name))
-                        .map(|name| ::rss::Category {
-                            name: name.clone(),
-                            domain: None,
-                        })
-                        .collect::<Vec<_>>(),
-                )
-                .build()
-        })
-        .collect();
-    let channel = ::rss::ChannelBuilder::default()
-        .title(TITLE)
-        .link(format!("{}/api/v1/articles", feed.base))
-        .description(DESCRIPTION)
-        .language(Some("en".to_owned()))
-        .last_build_date(Some(feed.updated().to_rfc2822()))
-        .namespaces(
-            [("atom".to_owned(), "http://www.w3.org/2005/Atom".to_owned())]
-                .into_iter()
-                .collect::<std::collections::BTreeMap<_, _>>(),
-        )
-        .atom_ext(Some(::rss::extension::atom::AtomExtension {
-            links: vec![::rss::extension::atom::Link {
-                href: feed.self_url.clone(),
-                rel: "self".into(),
-                mime_type: Some("application/rss+xml".into()),
-                ..Default::default()
-            }],
-        }))
-        .items(items)
-        .build();
-    Ok(cached_response(
-        &req,
-        StatusCode::OK,
-        "application/rss+xml; charset=utf-8",
-        channel.to_string().into_bytes(),
-        &[feed.last_modified()],
-    ))
+    Ok(feed.respond(&req, "application/rss+xml; charset=utf-8", feed.to_rss()))
 }
 
 /// Atom 1.0.
@@ -185,81 +310,8 @@ pub async fn atom(
     state: web::Data<AppState>,
     params: Query<FeedParams>,
 ) -> ApiResult<HttpResponse> {
-    use atom_syndication::{
-        CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, LinkBuilder, PersonBuilder,
-        Text,
-    };
     let feed = FeedContext::load(&req, &state, &params.0).await?;
-    let entries: Vec<atom_syndication::Entry> = feed
-        .articles
-        .iter()
-        .map(|a| {
-            let s = &a.summary;
-            let link = feed.link(&s.slug);
-            let mut entry = EntryBuilder::default();
-            entry
-                .id(link.clone())
-                .title(Text::plain(s.title.clone()))
-                .updated(last_change(s).fixed_offset())
-                .published(s.published_at.map(|t| t.fixed_offset()))
-                .link(LinkBuilder::default().href(link).rel("alternate").build())
-                .content(Some(
-                    ContentBuilder::default()
-                        .content_type(Some("html".to_owned()))
-                        .value(Some(a.body_html.clone()))
-                        .build(),
-                ))
-                .category(
-                    CategoryBuilder::default()
-                        .term(s.category.slug.clone())
-                        .label(Some(s.category.name.clone()))
-                        .build(),
-                );
-            if !s.excerpt.is_empty() {
-                entry.summary(Some(Text::plain(s.excerpt.clone())));
-            }
-            for t in &s.tags {
-                entry.category(
-                    CategoryBuilder::default()
-                        .term(t.slug.clone())
-                        .label(Some(t.name.clone()))
-                        .build(),
-                );
-            }
-            if let Some(author) = &s.author {
-                entry.author(PersonBuilder::default().name(author.name.clone()).build());
-            }
-            entry.build()
-        })
-        .collect();
-    let out = FeedBuilder::default()
-        .id(feed.self_url.clone())
-        .title(TITLE)
-        .subtitle(Some(Text::plain(DESCRIPTION)))
-        .updated(feed.updated().fixed_offset())
-        .author(PersonBuilder::default().name(TITLE).build())
-        .link(
-            LinkBuilder::default()
-                .href(feed.self_url.clone())
-                .rel("self")
-                .mime_type(Some("application/atom+xml".to_owned()))
-                .build(),
-        )
-        .link(
-            LinkBuilder::default()
-                .href(format!("{}/api/v1/articles", feed.base))
-                .rel("alternate")
-                .build(),
-        )
-        .entries(entries)
-        .build();
-    Ok(cached_response(
-        &req,
-        StatusCode::OK,
-        "application/atom+xml; charset=utf-8",
-        out.to_string().into_bytes(),
-        &[feed.last_modified()],
-    ))
+    Ok(feed.respond(&req, "application/atom+xml; charset=utf-8", feed.to_atom()))
 }
 
 /// A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1).
@@ -316,47 +368,5 @@ pub async fn json(
     params: Query<FeedParams>,
 ) -> ApiResult<HttpResponse> {
     let feed = FeedContext::load(&req, &state, &params.0).await?;
-    let items = feed
-        .articles
-        .iter()
-        .map(|a| {
-            let s = &a.summary;
-            let link = feed.link(&s.slug);
-            JsonFeedItem {
-                id: link.clone(),
-                url: link,
-                title: s.title.clone(),
-                content_html: a.body_html.clone(),
-                summary: Some(s.excerpt.clone()).filter(|e| !e.is_empty()),
-                date_published: s.published_at,
-                date_modified: last_change(s),
-                authors: s
-                    .author
-                    .iter()
-                    .map(|a| JsonFeedAuthor {
-                        name: a.name.clone(),
-                    })
-                    .collect(),
-                tags: std::iter::once(s.category.name.clone())
-                    .chain(s.tags.iter().map(|t| t.name.clone()))
-                    .collect(),
-            }
-        })
-        .collect();
-    let doc = JsonFeed {
-        version: "https://jsonfeed.org/version/1.1".into(),
-        title: TITLE.into(),
-        description: DESCRIPTION.into(),
-        home_page_url: format!("{}/api/v1/articles", feed.base),
-        feed_url: feed.self_url.clone(),
-        language: "en".into(),
-        items,
-    };
-    Ok(cached_response(
-        &req,
-        StatusCode::OK,
-        "application/feed+json; charset=utf-8",
-        serde_json::to_vec(&doc).unwrap_or_default(),
-        &[feed.last_modified()],
-    ))
+    Ok(feed.respond(&req, "application/feed+json; charset=utf-8", feed.to_json()))
 }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::{
     double_option,
-    extract::{JsonBody, Query},
+    extract::{JsonBody, Query, SlugParam},
     http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
     pagination::{list_response, page, Item, Page, PageParams},
 };
@@ -238,25 +238,6 @@ impl HistoryEventPatch {
             people: p.people.map(|names| names.into_iter().map(Some).collect()),
             source_url: p.source_url.map(|u| u.map(WebUrl::into_inner)),
         })
-    }
-}
-
-/// A `{slug}` path segment; one that cannot be a slug is a 404 without a query.
-pub struct SlugParam(String);
-
-impl<'de> Deserialize<'de> for SlugParam {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Slug::parse(&s)
-            .map(|_| SlugParam(s))
-            .map_err(serde::de::Error::custom)
-    }
-}
-
-impl std::ops::Deref for SlugParam {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
     }
 }
 

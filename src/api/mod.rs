@@ -9,6 +9,7 @@ pub mod categories;
 pub mod certification;
 pub mod extract;
 pub mod feeds;
+pub mod fields;
 pub mod health;
 pub mod history_events;
 pub mod http_cache;

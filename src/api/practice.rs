@@ -9,10 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    certification::{optional_text, optional_url},
     double_option,
-    extract::JsonBody,
-    history_events::SlugParam,
+    extract::{JsonBody, SlugParam},
+    fields::{optional_text, optional_url},
     http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
     pagination::Item,
 };
