@@ -614,6 +614,44 @@ pub struct ProgramPatch {
     pub accreditation_status: Option<AccreditationStatus>,
 }
 
+impl ProgramPatch {
+    /// The changes it asks for, or every invalid field at once.
+    fn parse(self, mut v: Validator) -> ApiResult<ProgramChangeset> {
+        let input = self;
+        let changes = ProgramChangeset {
+            name: input
+                .name
+                .as_deref()
+                .and_then(|t| v.check("name", Name::parse(t)))
+                .map(BoundedText::into_inner),
+            institution: input
+                .institution
+                .as_deref()
+                .and_then(|t| v.check("institution", Name::parse(t)))
+                .map(BoundedText::into_inner),
+            city: input
+                .city
+                .as_ref()
+                .map(|c| short(&mut v, "city", c.as_deref())),
+            state: input
+                .state
+                .as_ref()
+                .map(|s| s.as_deref().and_then(|s| v.check("state", parse_state(s)))),
+            degree: input
+                .degree
+                .as_ref()
+                .map(|d| short(&mut v, "degree", d.as_deref())),
+            url: input
+                .url
+                .as_ref()
+                .map(|u| optional_url(&mut v, "url", u.as_deref())),
+            accreditation_status: input.accreditation_status.map(|s| s.as_str().to_owned()),
+        };
+        v.finish()?;
+        Ok(changes)
+    }
+}
+
 fn short(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> {
     value
         .and_then(|t| v.check(field, Short::parse(t)))
@@ -746,37 +784,8 @@ pub async fn update_program(
     id: web::Path<i64>,
     input: JsonBody<ProgramPatch>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let changes = ProgramChangeset {
-        name: input
-            .name
-            .as_deref()
-            .and_then(|t| v.check("name", Name::parse(t)))
-            .map(BoundedText::into_inner),
-        institution: input
-            .institution
-            .as_deref()
-            .and_then(|t| v.check("institution", Name::parse(t)))
-            .map(BoundedText::into_inner),
-        city: input
-            .city
-            .as_ref()
-            .map(|c| short(&mut v, "city", c.as_deref())),
-        state: input
-            .state
-            .as_ref()
-            .map(|s| s.as_deref().and_then(|s| v.check("state", parse_state(s)))),
-        degree: input
-            .degree
-            .as_ref()
-            .map(|d| short(&mut v, "degree", d.as_deref())),
-        url: input
-            .url
-            .as_ref()
-            .map(|u| optional_url(&mut v, "url", u.as_deref())),
-        accreditation_status: input.accreditation_status.map(|s| s.as_str().to_owned()),
-    };
-    v.finish()?;
+    let JsonBody(input, v) = input;
+    let changes = input.parse(v)?;
     let if_match = if_match_values(&req);
     let id = *id;
     let mut conn = state.pool.get().await?;

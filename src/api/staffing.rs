@@ -19,7 +19,7 @@ use crate::{
     auth::AuthUser,
     db,
     domain::{BoundedText, MetricUnit, WebUrl},
-    errors::{found, ApiError, ApiResult, Problem, QueryResultExt},
+    errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::staffing::{self as model, NewObservation, ObservationChangeset},
     startup::AppState,
 };
@@ -180,6 +180,39 @@ pub struct ObservationPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
     pub note: Option<Option<String>>,
+}
+
+impl ObservationPatch {
+    /// The changes it asks for, the value checked against the metric's unit, or every invalid
+    /// field at once.
+    fn parse(self, mut v: Validator, unit: MetricUnit) -> ApiResult<ObservationChangeset> {
+        let input = self;
+        let changes = ObservationChangeset {
+            value: input.value.and_then(|x| v.check("value", unit.check(x))),
+            as_of: input
+                .as_of
+                .as_deref()
+                .and_then(|d| v.check("as_of", parse_as_of(d))),
+            source: input
+                .source
+                .as_deref()
+                .and_then(|s| v.check("source", Source::parse(s)))
+                .map(BoundedText::into_inner),
+            source_url: input.source_url.as_ref().map(|u| {
+                u.as_deref()
+                    .and_then(|u| v.check("source_url", WebUrl::parse(u)))
+                    .map(WebUrl::into_inner)
+            }),
+            note: input.note.as_ref().map(|n| {
+                n.as_deref()
+                    .and_then(|n| v.check("note", Note::parse(n)))
+                    .map(BoundedText::into_inner)
+                    .filter(|n| !n.is_empty())
+            }),
+        };
+        v.finish()?;
+        Ok(changes)
+    }
 }
 
 /// A date from 1900 to today.
@@ -431,37 +464,14 @@ pub async fn update_observation(
     path: web::Path<ObservationPath>,
     input: JsonBody<ObservationPatch>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
+    let JsonBody(input, v) = input;
     let if_match = if_match_values(&req);
     let mut conn = state.pool.get().await?;
     let metric = model::find_metric(&mut conn, &path.key.0)
         .await
         .or_404(NO_METRIC)?;
     let unit = MetricUnit::parse(&metric.unit).unwrap_or(MetricUnit::People);
-    let changes = ObservationChangeset {
-        value: input.value.and_then(|x| v.check("value", unit.check(x))),
-        as_of: input
-            .as_of
-            .as_deref()
-            .and_then(|d| v.check("as_of", parse_as_of(d))),
-        source: input
-            .source
-            .as_deref()
-            .and_then(|s| v.check("source", Source::parse(s)))
-            .map(BoundedText::into_inner),
-        source_url: input.source_url.as_ref().map(|u| {
-            u.as_deref()
-                .and_then(|u| v.check("source_url", WebUrl::parse(u)))
-                .map(WebUrl::into_inner)
-        }),
-        note: input.note.as_ref().map(|n| {
-            n.as_deref()
-                .and_then(|n| v.check("note", Note::parse(n)))
-                .map(BoundedText::into_inner)
-                .filter(|n| !n.is_empty())
-        }),
-    };
-    v.finish()?;
+    let changes = input.parse(v, unit)?;
     let id = path.id;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_observation_for_update(tx, metric.id, id)
