@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{
     double_option,
     extract::{JsonBody, Query, SlugParam},
-    http_cache::{etag_of_json, if_match_values, json_ok, json_response, require_if_match},
+    http_cache::{json_ok, json_response, IfMatch},
     pagination::{
         check_limit, encode_cursor, list_response, CursorKey, Item, Page, PageMeta, PageParams,
     },
@@ -1071,14 +1071,11 @@ async fn update_checked(
     change: Change,
     now: DateTime<Utc>,
 ) -> ApiResult<HttpResponse> {
-    let if_match = if_match_values(req);
+    let if_match = IfMatch::of(req);
     let mut conn = state.pool.get().await?;
     let article = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_for_update(tx, slug).await.or_404(NO_ARTICLE)?;
-        let etag = etag_of_json(&Item {
-            data: full(tx, current.clone(), now).await?,
-        });
-        require_if_match(&if_match, &etag)?;
+        if_match.require(&full(tx, current.clone(), now).await?)?;
 
         let mut changes = ArticleChangeset::default();
         // Status and time: start from what a reader sees now (a scheduled article whose

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::{
     double_option,
     extract::{JsonBody, Query, SlugParam},
-    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    http_cache::{json_ok, json_response, IfMatch},
     pagination::{list_response, page, Item, Page, PageParams},
 };
 use crate::{
@@ -278,19 +278,14 @@ pub async fn update(
     let JsonBody(input, mut v) = input;
     let changes = parse_patch(&input, &mut v);
     v.finish()?;
-    let if_match = if_match_values(&req);
+    let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_for_update(tx, &slug)
             .await
             .or_404(NO_CATEGORY)?;
         let id = current.id;
-        check_if_match(
-            &if_match,
-            &etag_of_json(&Item {
-                data: with_count(tx, current).await?,
-            }),
-        )?;
+        if_match.check(&with_count(tx, current).await?)?;
         model::update(tx, id, &changes).await.or_409(CATEGORY_TAKEN)
     })
     .await?;

@@ -13,7 +13,7 @@ use super::{
     double_option,
     extract::{JsonBody, Query},
     fields::{optional_text, optional_url},
-    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    http_cache::{json_ok, json_response, IfMatch},
     pagination::{list_response, page, Item, Page, PageMeta, PageParams},
 };
 use crate::{
@@ -336,17 +336,12 @@ pub async fn update_step(
             .map(|u| optional_url(&mut v, "source_url", u.as_deref())),
     };
     v.finish()?;
-    let if_match = if_match_values(&req);
+    let if_match = IfMatch::of(&req);
     let id = *id;
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_step_for_update(tx, id).await.or_404(NO_STEP)?;
-        check_if_match(
-            &if_match,
-            &etag_of_json(&Item {
-                data: CertificationStep::from(current),
-            }),
-        )?;
+        if_match.check(&CertificationStep::from(current))?;
         Ok(model::update_step(tx, id, &changes).await?)
     })
     .await?;
@@ -786,19 +781,14 @@ pub async fn update_program(
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let changes = input.parse(v)?;
-    let if_match = if_match_values(&req);
+    let if_match = IfMatch::of(&req);
     let id = *id;
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_program_for_update(tx, id)
             .await
             .or_404(NO_PROGRAM)?;
-        check_if_match(
-            &if_match,
-            &etag_of_json(&Item {
-                data: Program::from(current),
-            }),
-        )?;
+        if_match.check(&Program::from(current))?;
         Ok(model::update_program(tx, id, &changes).await?)
     })
     .await?;
@@ -1059,19 +1049,14 @@ pub async fn update_licensure(
         }),
     };
     v.finish()?;
-    let if_match = if_match_values(&req);
+    let if_match = IfMatch::of(&req);
     let code = code.into_inner().0;
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_licensure_for_update(tx, &code)
             .await
             .or_404(NO_STATE)?;
-        check_if_match(
-            &if_match,
-            &etag_of_json(&Item {
-                data: StateLicensure::from(current),
-            }),
-        )?;
+        if_match.check(&StateLicensure::from(current))?;
         Ok(model::update_licensure(tx, &code, &changes).await?)
     })
     .await?;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{
     double_option,
     extract::{JsonBody, Query, SlugParam},
-    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    http_cache::{json_ok, json_response, IfMatch},
     pagination::{list_response, page, Item, Page, PageParams},
 };
 use crate::{
@@ -473,16 +473,11 @@ async fn update_checked(
     slug: &str,
     changes: HistoryEventChangeset,
 ) -> ApiResult<HttpResponse> {
-    let if_match = if_match_values(req);
+    let if_match = IfMatch::of(req);
     let mut conn = state.pool.get().await?;
     let row = db::write(&mut conn, async |tx| {
         let current = model::find_for_update(tx, slug).await.or_404(NO_EVENT)?;
-        check_if_match(
-            &if_match,
-            &etag_of_json(&Item {
-                data: HistoryEvent::from(current.clone()),
-            }),
-        )?;
+        if_match.check(&HistoryEvent::from(current.clone()))?;
         model::update(tx, current.id, &changes)
             .await
             .or_409(SLUG_TAKEN)

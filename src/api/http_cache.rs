@@ -9,7 +9,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::http_semantics::without_coding;
+use super::{http_semantics::without_coding, pagination::Item};
 use crate::{auth::bearer_token, errors::ApiError};
 
 pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
@@ -99,6 +99,39 @@ pub(crate) fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
                 .map(str::trim)
                 .any(|tag| tag == "*" || without_coding(tag.trim_start_matches("W/")) == etag)
         })
+}
+
+/// The `If-Match` of a write: the ETags the client read (none when it sent no header). Check
+/// it against the locked row's representation inside the write's transaction.
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(Vec<String>);
+
+impl IfMatch {
+    /// The request's `If-Match`.
+    pub fn of(req: &HttpRequest) -> Self {
+        Self(if_match_values(req))
+    }
+
+    /// 412 when `current` (what a GET answers as `data`) no longer has one of the client's
+    /// ETags; without the header there is nothing to check.
+    pub fn check<T: Serialize>(&self, current: &T) -> Result<(), ApiError> {
+        check_if_match(&self.0, &etag_of_json(&Item { data: current }))
+    }
+
+    /// Like [`check`](Self::check), for writes that must name the version they change (428
+    /// without the header).
+    pub fn require<T: Serialize>(&self, current: &T) -> Result<(), ApiError> {
+        require_if_match(&self.0, &etag_of_json(&Item { data: current }))
+    }
+}
+
+impl actix_web::FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Self::of(req)))
+    }
 }
 
 /// The entity tags of the request's `If-Match` headers (empty when it sent none).

@@ -12,7 +12,7 @@ use super::{
     double_option,
     extract::{JsonBody, SlugParam},
     fields::{optional_text, optional_url},
-    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    http_cache::{json_ok, json_response, IfMatch},
     pagination::Item,
 };
 use crate::{
@@ -320,19 +320,14 @@ pub async fn update_type(
         position: input.position,
     };
     v.finish()?;
-    let if_match = if_match_values(&req);
+    let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_type_for_update(tx, &slug)
             .await
             .or_404(NO_TYPE)?;
         let id = current.id;
-        check_if_match(
-            &if_match,
-            &etag_of_json(&Item {
-                data: PracticeType::from(current),
-            }),
-        )?;
+        if_match.check(&PracticeType::from(current))?;
         model::update_type(tx, id, &changes)
             .await
             .or_409(TYPE_TAKEN)
@@ -535,17 +530,12 @@ pub async fn update_step(
             .map(|d| optional_text::<2000>(&mut v, "detail", d.as_deref())),
     };
     v.finish()?;
-    let if_match = if_match_values(&req);
+    let if_match = IfMatch::of(&req);
     let id = *id;
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = model::find_step_for_update(tx, id).await.or_404(NO_STEP)?;
-        check_if_match(
-            &if_match,
-            &etag_of_json(&Item {
-                data: PracticeStep::from(current),
-            }),
-        )?;
+        if_match.check(&PracticeStep::from(current))?;
         Ok(model::update_step(tx, id, &changes).await?)
     })
     .await?;

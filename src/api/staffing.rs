@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::{
     double_option,
     extract::{JsonBody, Query},
-    http_cache::{check_if_match, etag_of_json, if_match_values, json_ok, json_response},
+    http_cache::{json_ok, json_response, IfMatch},
     pagination::{list_response, page, Item, Page, PageParams},
 };
 use crate::{
@@ -465,7 +465,7 @@ pub async fn update_observation(
     input: JsonBody<ObservationPatch>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
-    let if_match = if_match_values(&req);
+    let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
     let metric = model::find_metric(&mut conn, &path.key.0)
         .await
@@ -477,12 +477,7 @@ pub async fn update_observation(
         let current = model::find_observation_for_update(tx, metric.id, id)
             .await
             .or_404(NO_OBSERVATION)?;
-        check_if_match(
-            &if_match,
-            &etag_of_json(&Item {
-                data: Observation::from(current),
-            }),
-        )?;
+        if_match.check(&Observation::from(current))?;
         Ok(model::update(tx, id, &changes).await?)
     })
     .await?;
