@@ -16,7 +16,6 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type DbPool = Pool<AsyncPgConnection>;
-pub type DbConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
 
 /// Why the database could not be prepared; one line meant for the operator.
 #[derive(Debug, thiserror::Error)]

@@ -26,7 +26,7 @@ const CURSOR_KIND: &str = "admin_users";
 type DisplayName = BoundedText<1, 100>;
 
 /// Someone who may write content (`editor`) or also manage users (`admin`).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AdminUser {
     pub id: i64,
     pub email: String,

@@ -25,7 +25,7 @@ pub struct TokenRequest {
 }
 
 /// A bearer token for the write endpoints.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     /// Always `Bearer`.

@@ -34,7 +34,7 @@ type PersonName = BoundedText<1, 200>;
 const MAX_PEOPLE: usize = 50;
 
 /// A moment in the history of perfusion.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryEvent {
     /// Its address: `/api/v1/history-events/{slug}`.
     #[schema(example = "first-successful-total-cardiopulmonary-bypass-in-a-human")]

@@ -30,11 +30,6 @@ impl MetricUnit {
         }
     }
 
-    /// Whole numbers only (people and positions come in ones).
-    pub fn is_count(self) -> bool {
-        !matches!(self, Self::Percent)
-    }
-
     /// The value, if this unit allows it: percent 0 to 100; counts whole and not negative.
     pub fn check(self, value: f64) -> Result<f64, String> {
         if !value.is_finite() {

@@ -67,14 +67,6 @@ pub struct Position {
     pub id: i64,
 }
 
-impl HistoryEvent {
-    pub fn position(&self) -> Position {
-        Position {
-            year: self.year,
-            id: self.id,
-        }
-    }
-}
 
 /// Up to `limit` events in chronological order after `after` (uses `history_events_chronology`).
 pub async fn list(
