@@ -75,7 +75,12 @@ fn page(kind: &ProblemType) -> Markup {
                     p.meta {
                         "HTTP " (kind.status.as_u16()) " · code " code { (kind.code) }
                     }
-                    p { (kind.description) }
+                    // `code` spans of the description are shown as code.
+                    p {
+                        @for (i, part) in kind.description.split('`').enumerate() {
+                            @if i % 2 == 1 { code { (part) } } @else { (part) }
+                        }
+                    }
                     p {
                         "Such answers are " code { "application/problem+json" } " (RFC 9457) with "
                         code { "type" } " " code { "/problems/" (kind.code) } ", a stable "

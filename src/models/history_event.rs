@@ -67,7 +67,6 @@ pub struct Position {
     pub id: i64,
 }
 
-
 /// Up to `limit` events in chronological order after `after` (uses `history_events_chronology`).
 pub async fn list(
     conn: &mut AsyncPgConnection,
