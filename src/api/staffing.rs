@@ -80,7 +80,7 @@ pub struct StaffingStatistic {
 impl StaffingStatistic {
     fn new(metric: model::Metric, latest: Option<&model::Observation>) -> Self {
         Self {
-            unit: MetricUnit::parse(&metric.unit).unwrap_or(MetricUnit::People),
+            unit: metric.unit,
             key: metric.key,
             label: metric.label,
             description: metric.description,
@@ -359,7 +359,7 @@ pub async fn add_observation(
     let metric = model::find_metric(&mut conn, &key.0)
         .await
         .or_404(NO_METRIC)?;
-    let unit = MetricUnit::parse(&metric.unit).unwrap_or(MetricUnit::People);
+    let unit = metric.unit;
     let value = v.require("value", input.value.map(|x| unit.check(x)));
     let as_of = v.require("as_of", input.as_of.as_deref().map(parse_as_of));
     let source = v.require("source", input.source.as_deref().map(Source::parse));
@@ -470,7 +470,7 @@ pub async fn update_observation(
     let metric = model::find_metric(&mut conn, &path.key.0)
         .await
         .or_404(NO_METRIC)?;
-    let unit = MetricUnit::parse(&metric.unit).unwrap_or(MetricUnit::People);
+    let unit = metric.unit;
     let changes = input.parse(v, unit)?;
     let id = path.id;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {

@@ -1,9 +1,19 @@
 //! The units of staffing metrics, and the values each allows.
 
+use diesel::{
+    deserialize::{self, FromSql, FromSqlRow},
+    expression::AsExpression,
+    pg::{Pg, PgValue},
+    serialize::{self, Output, ToSql},
+    sql_types::Text,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+// Stored as text (`staffing_metrics.unit`); a value the database holds that is not a unit is a
+// read error, never a silent default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricUnit {
     /// A head count.
@@ -16,10 +26,33 @@ pub enum MetricUnit {
     Positions,
 }
 
+impl FromSql<Text, Pg> for MetricUnit {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+        Ok(Self::parse(&text)?)
+    }
+}
+
+impl ToSql<Text, Pg> for MetricUnit {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+    }
+}
+
 /// The largest count any metric takes (far above the world's perfusionists).
 const MAX_COUNT: f64 = 10_000_000.0;
 
 impl MetricUnit {
+    /// Its name, as stored and as sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::People => "people",
+            Self::Percent => "percent",
+            Self::PeoplePerYear => "people_per_year",
+            Self::Positions => "positions",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, String> {
         match s {
             "people" => Ok(Self::People),
@@ -52,6 +85,24 @@ impl MetricUnit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_unit_is_stored_under_the_name_it_is_read_back_from() {
+        for unit in [
+            MetricUnit::People,
+            MetricUnit::Percent,
+            MetricUnit::PeoplePerYear,
+            MetricUnit::Positions,
+        ] {
+            assert_eq!(MetricUnit::parse(unit.as_str()), Ok(unit));
+            assert_eq!(
+                serde_json::to_value(unit).unwrap(),
+                serde_json::json!(unit.as_str()),
+                "the JSON name is the stored name"
+            );
+        }
+        assert!(MetricUnit::parse("bogus").is_err());
+    }
 
     #[test]
     fn values_are_checked_by_unit() {

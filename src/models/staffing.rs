@@ -16,7 +16,7 @@ pub struct Metric {
     pub id: i64,
     pub key: String,
     pub label: String,
-    pub unit: String,
+    pub unit: crate::domain::MetricUnit,
     pub description: String,
     pub position: i32,
 }
