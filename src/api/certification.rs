@@ -34,7 +34,6 @@ const NO_STATE: &str = "There is no such state.";
 type Title = BoundedText<1, 200>;
 type Name = BoundedText<1, 200>;
 type Short = BoundedText<1, 100>;
-type Note = BoundedText<0, 2000>;
 
 const PROGRAMS_CURSOR: &str = "programs";
 const LICENSURE_CURSOR: &str = "licensure";
@@ -1041,12 +1040,10 @@ pub async fn update_licensure(
             .source_url
             .as_ref()
             .map(|u| optional_url(&mut v, "source_url", u.as_deref())),
-        note: input.note.as_ref().map(|n| {
-            n.as_deref()
-                .and_then(|n| v.check("note", Note::parse(n)))
-                .map(BoundedText::into_inner)
-                .filter(|n| !n.is_empty())
-        }),
+        note: input
+            .note
+            .as_ref()
+            .map(|n| optional_text::<2000>(&mut v, "note", n.as_deref())),
     };
     v.finish()?;
     let if_match = IfMatch::of(&req);

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::{
     double_option,
     extract::{JsonBody, Query},
+    fields::{optional_text, optional_url},
     http_cache::{json_ok, json_response, IfMatch},
     pagination::{list_response, page, Item, Page, PageParams},
 };
@@ -198,17 +199,14 @@ impl ObservationPatch {
                 .as_deref()
                 .and_then(|s| v.check("source", Source::parse(s)))
                 .map(BoundedText::into_inner),
-            source_url: input.source_url.as_ref().map(|u| {
-                u.as_deref()
-                    .and_then(|u| v.check("source_url", WebUrl::parse(u)))
-                    .map(WebUrl::into_inner)
-            }),
-            note: input.note.as_ref().map(|n| {
-                n.as_deref()
-                    .and_then(|n| v.check("note", Note::parse(n)))
-                    .map(BoundedText::into_inner)
-                    .filter(|n| !n.is_empty())
-            }),
+            source_url: input
+                .source_url
+                .as_ref()
+                .map(|u| optional_url(&mut v, "source_url", u.as_deref())),
+            note: input
+                .note
+                .as_ref()
+                .map(|n| optional_text::<2000>(&mut v, "note", n.as_deref())),
         };
         v.finish()?;
         Ok(changes)
