@@ -1,5 +1,6 @@
-//! Admin bearer tokens: HS256 JWTs with pinned validation, the extractors that guard handlers
-//! ([`AuthUser`] for editors and admins, [`Admin`] for admins only), and password hashing.
+//! Admin bearer tokens: HS256 JWTs with pinned validation, who a request acts as ([`AuthUser`]
+//! for editors and admins, [`Admin`] for admins only; their extractors are in
+//! `api::extract`), and password hashing.
 //!
 //! The token's user is looked up on every request (one indexed read), so disabling or demoting
 //! a user takes effect at once, whatever tokens they still hold.
@@ -9,16 +10,15 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{http::header, HttpRequest};
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
 };
-use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::{domain::Role, errors::ApiError, models::admin_user, startup::AppState};
+use crate::{domain::Role, errors::ApiError};
 
 const ISSUER: &str = "perfusion-api";
 const AUDIENCE: &str = "perfusion-api/admin";
@@ -110,56 +110,6 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-async fn authenticate(req: HttpRequest) -> Result<AuthUser, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState missing")))?;
-    let token = bearer_token(&req).ok_or_else(|| {
-        ApiError::Unauthorized("This request needs `Authorization: Bearer <token>`.".into())
-    })?;
-    let claims = state.tokens.verify(token)?;
-    let id: i64 = claims.sub.parse().map_err(|_| {
-        ApiError::Unauthorized("The bearer token is invalid or has expired.".into())
-    })?;
-    let mut conn = state.pool.get().await?;
-    match admin_user::access(&mut conn, id).await? {
-        Some((role, false)) => Ok(AuthUser {
-            id,
-            role: Role::parse(&role)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?,
-        }),
-        _ => Err(ApiError::Unauthorized(
-            "The bearer token is invalid or has expired.".into(),
-        )),
-    }
-}
-
-impl FromRequest for AuthUser {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        Box::pin(authenticate(req.clone()))
-    }
-}
-
-impl FromRequest for Admin {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let user = authenticate(req).await?;
-            if user.role == Role::Admin {
-                Ok(Admin(user))
-            } else {
-                Err(ApiError::Forbidden("This needs the `admin` role.".into()))
-            }
-        })
-    }
 }
 
 /// An argon2id hash (PHC string) of `password`. CPU-heavy: call it off the async workers.

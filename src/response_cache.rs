@@ -48,12 +48,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures_util::StreamExt;
 
 use crate::{
-    api::http_cache::{if_none_match_hits, PUBLIC_CACHE_CONTROL},
-    auth::bearer_token,
+    auth::{bearer_token, TokenKeys},
     db::DbPool,
     errors::ApiError,
+    http::cache::{if_none_match_hits, PUBLIC_CACHE_CONTROL},
     models::article,
-    startup::AppState,
 };
 
 /// The channel the content triggers notify (migration `content_change_notify`).
@@ -174,15 +173,23 @@ impl Drop for WriteGuard<'_> {
     }
 }
 
+/// What the middleware needs besides the cache: the pool (for the publish bound) and the token
+/// keys (only a verified token may move the generation). Registered as app data.
+pub struct Gate {
+    pub cache: Arc<ResponseCache>,
+    pub pool: DbPool,
+    pub tokens: Arc<TokenKeys>,
+}
+
 /// Middleware: answers public GETs from the cache, fills it, and brackets admins' writes.
 pub async fn serve(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<Gate>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let cache = &state.response_cache;
+    let cache = &state.cache;
     if !cache.is_enabled() {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }

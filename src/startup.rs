@@ -1,11 +1,7 @@
 //! [`Application::build`]: the HTTP server with its state and middleware, used by `main` and by
 //! the tests alike (port 0 picks a free port).
 
-use std::{
-    net::{IpAddr, TcpListener},
-    sync::Arc,
-    time::Duration,
-};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_cors::Cors;
 use actix_web::{
@@ -15,41 +11,21 @@ use actix_web::{
     web, App, HttpServer,
 };
 use rand::RngCore;
-use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    api::{self, extract::BodyLimit, http_semantics, pagination::CursorKey, RouteTable},
+    api::{self, extract::BodyLimit, RouteTable},
     auth::TokenKeys,
     config::Settings,
-    db::{self, DbPool},
+    db,
+    http::{pagination::CursorKey, semantics as http_semantics},
     mail::Mailer,
-    openapi::ApiDoc,
     outbox,
     rate_limit::WindowLimiter,
     response_cache::{self, ResponseCache},
+    state::AppState,
     telemetry::{self, Metrics},
 };
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub tokens: TokenKeys,
-    pub login_failures: WindowLimiter<IpAddr>,
-    pub public_base_url: String,
-    pub metrics: Arc<Metrics>,
-    pub openapi_json: String,
-    /// Signs list cursors.
-    pub cursor_key: CursorKey,
-    /// Sign-ups per client address per minute.
-    pub signups: WindowLimiter<IpAddr>,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpAddr>,
-    /// Wakes the outbox worker when a mail is written.
-    pub outbox_wakeup: Arc<tokio::sync::Notify>,
-    /// Rendered public responses.
-    pub response_cache: Arc<ResponseCache>,
-}
 
 pub struct Application {
     port: u16,
@@ -84,9 +60,16 @@ impl Application {
                 database_url.to_owned(),
             ));
         }
+        let tokens = Arc::new(TokenKeys::new(&secret, settings.token_ttl));
+        let pool = db::pool(database_url, settings.db_pool_size);
+        let cache_gate = web::Data::new(response_cache::Gate {
+            cache: response_cache.clone(),
+            pool: pool.clone(),
+            tokens: tokens.clone(),
+        });
         let state = web::Data::new(AppState {
-            pool: db::pool(database_url, settings.db_pool_size),
-            tokens: TokenKeys::new(&secret, settings.token_ttl),
+            pool,
+            tokens: tokens.clone(),
             login_failures: WindowLimiter::new(
                 settings.login_failures_per_window,
                 settings.login_failure_window,
@@ -123,25 +106,22 @@ impl Application {
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
             let origins = allowed_origins.clone();
-            let (app, _) = App::new()
-                .into_utoipa_app()
-                .openapi(<ApiDoc as utoipa::OpenApi>::openapi())
+            // The document was built once above; each worker only registers the routes.
+            let app = App::new()
                 .app_data(state.clone())
+                .app_data(cache_gate.clone())
                 .app_data(routes.clone())
                 .app_data(metrics.clone())
                 .app_data(body_limit)
                 .app_data(
                     web::PathConfig::default().error_handler(|_, req| api::path_error(req).into()),
                 )
-                .configure(api::configure)
-                .openapi_service(|_| {
+                .configure(api::configure_workers)
+                .service(
                     SwaggerUi::new("/docs/{_:.*}")
-                        .config(utoipa_swagger_ui::Config::from("/openapi.json"))
-                })
-                .default_service(web::to(api::fallback))
-                .split_for_parts();
-            // Each worker just built (and dropped) a whole OpenAPI document: give the pages back.
-            release_freed_memory();
+                        .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+                )
+                .default_service(web::to(api::fallback));
             app.service(web::redirect("/docs", "/docs/").permanent())
                 .wrap(from_fn(response_cache::serve))
                 .wrap(cors(origins))
@@ -180,17 +160,6 @@ impl Application {
     /// A handle to stop the server from elsewhere (tests).
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
-    }
-}
-
-/// Returns freed heap pages to the system. glibc keeps what a thread freed in that thread's
-/// arena, so the few MB each worker uses while building its routes would otherwise stay
-/// resident for the life of the process.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointers.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
 

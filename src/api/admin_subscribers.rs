@@ -7,10 +7,11 @@ use futures_util::stream;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{
-    extract::Query,
-    http_cache::private_json,
-    pagination::{check_limit, encode_cursor, Item, Page, PageMeta, PageParams},
+use super::extract::Query;
+use crate::http::{
+    cache::private_json,
+    envelope::{Item, Page, PageMeta},
+    pagination::{check_limit, encode_cursor, PageParams},
 };
 use crate::{
     auth::Admin,
@@ -18,7 +19,7 @@ use crate::{
     domain::Topic,
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::subscriber::{self as model, AdminFilter, Subscriber},
-    startup::AppState,
+    state::AppState,
 };
 
 const NO_SUBSCRIBER: &str = "No subscriber has this id.";
@@ -199,7 +200,7 @@ pub async fn list(
         .flatten();
     let link = next_cursor
         .as_deref()
-        .map(|c| super::pagination::next_link(req.path(), req.query_string(), c));
+        .map(|c| crate::http::pagination::next_link(req.path(), req.query_string(), c));
     let body = Page {
         data: rows.into_iter().map(AdminSubscriber::from).collect(),
         meta: PageMeta {

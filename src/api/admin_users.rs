@@ -8,8 +8,11 @@ use utoipa::ToSchema;
 use super::{
     auth::hash_off_thread,
     extract::{JsonBody, Query},
-    http_cache::{json_ok, json_response},
-    pagination::{list_response, page, Item, Page, PageParams},
+};
+use crate::http::{
+    cache::{json_ok, json_response},
+    envelope::{Item, Page},
+    pagination::{list_response, page, PageParams},
 };
 use crate::{
     auth::Admin,
@@ -17,7 +20,7 @@ use crate::{
     domain::{BoundedText, Email, Password, Role},
     errors::{ApiError, ApiResult, Problem, QueryResultExt},
     models::admin_user::{self as model, AdminUserChangeset, NewAdminUser},
-    startup::AppState,
+    state::AppState,
 };
 
 const NO_USER: &str = "No admin user has this id.";

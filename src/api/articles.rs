@@ -13,12 +13,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    double_option,
     extract::{JsonBody, Query, SlugParam},
-    http_cache::{json_ok, json_response, IfMatch},
-    pagination::{
-        check_limit, encode_cursor, list_response, CursorKey, Item, Page, PageMeta, PageParams,
-    },
+    fields::double_option,
+};
+use crate::http::{
+    cache::{json_ok, json_response, IfMatch},
+    envelope::{Item, Page, PageMeta},
+    pagination::{check_limit, encode_cursor, list_response, CursorKey, PageParams},
 };
 use crate::{
     auth::{bearer_token, AuthUser},
@@ -31,7 +32,7 @@ use crate::{
         category,
         tag::{self, NewTag},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 const NO_ARTICLE: &str = "No article has this slug.";
@@ -686,9 +687,9 @@ pub async fn show(
                 .insert_header((
                     header::CACHE_CONTROL,
                     if user.is_some() {
-                        super::http_cache::PRIVATE_CACHE_CONTROL
+                        crate::http::cache::PRIVATE_CACHE_CONTROL
                     } else {
-                        super::http_cache::PUBLIC_CACHE_CONTROL
+                        crate::http::cache::PUBLIC_CACHE_CONTROL
                     },
                 ))
                 .finish()),

@@ -11,7 +11,7 @@ use crate::{
     domain::Role,
     errors::{ApiError, ApiResult, Problem},
     models::admin_user,
-    startup::AppState,
+    state::AppState,
 };
 
 /// An admin's credentials.

@@ -10,10 +10,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    double_option,
     extract::{JsonBody, Query, SlugParam},
-    http_cache::{json_ok, json_response, IfMatch},
-    pagination::{list_response, page, Item, Page, PageParams},
+    fields::double_option,
+};
+use crate::http::{
+    cache::{json_ok, json_response, IfMatch},
+    envelope::{Item, Page},
+    pagination::{list_response, page, PageParams},
 };
 use crate::{
     auth::Admin,
@@ -24,7 +27,7 @@ use crate::{
         category::{self as model, CategoryChangeset, NewCategory},
         tag,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 const NO_CATEGORY: &str = "No category has this slug.";

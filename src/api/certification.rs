@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    double_option,
     extract::{JsonBody, Query},
-    fields::{optional_text, optional_url},
-    http_cache::{json_ok, json_response, IfMatch},
-    pagination::{list_response, page, Item, Page, PageMeta, PageParams},
+    fields::{double_option, optional_text, optional_url},
+};
+use crate::http::{
+    cache::{json_ok, json_response, IfMatch},
+    envelope::{Item, Page, PageMeta},
+    pagination::{list_response, page, PageParams},
 };
 use crate::{
     auth::Admin,
@@ -24,7 +26,7 @@ use crate::{
     models::certification::{
         self as model, LicensureChangeset, NewProgram, NewStep, ProgramChangeset, StepChangeset,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 const NO_STEP: &str = "There is no such step.";

@@ -6,7 +6,13 @@ use futures_util::{future::LocalBoxFuture, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::errors::{ApiError, FieldError, Validator};
+use crate::{
+    auth::{bearer_token, Admin, AuthUser},
+    domain::Role,
+    errors::{ApiError, FieldError, Validator},
+    models::admin_user,
+    state::AppState,
+};
 
 /// The largest body a route accepts, in bytes; set per scope or route with `app_data`.
 #[derive(Debug, Clone, Copy)]
@@ -230,6 +236,58 @@ impl std::ops::Deref for SlugParam {
     type Target = str;
     fn deref(&self) -> &str {
         &self.0
+    }
+}
+
+/// The editor or admin a request's bearer token names. The user is read on every request (one
+/// indexed read), so disabling or demoting a user takes effect at once.
+async fn authenticate(req: HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState missing")))?;
+    let token = bearer_token(&req).ok_or_else(|| {
+        ApiError::Unauthorized("This request needs `Authorization: Bearer <token>`.".into())
+    })?;
+    let claims = state.tokens.verify(token)?;
+    let id: i64 = claims.sub.parse().map_err(|_| {
+        ApiError::Unauthorized("The bearer token is invalid or has expired.".into())
+    })?;
+    let mut conn = state.pool.get().await?;
+    match admin_user::access(&mut conn, id).await? {
+        Some((role, false)) => Ok(AuthUser {
+            id,
+            role: Role::parse(&role)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?,
+        }),
+        _ => Err(ApiError::Unauthorized(
+            "The bearer token is invalid or has expired.".into(),
+        )),
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(req).await?;
+            if user.role == Role::Admin {
+                Ok(Admin(user))
+            } else {
+                Err(ApiError::Forbidden("This needs the `admin` role.".into()))
+            }
+        })
     }
 }
 

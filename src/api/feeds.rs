@@ -13,11 +13,11 @@ use serde::Serialize;
 use super::{
     articles::{latest_for_feed, Article, FeedParams},
     extract::Query,
-    http_cache::cached_response,
 };
+use crate::http::cache::cached_response;
 use crate::{
     errors::{ApiResult, Problem},
-    startup::AppState,
+    state::AppState,
 };
 
 const TITLE: &str = "Perfusion Partners";

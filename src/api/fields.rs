@@ -1,6 +1,8 @@
 //! Field parsers shared by the request bodies of several resources: each checks one field into
 //! a domain type and records what is wrong under the field's name.
 
+use serde::{Deserialize, Deserializer};
+
 use crate::{
     domain::{BoundedText, WebUrl},
     errors::Validator,
@@ -22,4 +24,11 @@ pub fn optional_url(v: &mut Validator, field: &str, value: Option<&str>) -> Opti
     value
         .and_then(|u| v.check(field, WebUrl::parse(u)))
         .map(WebUrl::into_inner)
+}
+
+/// For PATCH fields that may be set to null: absent → `None`, null → `Some(None)`.
+pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }

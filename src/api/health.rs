@@ -4,11 +4,11 @@ use actix_web::{get, http::StatusCode, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::http_cache::cached_response;
+use crate::http::cache::cached_response;
 use crate::{
     db,
     errors::{ApiError, ApiResult, Problem},
-    startup::AppState,
+    state::AppState,
 };
 
 /// The state of a health check.

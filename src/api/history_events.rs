@@ -9,10 +9,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    double_option,
     extract::{JsonBody, Query, SlugParam},
-    http_cache::{json_ok, json_response, IfMatch},
-    pagination::{list_response, page, Item, Page, PageParams},
+    fields::double_option,
+};
+use crate::http::{
+    cache::{json_ok, json_response, IfMatch},
+    envelope::{Item, Page},
+    pagination::{list_response, page, PageParams},
 };
 use crate::{
     auth::AuthUser,
@@ -20,7 +23,7 @@ use crate::{
     domain::{BoundedText, Slug, WebUrl, Year},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::history_event::{self as model, HistoryEventChangeset, NewHistoryEvent, Position},
-    startup::AppState,
+    state::AppState,
 };
 
 const NO_EVENT: &str = "No history event has this slug.";

@@ -12,9 +12,6 @@ pub mod feeds;
 pub mod fields;
 pub mod health;
 pub mod history_events;
-pub mod http_cache;
-pub mod http_semantics;
-pub mod pagination;
 pub mod practice;
 pub mod problems;
 pub mod schema_enums;
@@ -23,93 +20,106 @@ pub mod subscriptions;
 pub mod workforce;
 
 use actix_web::{web, HttpRequest};
-use serde::{Deserialize, Deserializer};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::errors::ApiError;
 
-/// Every route of the service.
+/// The route table, written once: [`configure`] registers it with its OpenAPI operations (for
+/// the document), [`configure_workers`] registers the same services on plain actix (what each
+/// worker runs, so no worker rebuilds the document).
+macro_rules! route_table {
+    ($cfg:expr, $scope:path) => {
+        $cfg.service(health::live)
+            .service(health::ready)
+            .service(health::metrics)
+            .service(health::openapi_json)
+            .service(problems::show)
+            .service(
+                $scope("/feeds")
+                    .service(feeds::rss)
+                    .service(feeds::atom)
+                    .service(feeds::json),
+            )
+            .service(
+                $scope("/api/v1")
+                    .service(auth::issue_token)
+                    .service(
+                        $scope("/articles")
+                            .app_data(extract::BodyLimit(articles::ARTICLE_BODY_LIMIT))
+                            .service(articles::list)
+                            .service(articles::create)
+                            .service(articles::show)
+                            .service(articles::replace)
+                            .service(articles::update)
+                            .service(articles::remove),
+                    )
+                    .service(categories::list)
+                    .service(categories::create)
+                    .service(categories::show)
+                    .service(categories::update)
+                    .service(categories::remove)
+                    .service(categories::tags)
+                    .service(history_events::list)
+                    .service(history_events::create)
+                    .service(history_events::show)
+                    .service(history_events::replace)
+                    .service(history_events::update)
+                    .service(history_events::remove)
+                    .service(staffing::list)
+                    .service(staffing::show)
+                    .service(staffing::add_observation)
+                    .service(staffing::show_observation)
+                    .service(staffing::update_observation)
+                    .service(staffing::remove_observation)
+                    .service(workforce::projection)
+                    .service(certification::pathway)
+                    .service(certification::create_step)
+                    .service(certification::show_step)
+                    .service(certification::update_step)
+                    .service(certification::remove_step)
+                    .service(certification::programs)
+                    .service(certification::create_program)
+                    .service(certification::show_program)
+                    .service(certification::update_program)
+                    .service(certification::remove_program)
+                    .service(certification::licensure)
+                    .service(certification::show_licensure)
+                    .service(certification::update_licensure)
+                    .service(practice::practice)
+                    .service(practice::create_type)
+                    .service(practice::show_type)
+                    .service(practice::update_type)
+                    .service(practice::remove_type)
+                    .service(practice::create_step)
+                    .service(practice::show_step)
+                    .service(practice::update_step)
+                    .service(practice::remove_step)
+                    .service(subscriptions::sign_up)
+                    .service(subscriptions::confirm)
+                    .service(subscriptions::unsubscribe)
+                    .service(subscriptions::preferences)
+                    .service(subscriptions::update_preferences)
+                    .service(admin_subscribers::list)
+                    .service(admin_subscribers::export)
+                    .service(admin_subscribers::stats)
+                    .service(admin_subscribers::show)
+                    .service(admin_subscribers::erase)
+                    .service(admin_users::list)
+                    .service(admin_users::create)
+                    .service(admin_users::show)
+                    .service(admin_users::update),
+            );
+    };
+}
+
+/// Every route of the service, with its OpenAPI operation: builds the document.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::live)
-        .service(health::ready)
-        .service(health::metrics)
-        .service(health::openapi_json)
-        .service(problems::show)
-        .service(
-            scope::scope("/feeds")
-                .service(feeds::rss)
-                .service(feeds::atom)
-                .service(feeds::json),
-        )
-        .service(
-            scope::scope("/api/v1")
-                .service(auth::issue_token)
-                .service(
-                    scope::scope("/articles")
-                        .app_data(extract::BodyLimit(articles::ARTICLE_BODY_LIMIT))
-                        .service(articles::list)
-                        .service(articles::create)
-                        .service(articles::show)
-                        .service(articles::replace)
-                        .service(articles::update)
-                        .service(articles::remove),
-                )
-                .service(categories::list)
-                .service(categories::create)
-                .service(categories::show)
-                .service(categories::update)
-                .service(categories::remove)
-                .service(categories::tags)
-                .service(history_events::list)
-                .service(history_events::create)
-                .service(history_events::show)
-                .service(history_events::replace)
-                .service(history_events::update)
-                .service(history_events::remove)
-                .service(staffing::list)
-                .service(staffing::show)
-                .service(staffing::add_observation)
-                .service(staffing::show_observation)
-                .service(staffing::update_observation)
-                .service(staffing::remove_observation)
-                .service(workforce::projection)
-                .service(certification::pathway)
-                .service(certification::create_step)
-                .service(certification::show_step)
-                .service(certification::update_step)
-                .service(certification::remove_step)
-                .service(certification::programs)
-                .service(certification::create_program)
-                .service(certification::show_program)
-                .service(certification::update_program)
-                .service(certification::remove_program)
-                .service(certification::licensure)
-                .service(certification::show_licensure)
-                .service(certification::update_licensure)
-                .service(practice::practice)
-                .service(practice::create_type)
-                .service(practice::show_type)
-                .service(practice::update_type)
-                .service(practice::remove_type)
-                .service(practice::create_step)
-                .service(practice::show_step)
-                .service(practice::update_step)
-                .service(practice::remove_step)
-                .service(subscriptions::sign_up)
-                .service(subscriptions::confirm)
-                .service(subscriptions::unsubscribe)
-                .service(subscriptions::preferences)
-                .service(subscriptions::update_preferences)
-                .service(admin_subscribers::list)
-                .service(admin_subscribers::export)
-                .service(admin_subscribers::stats)
-                .service(admin_subscribers::show)
-                .service(admin_subscribers::erase)
-                .service(admin_users::list)
-                .service(admin_users::create)
-                .service(admin_users::show)
-                .service(admin_users::update),
-        );
+    route_table!(cfg, scope::scope);
+}
+
+/// Every route of the service, for a worker: the same table without collecting the document.
+pub fn configure_workers(cfg: &mut web::ServiceConfig) {
+    route_table!(cfg, web::scope);
 }
 
 /// The paths and methods of the OpenAPI document, to tell 404 from 405 (with `Allow`).
@@ -194,11 +204,4 @@ pub async fn fallback(
             req.path()
         ))),
     }
-}
-
-/// For PATCH fields that may be set to null: absent → `None`, null → `Some(None)`.
-pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }

@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    double_option,
     extract::{JsonBody, SlugParam},
-    fields::{optional_text, optional_url},
-    http_cache::{json_ok, json_response, IfMatch},
-    pagination::Item,
+    fields::{double_option, optional_text, optional_url},
+};
+use crate::http::{
+    cache::{json_ok, json_response, IfMatch},
+    envelope::Item,
 };
 use crate::{
     auth::Admin,
@@ -24,7 +25,7 @@ use crate::{
         self as model, NewPracticeStep, NewPracticeType, PracticeStepChangeset,
         PracticeTypeChangeset,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 const NO_TYPE: &str = "There is no such practice type.";

@@ -9,8 +9,8 @@ use utoipa::{
     IntoParams,
 };
 
-use super::http_cache::cached_response;
 use crate::errors::{ApiError, ApiResult, Problem, ProblemType, PROBLEM_TYPES};
+use crate::http::cache::cached_response;
 
 /// The path of a problem type.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize, Serializer};
 use utoipa::ToSchema;
 
 use super::{
-    double_option,
     extract::{JsonBody, Query},
-    fields::{optional_text, optional_url},
-    http_cache::{json_ok, json_response, IfMatch},
-    pagination::{list_response, page, Item, Page, PageParams},
+    fields::{double_option, optional_text, optional_url},
+};
+use crate::http::{
+    cache::{json_ok, json_response, IfMatch},
+    envelope::{Item, Page},
+    pagination::{list_response, page, PageParams},
 };
 use crate::{
     auth::AuthUser,
@@ -22,7 +24,7 @@ use crate::{
     domain::{BoundedText, MetricUnit, WebUrl},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::staffing::{self as model, NewObservation, ObservationChangeset},
-    startup::AppState,
+    state::AppState,
 };
 
 const NO_METRIC: &str =

@@ -10,18 +10,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    double_option,
     extract::{JsonBody, Query},
-    http_cache::private_json,
-    pagination::Item,
+    fields::double_option,
 };
+use crate::http::{cache::private_json, envelope::Item};
 use crate::{
     db::{self, Tx},
     domain::{token_hash, BoundedText, Email, Topic},
     errors::{ApiError, ApiResult, Problem},
     models::subscriber::{self as model, Subscriber},
     rate_limit::client_ip,
-    startup::AppState,
+    state::AppState,
 };
 
 type Name = BoundedText<1, 100>;

@@ -6,12 +6,13 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{extract::Query, http_cache::json_ok, pagination::Item};
+use super::extract::Query;
+use crate::http::{cache::json_ok, envelope::Item};
 use crate::{
     domain::Projection,
     errors::{ApiResult, Problem, Validator},
     models::staffing,
-    startup::AppState,
+    state::AppState,
 };
 
 /// The projection's parameters; each one left out defaults as its description says.

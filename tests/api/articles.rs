@@ -797,7 +797,7 @@ async fn public_reads_are_cacheable_and_revalidate_with_304() {
         let body = res.bytes().await.unwrap();
         assert_eq!(
             etag,
-            perfusion_api::api::http_cache::etag_of(&body),
+            perfusion_api::http::cache::etag_of(&body),
             "{path}: ETag from the body"
         );
         let res = app

@@ -9,7 +9,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{http_semantics::without_coding, pagination::Item};
+use super::{envelope::Item, semantics::without_coding};
 use crate::{auth::bearer_token, errors::ApiError};
 
 pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";

@@ -1,38 +1,13 @@
-//! The envelopes of API.md (`{"data": …}` and `{"data": […], "meta": …}`), page parameters,
-//! opaque keyset cursors, and the RFC 8288 `Link` header.
+//! Page parameters, opaque keyset cursors, and the RFC 8288 `Link` header of every list.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
+use super::envelope::{Page, PageMeta};
 use crate::errors::ApiError;
-
-/// One item.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Item<T> {
-    pub data: T,
-}
-
-/// A page of a list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Page<T> {
-    pub data: Vec<T>,
-    pub meta: PageMeta,
-}
-
-/// Where a page stands in its list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PageMeta {
-    /// The page size used.
-    pub limit: u32,
-    /// Pass as `cursor` to get the next page; null on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// How many items the whole list has.
-    pub total: i64,
-}
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
@@ -174,7 +149,7 @@ pub fn page<R, T, P: Serialize>(
     }
 }
 
-/// A 200 list response (see [`super::http_cache::json_response`]) with the `Link: rel="next"`
+/// A 200 list response (see [`super::cache::json_response`]) with the `Link: rel="next"`
 /// header when there is a next page.
 pub fn list_response<T: Serialize>(
     req: &actix_web::HttpRequest,
@@ -190,7 +165,7 @@ pub fn list_response<T: Serialize>(
         })
         .into_iter()
         .collect();
-    super::http_cache::json_response(req, actix_web::http::StatusCode::OK, body, &link)
+    super::cache::json_response(req, actix_web::http::StatusCode::OK, body, &link)
 }
 
 /// The `Link: <…>; rel="next"` value for a page, relative to the request's path, keeping its

@@ -1,0 +1,29 @@
+//! The envelopes of API.md: `{"data": …}` for one item, `{"data": […], "meta": …}` for a page.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Item<T> {
+    pub data: T,
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub meta: PageMeta,
+}
+
+/// Where a page stands in its list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageMeta {
+    /// The page size used.
+    pub limit: u32,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+    /// How many items the whole list has.
+    pub total: i64,
+}

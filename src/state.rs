@@ -1,0 +1,29 @@
+//! [`AppState`]: what every handler can reach, built once by `startup::Application::build`.
+//! It sits below the handlers and the middleware (they import it; it imports none of them).
+
+use std::{net::IpAddr, sync::Arc};
+
+use crate::{
+    auth::TokenKeys, db::DbPool, http::pagination::CursorKey, rate_limit::WindowLimiter,
+    response_cache::ResponseCache, telemetry::Metrics,
+};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub tokens: Arc<TokenKeys>,
+    pub login_failures: WindowLimiter<IpAddr>,
+    pub public_base_url: String,
+    pub metrics: Arc<Metrics>,
+    pub openapi_json: String,
+    /// Signs list cursors.
+    pub cursor_key: CursorKey,
+    /// Sign-ups per client address per minute.
+    pub signups: WindowLimiter<IpAddr>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Wakes the outbox worker when a mail is written.
+    pub outbox_wakeup: Arc<tokio::sync::Notify>,
+    /// Rendered public responses.
+    pub response_cache: Arc<ResponseCache>,
+}
