@@ -132,14 +132,16 @@ fn admin_create(email: &str, role: RoleArg, name: Option<&str>) -> anyhow::Resul
             email: email.to_lowercase(),
             display_name,
             password_hash: hash_password(password.expose()),
-            role: role.as_str().into(),
+            role,
         };
         let user =
             perfusion_api::db::write(&mut conn, async |tx| admin_user::upsert(tx, &new).await)
                 .await?;
         println!(
             "admin user {} ({}) is ready, id {}",
-            user.email, user.role, user.id
+            user.email,
+            user.role.as_str(),
+            user.id
         );
         anyhow::Ok(())
     });

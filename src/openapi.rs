@@ -80,9 +80,51 @@ pub fn render(spec: &utoipa::openapi::OpenApi) -> String {
     reference_named_schemas(&mut doc);
     require_path_parameters(&mut doc);
     example_problems_by_status(&mut doc);
+    merge_inline_wrappers(&mut doc);
     let mut json = serde_json::to_string_pretty(&doc).expect("a JSON value serializes");
     json.push('\n');
     json
+}
+
+/// A field whose schema comes from a domain type (`inline, value_type = BoundedText<1, 200>`)
+/// is wrapped by utoipa in a `oneOf` of that one schema (to hold the field's description), or
+/// of it and `{"type": "null"}` when optional. Both become the plain schema the type states,
+/// with `"type": [t, "null"]` for the optional one, as a hand-written field would be.
+fn merge_inline_wrappers(node: &mut serde_json::Value) {
+    use serde_json::Value;
+    fn is_null(v: &Value) -> bool {
+        v.as_object()
+            .is_some_and(|o| o.len() == 1 && o.get("type") == Some(&Value::from("null")))
+    }
+    match node {
+        Value::Object(map) => {
+            map.values_mut().for_each(merge_inline_wrappers);
+            let Some(Value::Array(items)) = map.get("oneOf") else {
+                return;
+            };
+            let nullable = items.iter().any(is_null);
+            let inner: Vec<&Value> = items.iter().filter(|v| !is_null(v)).collect();
+            let [Value::Object(inner)] = inner.as_slice() else {
+                return;
+            };
+            let Some(Value::String(t)) = inner.get("type") else {
+                return;
+            };
+            if items.len() > 1 + usize::from(nullable) {
+                return;
+            }
+            let mut merged = inner.clone();
+            if nullable {
+                merged.insert("type".into(), serde_json::json!([t, "null"]));
+            }
+            map.remove("oneOf");
+            for (k, v) in merged {
+                map.entry(k).or_insert(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(merge_inline_wrappers),
+        _ => {}
+    }
 }
 
 /// Each error response shows an example problem of its own status (taken from the table of

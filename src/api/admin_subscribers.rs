@@ -38,7 +38,7 @@ pub struct AdminSubscriber {
     #[schema(required = true)]
     pub name: Option<String>,
     pub topics: Vec<Topic>,
-    #[schema(schema_with = super::schema_enums::subscriber_status)]
+    #[schema(schema_with = super::schemas::subscriber_status)]
     pub status: String,
     #[schema(required = true)]
     pub consent_version: Option<String>,
@@ -77,7 +77,7 @@ impl From<Subscriber> for AdminSubscriber {
 #[into_params(parameter_in = Query)]
 pub struct SubscriberFilter {
     /// Only subscribers with this status.
-    #[param(schema_with = super::schema_enums::subscriber_status)]
+    #[param(schema_with = super::schemas::subscriber_status)]
     pub status: Option<String>,
     /// Subscribed to this topic.
     pub topic: Option<Topic>,
@@ -127,7 +127,7 @@ impl SubscriberFilter {
 #[into_params(parameter_in = Query)]
 pub struct SubscriberListParams {
     /// Only subscribers with this status.
-    #[param(schema_with = super::schema_enums::subscriber_status)]
+    #[param(schema_with = super::schemas::subscriber_status)]
     pub status: Option<String>,
     pub topic: Option<Topic>,
     #[param(max_length = 254)]

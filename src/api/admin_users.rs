@@ -49,8 +49,7 @@ impl TryFrom<model::AdminUser> for AdminUser {
     fn try_from(row: model::AdminUser) -> Result<Self, ApiError> {
         Ok(Self {
             id: row.id,
-            role: Role::parse(&row.role)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?,
+            role: row.role,
             email: row.email,
             display_name: row.display_name,
             disabled: row.disabled,
@@ -68,11 +67,7 @@ pub struct NewAdminUserInput {
     #[schema(required = true, value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
     /// 1 to 100 characters; defaults to the part of the email before the @.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 100>>)]
     pub display_name: Option<String>,
     /// At least 12 characters.
     #[schema(required = true, value_type = String, min_length = 12, max_length = 256)]
@@ -85,11 +80,7 @@ pub struct NewAdminUserInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdminUserPatch {
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 100>>)]
     pub display_name: Option<String>,
     #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,
@@ -214,7 +205,7 @@ pub async fn create(
         email: email.to_lowercase(),
         display_name,
         password_hash: hash_off_thread(password.expose().to_owned()).await?,
-        role: role.as_str().into(),
+        role,
     };
     let mut conn = state.pool.get().await?;
     let row = db::write(&mut conn, async |tx| model::insert(tx, &new).await)
@@ -286,7 +277,7 @@ pub async fn update(
             Some(p) => Some(hash_off_thread(p.expose().to_owned()).await?),
             None => None,
         },
-        role: input.role.map(|r| r.as_str().to_owned()),
+        role: input.role,
         disabled: input.disabled,
     };
     let mut conn = state.pool.get().await?;

@@ -112,36 +112,29 @@ pub struct Article {
 #[serde(deny_unknown_fields)]
 pub struct ArticleInput {
     /// Lowercase a-z, 0-9 and single hyphens; at most 120 characters.
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
     pub title: Option<String>,
     /// Up to 500 characters.
-    #[schema(
-        max_length = 500,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<0, 500>>)]
     pub excerpt: Option<String>,
     /// CommonMark (with tables, strikethrough and footnotes), up to 200 KB.
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 204800, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(required = true, inline, value_type = BoundedText<1, 204800>)]
     pub body_markdown: Option<String>,
     /// The slug of a category (see `/api/v1/categories`).
-    #[schema(required = true, value_type = String, example = "career-development", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    // Written out, not `inline, value_type = Slug`: utoipa drops an `example` from an inline
+    // field, and Swagger UI's "Try it out" fills this one in.
+    #[schema(required = true, example = "career-development", value_type = String, max_length = 120, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub category: Option<String>,
     /// Up to 20 tag names, 1 to 50 characters each; made on first use, matched case-insensitively.
     #[schema(max_items = 20, example = json!(["ECMO", "Workforce"]))]
     pub tags: Option<Vec<String>>,
     /// An absolute http or https URL.
-    #[schema(
-        max_length = 2048,
-        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
-    )]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub featured_image_url: Option<String>,
     /// Up to 300 characters.
-    #[schema(
-        max_length = 300,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<0, 300>>)]
     pub featured_image_alt: Option<String>,
     /// Default `draft`. `scheduled` needs a future `published_at`; `published` without one is
     /// published now.
@@ -157,34 +150,23 @@ pub struct ArticleInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticlePatch {
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 200>>)]
     pub title: Option<String>,
-    #[schema(
-        max_length = 500,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<0, 500>>)]
     pub excerpt: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 204800,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 204800>>)]
     pub body_markdown: Option<String>,
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    #[schema(inline, value_type = Option<Slug>)]
     pub category: Option<String>,
     #[schema(max_items = 20)]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub featured_image_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(inline, value_type = Option<BoundedText<0, 300>>)]
     pub featured_image_alt: Option<Option<String>>,
     pub status: Option<ArticleStatus>,
     #[serde(default, deserialize_with = "double_option")]
@@ -213,7 +195,7 @@ pub struct ArticleListParams {
     #[param(value_type = Option<String>)]
     pub published_before: Option<String>,
     /// The order of the list.
-    #[param(schema_with = super::schema_enums::article_sort)]
+    #[param(schema_with = super::schemas::article_sort)]
     pub sort: Option<String>,
     /// With a token only: `draft`, `scheduled` (not yet due), `published` or `archived`.
     /// Without `status` a list shows what the public sees.
@@ -496,9 +478,7 @@ impl Extras {
                 slug: String::new(),
                 name: String::new(),
             });
-        let status = ArticleStatus::parse(&head.status)
-            .unwrap_or(ArticleStatus::Draft)
-            .effective(head.published_at, now);
+        let status = head.status.effective(head.published_at, now);
         ArticleSummary {
             tags: self
                 .tags
@@ -539,7 +519,7 @@ fn head_of(a: &model::Article) -> model::ArticleHead {
         author_id: a.author_id,
         featured_image_url: a.featured_image_url.clone(),
         featured_image_alt: a.featured_image_alt.clone(),
-        status: a.status.clone(),
+        status: a.status,
         published_at: a.published_at,
         reading_time_minutes: a.reading_time_minutes,
         created_at: a.created_at,
@@ -882,7 +862,7 @@ pub async fn create(
             author_id: Some(user.id),
             featured_image_url: draft.featured_image_url.clone(),
             featured_image_alt: draft.featured_image_alt.clone(),
-            status: draft.status.as_str().to_owned(),
+            status: draft.status,
             published_at: draft.published_at,
         };
         let row = insert_with_slug(tx, new, draft.slug.clone()).await?;
@@ -1081,11 +1061,11 @@ async fn update_checked(
         let mut changes = ArticleChangeset::default();
         // Status and time: start from what a reader sees now (a scheduled article whose
         // time has come is published), apply the change, and check the pair.
-        let stored = ArticleStatus::parse(&current.status).unwrap_or(ArticleStatus::Draft);
+        let stored = current.status;
         let seen = stored.effective(current.published_at, now);
         let status = change.status.unwrap_or(seen);
         if change.resolved {
-            changes.status = Some(status.as_str().to_owned());
+            changes.status = Some(status);
             changes.published_at = change.published_at;
         } else if change.status.is_some() || change.published_at.is_some() {
             let published_at = match change.published_at {
@@ -1101,7 +1081,7 @@ async fn update_checked(
             let resolved = status
                 .resolve_published_at(published_at, now)
                 .map_err(|m| ApiError::field("published_at", m))?;
-            changes.status = Some(status.as_str().to_owned());
+            changes.status = Some(status);
             changes.published_at = Some(resolved);
         }
         if let Some(category) = &change.category {

@@ -8,7 +8,6 @@ use super::extract::JsonBody;
 use crate::{
     auth::{hash_password, verify_password},
     db,
-    domain::Role,
     errors::{ApiError, ApiResult, Problem},
     models::admin_user,
     state::AppState,
@@ -95,12 +94,10 @@ pub async fn issue_token(
                 admin_user::touch_last_login(tx, user.id).await
             })
             .await?;
-            let role = Role::parse(&user.role)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?;
             Ok(HttpResponse::Ok()
                 .insert_header(("Cache-Control", "no-store"))
                 .json(TokenResponse {
-                    access_token: state.tokens.issue(user.id, role),
+                    access_token: state.tokens.issue(user.id, user.role),
                     token_type: "Bearer".into(),
                     expires_in: state.tokens.ttl.as_secs(),
                 }))

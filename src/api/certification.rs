@@ -21,7 +21,7 @@ use crate::http::{
 use crate::{
     auth::Admin,
     db,
-    domain::BoundedText,
+    domain::{AccreditationStatus, BoundedText, WebUrl},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::certification::{
         self as model, LicensureChangeset, NewProgram, NewStep, ProgramChangeset, StepChangeset,
@@ -168,17 +168,11 @@ pub async fn pathway(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<
 pub struct StepInput {
     /// Where it goes (steps are ordered by position; default: after the last).
     pub position: Option<i32>,
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
     pub title: Option<String>,
-    #[schema(
-        max_length = 2000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<0, 2000>>)]
     pub detail: Option<String>,
-    #[schema(
-        max_length = 2048,
-        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
-    )]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub source_url: Option<String>,
 }
 
@@ -187,17 +181,13 @@ pub struct StepInput {
 #[serde(deny_unknown_fields)]
 pub struct StepPatch {
     pub position: Option<i32>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 200>>)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(inline, value_type = Option<BoundedText<0, 2000>>)]
     pub detail: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub source_url: Option<Option<String>>,
 }
 
@@ -382,33 +372,6 @@ pub async fn remove_step(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Where a program stands with its accreditor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AccreditationStatus {
-    Accredited,
-    Candidacy,
-    Probation,
-}
-
-impl AccreditationStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Accredited => "accredited",
-            Self::Candidacy => "candidacy",
-            Self::Probation => "probation",
-        }
-    }
-
-    fn from_db(s: &str) -> Self {
-        match s {
-            "candidacy" => Self::Candidacy,
-            "probation" => Self::Probation,
-            _ => Self::Accredited,
-        }
-    }
-}
-
 /// An accredited perfusion program.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Program {
@@ -439,7 +402,7 @@ impl From<model::Program> for Program {
             state: p.state,
             degree: p.degree,
             url: p.url,
-            accreditation_status: AccreditationStatus::from_db(&p.accreditation_status),
+            accreditation_status: p.accreditation_status,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -552,28 +515,17 @@ fn parse_state(s: &str) -> Result<String, String> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramInput {
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
     pub name: Option<String>,
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
     pub institution: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 100>>)]
     pub city: Option<String>,
     #[schema(pattern = "^[A-Z]{2}$")]
     pub state: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 100>>)]
     pub degree: Option<String>,
-    #[schema(
-        max_length = 2048,
-        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
-    )]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub url: Option<String>,
     /// Default `accredited`.
     pub accreditation_status: Option<AccreditationStatus>,
@@ -583,29 +535,21 @@ pub struct ProgramInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramPatch {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 200>>)]
     pub name: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 200>>)]
     pub institution: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(inline, value_type = Option<BoundedText<1, 100>>)]
     pub city: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
     pub state: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(inline, value_type = Option<BoundedText<1, 100>>)]
     pub degree: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub url: Option<Option<String>>,
     pub accreditation_status: Option<AccreditationStatus>,
 }
@@ -641,7 +585,7 @@ impl ProgramPatch {
                 .url
                 .as_ref()
                 .map(|u| optional_url(&mut v, "url", u.as_deref())),
-            accreditation_status: input.accreditation_status.map(|s| s.as_str().to_owned()),
+            accreditation_status: input.accreditation_status,
         };
         v.finish()?;
         Ok(changes)
@@ -704,9 +648,7 @@ pub async fn create_program(
                 url,
                 accreditation_status: input
                     .accreditation_status
-                    .unwrap_or(AccreditationStatus::Accredited)
-                    .as_str()
-                    .to_owned(),
+                    .unwrap_or(AccreditationStatus::Accredited),
             },
         )
         .await
@@ -986,10 +928,10 @@ pub struct LicensurePatch {
     #[schema(value_type = Option<String>, format = Date)]
     pub as_of: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub source_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(inline, value_type = Option<BoundedText<0, 2000>>)]
     pub note: Option<Option<String>>,
 }
 

@@ -254,11 +254,7 @@ async fn authenticate(req: HttpRequest) -> Result<AuthUser, ApiError> {
     })?;
     let mut conn = state.pool.get().await?;
     match admin_user::access(&mut conn, id).await? {
-        Some((role, false)) => Ok(AuthUser {
-            id,
-            role: Role::parse(&role)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?,
-        }),
+        Some((role, false)) => Ok(AuthUser { id, role }),
         _ => Err(ApiError::Unauthorized(
             "The bearer token is invalid or has expired.".into(),
         )),

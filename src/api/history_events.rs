@@ -79,21 +79,11 @@ impl From<model::HistoryEvent> for HistoryEvent {
 #[serde(deny_unknown_fields)]
 pub struct HistoryEventInput {
     /// Lowercase a-z, 0-9 and single hyphens; at most 120 characters.
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
-    #[schema(
-        required = true,
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(required = true, inline, value_type = Option<BoundedText<1, 200>>)]
     pub title: Option<String>,
-    #[schema(
-        required = true,
-        min_length = 1,
-        max_length = 2000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(required = true, inline, value_type = Option<BoundedText<1, 2000>>)]
     pub summary: Option<String>,
     /// From 1500 to the current year.
     #[schema(required = true, value_type = i64, minimum = 1500)]
@@ -104,10 +94,7 @@ pub struct HistoryEventInput {
     #[schema(max_items = 50)]
     pub people: Option<Vec<String>>,
     /// An absolute http or https URL.
-    #[schema(
-        max_length = 2048,
-        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
-    )]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub source_url: Option<String>,
 }
 
@@ -115,19 +102,11 @@ pub struct HistoryEventInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryEventPatch {
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 200>>)]
     pub title: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 2000>>)]
     pub summary: Option<String>,
     #[schema(minimum = 1500)]
     pub year: Option<i64>,
@@ -135,7 +114,7 @@ pub struct HistoryEventPatch {
     #[schema(max_items = 50)]
     pub people: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub source_url: Option<Option<String>>,
 }
 

@@ -19,7 +19,7 @@ use crate::http::{
 use crate::{
     auth::Admin,
     db,
-    domain::{BoundedText, Slug},
+    domain::{BoundedText, Slug, WebUrl},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt},
     models::practice::{
         self as model, NewPracticeStep, NewPracticeType, PracticeStepChangeset,
@@ -125,16 +125,13 @@ pub async fn practice(req: HttpRequest, state: web::Data<AppState>) -> ApiResult
 #[serde(deny_unknown_fields)]
 pub struct PracticeTypeInput {
     /// Made from the name when absent.
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
     pub name: Option<String>,
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(required = true, inline, value_type = BoundedText<1, 2000>)]
     pub summary: Option<String>,
-    #[schema(
-        max_length = 2048,
-        pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$"
-    )]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub source_url: Option<String>,
     /// Default: after the last.
     pub position: Option<i32>,
@@ -144,22 +141,14 @@ pub struct PracticeTypeInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PracticeTypePatch {
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 200>>)]
     pub name: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 2000>>)]
     pub summary: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2048, pattern = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$")]
+    #[schema(inline, value_type = Option<WebUrl>)]
     pub source_url: Option<Option<String>>,
     pub position: Option<i32>,
 }
@@ -376,12 +365,9 @@ pub async fn remove_type(
 pub struct PracticeStepInput {
     /// Default: after the last.
     pub position: Option<i32>,
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
     pub title: Option<String>,
-    #[schema(
-        max_length = 2000,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<0, 2000>>)]
     pub detail: Option<String>,
 }
 
@@ -390,14 +376,10 @@ pub struct PracticeStepInput {
 #[serde(deny_unknown_fields)]
 pub struct PracticeStepPatch {
     pub position: Option<i32>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 200>>)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(inline, value_type = Option<BoundedText<0, 2000>>)]
     pub detail: Option<Option<String>>,
 }
 

@@ -38,11 +38,7 @@ pub struct SignupInput {
     /// Trimmed; the domain is lowercased.
     #[schema(required = true, value_type = String, format = Email, max_length = 254, example = "pat@example.org")]
     pub email: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$"
-    )]
+    #[schema(inline, value_type = Option<BoundedText<1, 100>>)]
     pub name: Option<String>,
     /// Default: all of them.
     #[schema(min_items = 1, max_items = 5)]
@@ -168,7 +164,7 @@ pub struct TokenInput {
 /// Where a subscription stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubscriptionStatus {
-    #[schema(schema_with = super::schema_enums::settled_subscription_status)]
+    #[schema(schema_with = super::schemas::settled_subscription_status)]
     pub status: String,
 }
 
@@ -338,7 +334,7 @@ pub struct Preferences {
     #[schema(required = true)]
     pub name: Option<String>,
     pub topics: Vec<Topic>,
-    #[schema(schema_with = super::schema_enums::subscription_status)]
+    #[schema(schema_with = super::schemas::subscription_status)]
     pub status: String,
 }
 
@@ -392,7 +388,7 @@ pub async fn preferences(
 #[serde(deny_unknown_fields)]
 pub struct PreferencesInput {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$")]
+    #[schema(inline, value_type = Option<BoundedText<1, 100>>)]
     pub name: Option<Option<String>>,
     #[schema(min_items = 1, max_items = 5)]
     pub topics: Option<Vec<Topic>>,

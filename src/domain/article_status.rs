@@ -1,10 +1,15 @@
 //! The life of an article: `draft` → `scheduled` or `published` → `archived`.
 
 use chrono::{DateTime, Utc};
+use diesel::{deserialize::FromSqlRow, expression::AsExpression, sql_types::Text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+// Stored as text (`articles.status`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
 pub enum ArticleStatus {
     Draft,
@@ -62,6 +67,8 @@ impl ArticleStatus {
         }
     }
 }
+
+text_column!(ArticleStatus);
 
 #[cfg(test)]
 mod tests {

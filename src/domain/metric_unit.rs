@@ -1,12 +1,6 @@
 //! The units of staffing metrics, and the values each allows.
 
-use diesel::{
-    deserialize::{self, FromSql, FromSqlRow},
-    expression::AsExpression,
-    pg::{Pg, PgValue},
-    serialize::{self, Output, ToSql},
-    sql_types::Text,
-};
+use diesel::{deserialize::FromSqlRow, expression::AsExpression, sql_types::Text};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -26,18 +20,7 @@ pub enum MetricUnit {
     Positions,
 }
 
-impl FromSql<Text, Pg> for MetricUnit {
-    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
-        let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
-        Ok(Self::parse(&text)?)
-    }
-}
-
-impl ToSql<Text, Pg> for MetricUnit {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-        <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
-    }
-}
+text_column!(MetricUnit);
 
 /// The largest count any metric takes (far above the world's perfusionists).
 const MAX_COUNT: f64 = 10_000_000.0;

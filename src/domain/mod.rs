@@ -1,6 +1,37 @@
 //! Validated domain types. Each has a `parse` that returns the value or a plain-words reason;
 //! once parsed, a value cannot be invalid. Handlers turn the reason into a field error.
 
+/// Stores a domain enum in a text column: `as_str` writes it, `parse` reads it back, so a row
+/// struct holds the typed value. A stored value that does not parse is a read error (one logged
+/// 500), never a silent default. The type derives `AsExpression, FromSqlRow` with
+/// `#[diesel(sql_type = Text)]`.
+macro_rules! text_column {
+    ($t:ty) => {
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $t {
+            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    diesel::pg::Pg,
+                >>::from_sql(bytes)?;
+                Ok(Self::parse(&text).map_err(|e| format!("stored {}: {e}", stringify!($t)))?)
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $t {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
+    };
+}
+
+mod accreditation_status;
 mod article_status;
 mod email;
 mod markdown;
@@ -14,6 +45,7 @@ mod topic;
 mod web_url;
 mod year;
 
+pub use accreditation_status::AccreditationStatus;
 pub use article_status::ArticleStatus;
 pub use email::Email;
 pub use markdown::{Markdown, MAX_MARKDOWN_BYTES};

@@ -1,9 +1,25 @@
 //! Admin roles: `editor` writes content; `admin` also manages users and subscribers.
 
+use diesel::{deserialize::FromSqlRow, expression::AsExpression, sql_types::Text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+// Stored as text (`admin_users.role`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    AsExpression,
+    FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Editor,
@@ -26,6 +42,8 @@ impl Role {
         }
     }
 }
+
+text_column!(Role);
 
 #[cfg(test)]
 mod tests {

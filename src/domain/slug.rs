@@ -7,6 +7,21 @@ pub const MAX_SLUG_LEN: usize = 120;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Slug(String);
 
+/// What the OpenAPI document says of a slug (checked by [`Slug::parse`]).
+pub const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
+impl utoipa::ToSchema for Slug {}
+
+impl utoipa::PartialSchema for Slug {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(MAX_SLUG_LEN))
+            .pattern(Some(SLUG_PATTERN))
+            .into()
+    }
+}
+
 impl Slug {
     /// Accepts a slug exactly as given; no rewriting.
     pub fn parse(s: &str) -> Result<Self, String> {

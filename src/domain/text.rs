@@ -2,6 +2,17 @@
 
 use std::fmt;
 
+use utoipa::openapi::{schema::Type, ObjectBuilder, RefOr, Schema};
+
+/// What the OpenAPI document says of text with at least one visible character: no control
+/// characters but newlines and tabs, no U+FFFE/U+FFFF, not only white space. Checked by
+/// [`BoundedText::parse`]; stated here once for every field.
+pub const SOME_TEXT_PATTERN: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$";
+
+/// The same for text that may be empty.
+pub const ANY_TEXT_PATTERN: &str =
+    "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$";
+
 /// Trimmed text of `MIN..=MAX` characters with no control characters other than newlines and tabs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundedText<const MIN: usize, const MAX: usize>(String);
@@ -32,6 +43,25 @@ impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
 
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+/// The field's schema in the OpenAPI document: its lengths and pattern, from the type.
+impl<const MIN: usize, const MAX: usize> utoipa::ToSchema for BoundedText<MIN, MAX> {}
+
+impl<const MIN: usize, const MAX: usize> utoipa::PartialSchema for BoundedText<MIN, MAX> {
+    fn schema() -> RefOr<Schema> {
+        let pattern = if MIN == 0 {
+            ANY_TEXT_PATTERN
+        } else {
+            SOME_TEXT_PATTERN
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length((MIN > 0).then_some(MIN))
+            .max_length(Some(MAX))
+            .pattern(Some(pattern))
+            .into()
     }
 }
 

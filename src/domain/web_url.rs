@@ -3,11 +3,29 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebUrl(String);
 
+/// What the OpenAPI document says of a URL (checked, more strictly, by [`WebUrl::parse`]).
+pub const WEB_URL_PATTERN: &str = "^https?://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,3})?(/[^\\s]*)?$";
+
+/// The longest URL taken.
+pub const MAX_URL_LEN: usize = 2048;
+
+impl utoipa::ToSchema for WebUrl {}
+
+impl utoipa::PartialSchema for WebUrl {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(MAX_URL_LEN))
+            .pattern(Some(WEB_URL_PATTERN))
+            .into()
+    }
+}
+
 impl WebUrl {
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
-        if s.chars().count() > 2048 {
-            return Err("must be at most 2048 characters".into());
+        if s.chars().count() > MAX_URL_LEN {
+            return Err(format!("must be at most {MAX_URL_LEN} characters"));
         }
         let url =
             url::Url::parse(s).map_err(|_| "must be an absolute http or https URL".to_string())?;

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::Tx;
+use crate::domain::Role;
 use crate::schema::admin_users::{self, dsl};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -14,7 +15,7 @@ pub struct AdminUser {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -28,7 +29,7 @@ pub struct NewAdminUser {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -36,7 +37,7 @@ pub struct NewAdminUser {
 pub struct AdminUserChangeset {
     pub display_name: Option<String>,
     pub password_hash: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub disabled: Option<bool>,
 }
 
@@ -139,7 +140,7 @@ pub async fn touch_last_login(tx: &mut Tx<'_>, id: i64) -> QueryResult<()> {
 
 /// The role and disabled flag of a token's user, read on every authenticated request so that
 /// disabling or demoting a user takes effect at once.
-pub async fn access(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<(String, bool)>> {
+pub async fn access(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<(Role, bool)>> {
     dsl::admin_users
         .find(id)
         .select((dsl::role, dsl::disabled))

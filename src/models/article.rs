@@ -16,6 +16,7 @@ use diesel::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::Tx;
+use crate::domain::ArticleStatus;
 use crate::schema::{article_slug_redirects, article_tags, articles};
 
 /// Every column but the search vector.
@@ -32,7 +33,7 @@ pub struct Article {
     pub author_id: Option<i64>,
     pub featured_image_url: Option<String>,
     pub featured_image_alt: Option<String>,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub reading_time_minutes: i32,
     pub created_at: DateTime<Utc>,
@@ -52,7 +53,7 @@ pub struct ArticleHead {
     pub author_id: Option<i64>,
     pub featured_image_url: Option<String>,
     pub featured_image_alt: Option<String>,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub reading_time_minutes: i32,
     pub created_at: DateTime<Utc>,
@@ -72,7 +73,7 @@ pub struct NewArticle {
     pub author_id: Option<i64>,
     pub featured_image_url: Option<String>,
     pub featured_image_alt: Option<String>,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub reading_time_minutes: i32,
 }
@@ -89,7 +90,7 @@ pub struct ArticleChangeset {
     pub category_id: Option<i64>,
     pub featured_image_url: Option<Option<String>>,
     pub featured_image_alt: Option<Option<String>>,
-    pub status: Option<String>,
+    pub status: Option<ArticleStatus>,
     pub published_at: Option<Option<DateTime<Utc>>>,
     pub reading_time_minutes: Option<i32>,
     /// Set when only the tags change, so the row still records the edit.

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::Tx;
+use crate::domain::AccreditationStatus;
 use crate::schema::{
     accredited_programs as programs, certification_overview as overview,
     certification_program_counts as counts, certification_steps as steps, licensure,
@@ -152,7 +153,7 @@ pub struct Program {
     pub state: Option<String>,
     pub degree: Option<String>,
     pub url: Option<String>,
-    pub accreditation_status: String,
+    pub accreditation_status: AccreditationStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -166,7 +167,7 @@ pub struct NewProgram {
     pub state: Option<String>,
     pub degree: Option<String>,
     pub url: Option<String>,
-    pub accreditation_status: String,
+    pub accreditation_status: AccreditationStatus,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -178,7 +179,7 @@ pub struct ProgramChangeset {
     pub state: Option<Option<String>>,
     pub degree: Option<Option<String>>,
     pub url: Option<Option<String>>,
-    pub accreditation_status: Option<String>,
+    pub accreditation_status: Option<AccreditationStatus>,
 }
 
 /// Up to `limit` programs by (name, id) after `after`.

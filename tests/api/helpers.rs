@@ -179,7 +179,7 @@ impl TestApp {
             email: email.clone(),
             display_name: "Test User".into(),
             password_hash: hash,
-            role: role.as_str().into(),
+            role,
         };
         let user = db::write(&mut self.conn().await, async |tx| {
             admin_user::insert(tx, &new).await

@@ -1,5 +1,7 @@
-//! Closed sets of strings that the API sends or accepts, stated as enums in the OpenAPI
-//! document so that generated clients get unions of literals instead of plain strings.
+//! Schemas stated once for the OpenAPI document: closed sets of strings as enums (so that
+//! generated clients get unions of literals instead of plain strings), and [`nullable`] for a
+//! field that may be null. Text, slug and URL fields take their schema from the domain type
+//! (`inline, value_type = BoundedText<1, 200>`).
 
 use utoipa::openapi::{schema::Type, Object, ObjectBuilder};
 
