@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
+use super::responses::{AdminOnly, Unavailable};
 use crate::http::{
     cache::private_json,
     envelope::{Item, Page, PageMeta},
@@ -149,9 +150,8 @@ pub struct SubscriberListParams {
     responses(
         (status = 200, description = "A page of subscribers", body = Page<AdminSubscriber>, headers(("Link" = String, description = "rel=\"next\" when there is a next page"))),
         (status = 400, description = "A bad parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[get("/admin/subscribers")]
@@ -227,10 +227,9 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The subscriber", body = Item<AdminSubscriber>),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No subscriber with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[get("/admin/subscribers/{id}")]
@@ -342,9 +341,8 @@ const CSV_HEADER: &str = "id,email,name,topics,status,confirmed_at,unsubscribed_
     responses(
         (status = 200, description = "CSV with a header row", content_type = "text/csv", body = String),
         (status = 400, description = "A bad parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[get("/admin/subscribers.csv")]
@@ -450,9 +448,8 @@ pub struct SubscriberStats {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The statistics", body = Item<SubscriberStats>),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[get("/admin/subscribers/stats")]
@@ -491,10 +488,9 @@ pub async fn stats(state: web::Data<AppState>, _admin: Admin) -> ApiResult<HttpR
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Erased"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No subscriber with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[delete("/admin/subscribers/{id}")]

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::responses::{AdminOnly, JsonBodyErrors, PageErrors, Unavailable};
 use super::{
     auth::hash_off_thread,
     extract::{JsonBody, Query},
@@ -96,10 +97,9 @@ pub struct AdminUserPatch {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of users", body = Page<AdminUser>),
-        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        PageErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[get("/admin/users")]
@@ -136,10 +136,9 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = Item<AdminUser>),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[get("/admin/users/{id}")]
@@ -167,13 +166,10 @@ pub async fn show(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = Item<AdminUser>, headers(("Location" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[post("/admin/users")]
@@ -237,14 +233,11 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<AdminUser>),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An admin cannot demote or disable themself", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[patch("/admin/users/{id}")]

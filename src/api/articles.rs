@@ -12,6 +12,7 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::responses::{JsonBodyErrors, NotModified, SignedIn, Unavailable};
 use super::{
     extract::{JsonBody, Query, SlugParam},
     fields::double_option,
@@ -559,11 +560,11 @@ fn location(slug: &str) -> String {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of articles", body = Page<ArticleSummary>,
-            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
-        (status = 304, description = "Not modified (If-None-Match)"),
+        headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
         (status = 400, description = "A bad parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`status` without a token, or a bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("")]
@@ -638,10 +639,10 @@ pub async fn list(
     responses(
         (status = 200, description = "The article", body = Item<Article>, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 301, description = "Renamed: `Location` has its current address", headers(("Location" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 401, description = "A bad token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/{slug}")]
@@ -830,12 +831,10 @@ pub const ARTICLE_BODY_LIMIT: usize = 512 * 1024;
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = Item<Article>, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        SignedIn,
+        Unavailable,
     )
 )]
 #[post("")]
@@ -928,15 +927,13 @@ async fn insert_with_slug(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced", body = Item<Article>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        SignedIn,
+        Unavailable,
     )
 )]
 #[put("/{slug}")]
@@ -978,15 +975,13 @@ pub async fn replace(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<Article>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        SignedIn,
+        Unavailable,
     )
 )]
 #[patch("/{slug}")]
@@ -1130,10 +1125,10 @@ pub struct DeleteParams {
     responses(
         (status = 204, description = "Archived (or removed)"),
         (status = 400, description = "A bad `hard`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`hard=true` by an editor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        SignedIn,
+        Unavailable,
     )
 )]
 #[delete("/{slug}")]

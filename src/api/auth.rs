@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::JsonBody;
+use super::responses::Unavailable;
 use crate::{
     auth::{hash_password, verify_password},
     db,
@@ -52,8 +53,8 @@ const BAD_CREDENTIALS: &str = "The email or password is wrong, or the account is
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        Unavailable,
     )
 )]
 #[post("/auth/token")]

@@ -9,6 +9,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::responses::{AdminOnly, JsonBodyErrors, NotModified, PageErrors, Unavailable};
 use super::{
     extract::{JsonBody, Query, SlugParam},
     fields::double_option,
@@ -102,10 +103,10 @@ pub struct CategoryPatch {
     params(PageParams),
     responses(
         (status = 200, description = "A page of categories", body = Page<Category>,
-            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        PageErrors,
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/categories")]
@@ -144,9 +145,9 @@ pub async fn list(
     params(("slug" = String, Path, description = "The category's slug")),
     responses(
         (status = 200, description = "The category", body = Item<Category>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No category with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/categories/{slug}")]
@@ -180,13 +181,10 @@ async fn with_count(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = Item<Category>, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug or name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[post("/categories")]
@@ -252,15 +250,12 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<Category>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No category with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug or name is taken", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[patch("/categories/{slug}")]
@@ -319,11 +314,10 @@ fn parse_patch(input: &CategoryPatch, v: &mut Validator) -> CategoryChangeset {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No category with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Articles are filed in it", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[delete("/categories/{slug}")]
@@ -366,10 +360,10 @@ pub struct Tag {
     params(PageParams),
     responses(
         (status = 200, description = "A page of tags", body = Page<Tag>,
-            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        PageErrors,
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/tags")]

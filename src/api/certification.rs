@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::responses::{AdminOnly, JsonBodyErrors, NotModified, PageErrors, Unavailable};
 use super::{
     extract::{JsonBody, Query},
     fields::{double_option, optional_text, optional_url},
@@ -123,8 +124,8 @@ fn flat(urls: Vec<Option<String>>) -> Vec<String> {
     tag = "Certification",
     responses(
         (status = 200, description = "The pathway", body = Item<CertificationPathway>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/certification")]
@@ -199,12 +200,9 @@ pub struct StepPatch {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = Item<CertificationStep>, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[post("/certification/steps")]
@@ -261,9 +259,9 @@ pub async fn create_step(
     params(("id" = i64, Path, description = "The step's id")),
     responses(
         (status = 200, description = "The step", body = Item<CertificationStep>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/certification/steps/{id}")]
@@ -291,14 +289,11 @@ pub async fn show_step(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<CertificationStep>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[patch("/certification/steps/{id}")]
@@ -352,10 +347,9 @@ pub async fn update_step(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[delete("/certification/steps/{id}")]
@@ -450,10 +444,10 @@ pub struct ProgramsPage {
     params(PageParams),
     responses(
         (status = 200, description = "A page of programs", body = ProgramsPage,
-            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        PageErrors,
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/certification/programs")]
@@ -606,12 +600,9 @@ fn short(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> 
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = Item<Program>, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[post("/certification/programs")]
@@ -672,9 +663,9 @@ pub async fn create_program(
     params(("id" = i64, Path, description = "The program's id")),
     responses(
         (status = 200, description = "The program", body = Item<Program>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No program with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/certification/programs/{id}")]
@@ -704,14 +695,11 @@ pub async fn show_program(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<Program>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No program with this id", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[patch("/certification/programs/{id}")]
@@ -751,10 +739,9 @@ pub async fn update_program(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No program with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[delete("/certification/programs/{id}")]
@@ -846,10 +833,10 @@ impl From<model::Licensure> for StateLicensure {
     params(PageParams),
     responses(
         (status = 200, description = "A page of states", body = Page<StateLicensure>,
-            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        PageErrors,
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/certification/licensure")]
@@ -894,9 +881,9 @@ impl<'de> Deserialize<'de> for StateParam {
     params(("state" = String, Path, description = "The two-letter state code, e.g. `NE`", pattern = "^[A-Z]{2}$")),
     responses(
         (status = 200, description = "The state", body = Item<StateLicensure>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No such state", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/certification/licensure/{state}")]
@@ -955,14 +942,11 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<StateLicensure>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such state", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[patch("/certification/licensure/{state}")]

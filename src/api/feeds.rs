@@ -10,6 +10,7 @@ use actix_web::{
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::responses::{NotModified, Unavailable};
 use super::{
     articles::{latest_for_feed, Article, FeedParams},
     extract::Query,
@@ -275,10 +276,10 @@ fn last_change(s: &super::articles::ArticleSummary) -> DateTime<Utc> {
     params(FeedParams),
     responses(
         (status = 200, description = "The latest 50 published articles", content_type = "application/rss+xml", body = String,
-            headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
+        headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 400, description = "An unknown category or a bad tag", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/articles.rss")]
@@ -298,10 +299,10 @@ pub async fn rss(
     params(FeedParams),
     responses(
         (status = 200, description = "The latest 50 published articles", content_type = "application/atom+xml", body = String,
-            headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
+        headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 400, description = "An unknown category or a bad tag", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/articles.atom")]
@@ -355,10 +356,10 @@ pub struct JsonFeedAuthor {
     params(FeedParams),
     responses(
         (status = 200, description = "The latest 50 published articles", content_type = "application/feed+json", body = JsonFeed,
-            headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
+        headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 400, description = "An unknown category or a bad tag", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/articles.json")]

@@ -8,6 +8,7 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::responses::{JsonBodyErrors, NotModified, PageErrors, SignedIn, Unavailable};
 use super::{
     extract::{JsonBody, Query, SlugParam},
     fields::double_option,
@@ -236,10 +237,10 @@ fn location(slug: &str) -> String {
     params(PageParams),
     responses(
         (status = 200, description = "A page of events in chronological order", body = Page<HistoryEvent>,
-            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        PageErrors,
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/history-events")]
@@ -273,9 +274,9 @@ pub async fn list(
     params(("slug" = String, Path, description = "The event's slug")),
     responses(
         (status = 200, description = "The event", body = Item<HistoryEvent>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/history-events/{slug}")]
@@ -302,12 +303,10 @@ pub async fn show(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = Item<HistoryEvent>, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        SignedIn,
+        Unavailable,
     )
 )]
 #[post("/history-events")]
@@ -384,14 +383,12 @@ async fn insert_with_free_slug(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced", body = Item<HistoryEvent>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        SignedIn,
+        Unavailable,
     )
 )]
 #[put("/history-events/{slug}")]
@@ -425,14 +422,12 @@ pub async fn replace(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<HistoryEvent>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        SignedIn,
+        Unavailable,
     )
 )]
 #[patch("/history-events/{slug}")]
@@ -481,9 +476,9 @@ async fn update_checked(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        SignedIn,
+        Unavailable,
     )
 )]
 #[delete("/history-events/{slug}")]

@@ -14,6 +14,7 @@ pub mod health;
 pub mod history_events;
 pub mod practice;
 pub mod problems;
+pub mod responses;
 pub mod schemas;
 pub mod staffing;
 pub mod subscriptions;

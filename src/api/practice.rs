@@ -8,6 +8,7 @@ use actix_web::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::responses::{AdminOnly, JsonBodyErrors, NotModified, Unavailable};
 use super::{
     extract::{JsonBody, SlugParam},
     fields::{double_option, optional_text, optional_url},
@@ -100,8 +101,8 @@ pub struct Practice {
     tag = "Practice",
     responses(
         (status = 200, description = "Types and steps", body = Item<Practice>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/practice")]
@@ -161,13 +162,10 @@ pub struct PracticeTypePatch {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = Item<PracticeType>, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[post("/practice/types")]
@@ -236,9 +234,9 @@ pub async fn create_type(
     params(("slug" = String, Path, description = "The type's slug")),
     responses(
         (status = 200, description = "The type", body = Item<PracticeType>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No type with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/practice/types/{slug}")]
@@ -267,15 +265,12 @@ pub async fn show_type(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<PracticeType>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No type with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[patch("/practice/types/{slug}")]
@@ -339,10 +334,9 @@ pub async fn update_type(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No type with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[delete("/practice/types/{slug}")]
@@ -391,12 +385,9 @@ pub struct PracticeStepPatch {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = Item<PracticeStep>, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[post("/practice/steps")]
@@ -451,9 +442,9 @@ pub async fn create_step(
     params(("id" = i64, Path, description = "The step's id")),
     responses(
         (status = 200, description = "The step", body = Item<PracticeStep>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/practice/steps/{id}")]
@@ -481,14 +472,11 @@ pub async fn show_step(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<PracticeStep>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[patch("/practice/steps/{id}")]
@@ -538,10 +526,9 @@ pub async fn update_step(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        Unavailable,
     )
 )]
 #[delete("/practice/steps/{id}")]

@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::ToSchema;
 
+use super::responses::{JsonBodyErrors, NotModified, PageErrors, SignedIn, Unavailable};
 use super::{
     extract::{JsonBody, Query},
     fields::{double_option, optional_text, optional_url},
@@ -250,10 +251,10 @@ pub struct ObservationPath {
     params(PageParams),
     responses(
         (status = 200, description = "A page of metrics", body = Page<StaffingStatistic>,
-            headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, description = "Bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        PageErrors,
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/staffing-statistics")]
@@ -291,9 +292,9 @@ pub async fn list(
     params(("key" = String, Path, description = "The metric's key, e.g. `certified_perfusionists`")),
     responses(
         (status = 200, description = "The metric", body = Item<StaffingMetric>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No metric with this key", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/staffing-statistics/{key}")]
@@ -329,11 +330,11 @@ pub async fn show(
     responses(
         (status = 201, description = "Added", body = Item<Observation>, headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "Malformed JSON or invalid fields (a value the metric's unit does not allow)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No metric with this key", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        SignedIn,
+        Unavailable,
     )
 )]
 #[post("/staffing-statistics/{key}/observations")]
@@ -401,9 +402,9 @@ pub async fn add_observation(
     params(("key" = String, Path, description = "The metric's key"), ("id" = i64, Path, description = "The observation's id")),
     responses(
         (status = 200, description = "The observation", body = Item<Observation>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No such metric or observation", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/staffing-statistics/{key}/observations/{id}")]
@@ -437,13 +438,11 @@ pub async fn show_observation(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Corrected", body = Item<Observation>, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such metric or observation", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        SignedIn,
+        Unavailable,
     )
 )]
 #[patch("/staffing-statistics/{key}/observations/{id}")]
@@ -487,9 +486,9 @@ pub async fn update_observation(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such metric or observation", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        SignedIn,
+        Unavailable,
     )
 )]
 #[delete("/staffing-statistics/{key}/observations/{id}")]

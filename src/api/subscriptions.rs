@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::responses::{JsonBodyErrors, Unavailable};
 use super::{
     extract::{JsonBody, Query},
     fields::double_option,
@@ -63,11 +64,9 @@ pub struct SignupAccepted {
     request_body = SignupInput,
     responses(
         (status = 202, description = "Accepted (always the same body)", body = Item<SignupAccepted>),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many sign-ups from this address, or confirmation mails to this email today", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        Unavailable,
     )
 )]
 #[post("/subscriptions")]
@@ -184,7 +183,7 @@ fn unknown_token() -> ApiError {
         (status = 404, description = "Unknown, used-up or malformed token", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The link has expired", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[post("/subscriptions/confirm")]
@@ -269,7 +268,7 @@ fn manageable(found: Option<(Subscriber, Option<chrono::DateTime<Utc>>)>) -> Api
         (status = 404, description = "Unknown or malformed token", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither JSON nor a form", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[post("/subscriptions/unsubscribe")]
@@ -363,7 +362,7 @@ impl Preferences {
         (status = 200, description = "The preferences", body = Item<Preferences>),
         (status = 400, description = "A malformed query (e.g. `token` twice)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or malformed token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[get("/subscriptions/preferences")]
@@ -402,11 +401,9 @@ pub struct PreferencesInput {
     request_body = PreferencesInput,
     responses(
         (status = 200, description = "Changed", body = Item<Preferences>),
-        (status = 400, description = "Malformed JSON or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or malformed token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        Unavailable,
     )
 )]
 #[put("/subscriptions/preferences")]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
+use super::responses::{NotModified, Unavailable};
 use crate::http::{cache::json_ok, envelope::Item};
 use crate::{
     domain::Projection,
@@ -193,9 +194,9 @@ async fn resolve(
     params(ProjectionParams),
     responses(
         (status = 200, description = "The projection", body = Item<WorkforceProjection>, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, description = "A parameter out of range, named in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
     )
 )]
 #[get("/workforce/projection")]
