@@ -17,6 +17,9 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type DbPool = Pool<AsyncPgConnection>;
 
+/// A connection taken from the pool (back to it when dropped).
+pub type PooledConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
+
 /// Why the database could not be prepared; one line meant for the operator.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

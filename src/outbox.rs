@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 
 use crate::{
     db::{self, DbPool},
-    domain::new_token,
+    domain::{new_token, SubscriberStatus},
     mail::{Mail, Mailer},
     models::subscriber::{self as model, OutboxMail},
 };
@@ -133,9 +133,9 @@ impl Worker {
         // an erasure or unsubscribe cannot slip in between, and the link works once mailed.
         let to = db::write(&mut conn, async |tx| {
             let s = model::lock(tx, job.subscriber_id).await?;
-            let (purpose, expiry) = match (job.kind.as_str(), s.status.as_str()) {
-                ("confirmation", "pending") => ("confirm", Some(expires)),
-                ("welcome", "confirmed") => ("manage", None),
+            let (purpose, expiry) = match (job.kind.as_str(), s.status) {
+                ("confirmation", SubscriberStatus::Pending) => ("confirm", Some(expires)),
+                ("welcome", SubscriberStatus::Confirmed) => ("manage", None),
                 _ => return Ok(None),
             };
             let Some(to) = s.email else {

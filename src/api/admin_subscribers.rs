@@ -11,15 +11,15 @@ use super::extract::Query;
 use super::responses::{AdminOnly, Unavailable};
 use crate::http::{
     cache::private_json,
-    envelope::{Item, Page, PageMeta},
-    pagination::{check_limit, encode_cursor, PageParams},
+    envelope::{Item, Page},
+    pagination::{CursorKey, PageParams, PageRequest},
 };
 use crate::{
     auth::Admin,
     db,
-    domain::Topic,
+    domain::{BoundedText, SubscriberStatus, Topic},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
-    models::subscriber::{self as model, AdminFilter, Subscriber},
+    models::subscriber::{self, AdminFilter, Subscriber},
     state::AppState,
 };
 
@@ -40,7 +40,7 @@ pub struct AdminSubscriber {
     pub name: Option<String>,
     pub topics: Vec<Topic>,
     #[schema(schema_with = super::schemas::subscriber_status)]
-    pub status: String,
+    pub status: SubscriberStatus,
     #[schema(required = true)]
     pub consent_version: Option<String>,
     #[schema(required = true)]
@@ -89,39 +89,21 @@ pub struct SubscriberFilter {
 
 impl SubscriberFilter {
     fn parse(&self, v: &mut Validator) -> AdminFilter {
-        let status = self.status.as_deref().and_then(|s| {
-            v.check(
-                "status",
-                match s {
-                    "pending" | "confirmed" | "unsubscribed" | "erased" => Ok(s.to_owned()),
-                    _ => Err(
-                        "must be one of `pending`, `confirmed`, `unsubscribed`, `erased`".into(),
-                    ),
-                },
-            )
-        });
-        let q = self
-            .q
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .and_then(|q| {
-                v.check(
-                    "q",
-                    if q.len() > 254 || q.chars().any(char::is_control) {
-                        Err("must be at most 254 characters, without control characters".into())
-                    } else {
-                        Ok(q.to_owned())
-                    },
-                )
-            });
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         AdminFilter {
-            status,
+            status: self
+                .status
+                .as_deref()
+                .and_then(|s| v.check("status", SubscriberStatus::parse(s))),
             topic: self.topic.map(|t| t.as_str().to_owned()),
-            q,
+            q: q.and_then(|q| v.check("q", EmailPiece::parse(q)))
+                .map(EmailPiece::into_inner),
         }
     }
 }
+
+/// What `q` may be: a piece of an email address.
+type EmailPiece = BoundedText<1, 254>;
 
 /// The list query: filters and page.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -141,6 +123,29 @@ pub struct SubscriberListParams {
     pub cursor: Option<String>,
 }
 
+impl SubscriberListParams {
+    /// The filter and the page, with every bad parameter named at once.
+    fn parse<'k>(
+        self,
+        key: &'k CursorKey,
+    ) -> Result<(AdminFilter, PageRequest<'k, i64>), ApiError> {
+        let mut v = Validator::default();
+        let filter = SubscriberFilter {
+            status: self.status,
+            topic: self.topic,
+            q: self.q,
+        }
+        .parse(&mut v);
+        let page = PageParams {
+            limit: self.limit,
+            cursor: self.cursor,
+        }
+        .request_checked(CURSOR_KIND, key, &mut v);
+        v.finish()?;
+        Ok((filter, page.expect("a bad page was recorded above")))
+    }
+}
+
 /// Subscribers, newest first (admin).
 #[utoipa::path(
     operation_id = "listAdminSubscribers",
@@ -154,69 +159,18 @@ pub struct SubscriberListParams {
         Unavailable,
     )
 )]
-#[get("/admin/subscribers")]
+#[get("/api/v1/admin/subscribers")]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
     params: Query<SubscriberListParams>,
 ) -> ApiResult<HttpResponse> {
-    let p = params.0;
-    let mut v = Validator::default();
-    let filter = SubscriberFilter {
-        status: p.status,
-        topic: p.topic,
-        q: p.q,
-    }
-    .parse(&mut v);
-    let limit = v.check("limit", check_limit(p.limit)).unwrap_or(20);
-    let before = match p.cursor {
-        Some(c) => PageParams {
-            limit: None,
-            cursor: Some(c),
-        }
-        .parse::<i64>(CURSOR_KIND, &state.cursor_key)
-        .map_err(|_| {
-            v.push(
-                "cursor",
-                "is not a cursor of this list; use meta.next_cursor as given",
-            )
-        })
-        .ok()
-        .and_then(|(_, p)| p),
-        None => None,
-    };
-    v.finish()?;
+    let (filter, page) = params.0.parse(&state.cursor_key)?;
     let mut conn = state.pool.get().await?;
-    let mut rows = model::list_admin(&mut conn, &filter, before, i64::from(limit) + 1).await?;
-    let total = model::count_admin(&mut conn, &filter).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor = more
-        .then(|| {
-            rows.last()
-                .map(|s| encode_cursor(CURSOR_KIND, &s.id, &state.cursor_key))
-        })
-        .flatten();
-    let link = next_cursor
-        .as_deref()
-        .map(|c| crate::http::pagination::next_link(req.path(), req.query_string(), c));
-    let body = Page {
-        data: rows.into_iter().map(AdminSubscriber::from).collect(),
-        meta: PageMeta {
-            limit,
-            next_cursor,
-            total,
-        },
-    };
-    let mut res = private_json(actix_web::http::StatusCode::OK, &body);
-    if let Some(l) = link {
-        res.headers_mut().insert(
-            header::LINK,
-            header::HeaderValue::from_str(&l).map_err(|e| ApiError::Internal(e.into()))?,
-        );
-    }
-    Ok(res)
+    let rows = subscriber::list_admin(&mut conn, &filter, page.after, page.fetch()).await?;
+    let total = subscriber::count_admin(&mut conn, &filter).await?;
+    Ok(page.respond(&req, rows, total, |s| s.id, AdminSubscriber::from))
 }
 
 /// One subscriber (admin).
@@ -232,19 +186,19 @@ pub async fn list(
         Unavailable,
     )
 )]
-#[get("/admin/subscribers/{id}")]
+#[get("/api/v1/admin/subscribers/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
     _admin: Admin,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let s = model::find(&mut conn, *id).await.or_404(NO_SUBSCRIBER)?;
+    let s = subscriber::find(&mut conn, *id)
+        .await
+        .or_404(NO_SUBSCRIBER)?;
     Ok(private_json(
         actix_web::http::StatusCode::OK,
-        &Item {
-            data: AdminSubscriber::from(s),
-        },
+        &Item::new(AdminSubscriber::from(s)),
     ))
 }
 
@@ -304,7 +258,7 @@ fn csv_time(out: &mut String, t: Option<DateTime<Utc>>) {
     out.push_str("+00:00");
 }
 
-fn csv_row(s: &model::ExportRow, out: &mut String) {
+fn csv_row(s: &subscriber::ExportRow, out: &mut String) {
     use std::fmt::Write;
     let _ = write!(out, "{},", s.id);
     csv_field(out, s.email.as_deref().unwrap_or_default());
@@ -319,7 +273,7 @@ fn csv_row(s: &model::ExportRow, out: &mut String) {
         out.push_str(topic);
     }
     out.push(',');
-    csv_field(out, &s.status);
+    csv_field(out, s.status.as_str());
     out.push(',');
     csv_time(out, s.confirmed_at);
     out.push(',');
@@ -345,7 +299,7 @@ const CSV_HEADER: &str = "id,email,name,topics,status,confirmed_at,unsubscribed_
         Unavailable,
     )
 )]
-#[get("/admin/subscribers.csv")]
+#[get("/api/v1/admin/subscribers.csv")]
 pub async fn export(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -355,21 +309,33 @@ pub async fn export(
     let filter = params.0.parse(&mut v);
     v.finish()?;
     // Check the database now, so an outage is a 503 rather than a broken download.
-    let mut conn = state.pool.get().await?;
-    // A reader task asks PostgreSQL for the next batch as soon as it has one, while a writer
-    // task turns the last one into CSV, so the database and the formatting work at once. Each
-    // channel holds two batches at most, so memory stays flat, and a client that goes away
-    // stops both.
+    let conn = state.pool.get().await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"subscribers.csv\"",
+        ))
+        .streaming(csv_stream(conn, filter)))
+}
+
+/// The CSV file: the header row, then the rows in batches. A reader task asks PostgreSQL for
+/// the next batch as soon as it has one, while a writer task turns the last one into CSV, so
+/// the database and the formatting work at once. Each channel holds two batches at most, so
+/// memory stays flat, and a client that goes away stops both. A failure part-way ends the
+/// stream with an error, never as if the file were whole.
+fn csv_stream(
+    mut conn: crate::db::PooledConn,
+    filter: AdminFilter,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, ApiError>> {
     let (rows_tx, mut rows_rx) =
-        tokio::sync::mpsc::channel::<diesel::QueryResult<Vec<model::ExportRow>>>(2);
+        tokio::sync::mpsc::channel::<diesel::QueryResult<Vec<subscriber::ExportRow>>>(2);
     tokio::spawn(async move {
         let mut after = 0i64;
         loop {
-            let batch = model::export_batch(&mut conn, &filter, after, EXPORT_BATCH).await;
-            let done = match &batch {
-                Ok(rows) => rows.is_empty(),
-                Err(_) => true,
-            };
+            let batch = subscriber::export_batch(&mut conn, &filter, after, EXPORT_BATCH).await;
+            let done = batch.as_ref().map_or(true, Vec::is_empty);
             if let Ok(rows) = &batch {
                 after = rows.last().map_or(after, |s| s.id);
             }
@@ -382,16 +348,10 @@ pub async fn export(
     tokio::spawn(async move {
         let mut ended = false;
         while let Some(batch) = rows_rx.recv().await {
-            ended = matches!(&batch, Ok(rows) if rows.is_empty()) || batch.is_err();
+            ended = batch.as_ref().map_or(true, Vec::is_empty);
             let item = match batch {
                 Ok(rows) if rows.is_empty() => break,
-                Ok(rows) => {
-                    let mut out = String::with_capacity(rows.len() * 112);
-                    for s in &rows {
-                        csv_row(s, &mut out);
-                    }
-                    Ok(web::Bytes::from(out))
-                }
+                Ok(rows) => Ok(csv_rows(&rows)),
                 Err(e) => {
                     tracing::error!(error = %e, "subscriber export failed part-way");
                     Err(ApiError::from(e))
@@ -413,14 +373,15 @@ pub async fn export(
     let rows = stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"subscribers.csv\"",
-        ))
-        .streaming(futures_util::StreamExt::chain(first, rows)))
+    futures_util::StreamExt::chain(first, rows)
+}
+
+fn csv_rows(rows: &[subscriber::ExportRow]) -> web::Bytes {
+    let mut out = String::with_capacity(rows.len() * 112);
+    for s in rows {
+        csv_row(s, &mut out);
+    }
+    web::Bytes::from(out)
 }
 
 /// A count by key.
@@ -452,10 +413,10 @@ pub struct SubscriberStats {
         Unavailable,
     )
 )]
-#[get("/admin/subscribers/stats")]
+#[get("/api/v1/admin/subscribers/stats")]
 pub async fn stats(state: web::Data<AppState>, _admin: Admin) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let convert = |rows: Vec<model::Count>| {
+    let convert = |rows: Vec<subscriber::Count>| {
         rows.into_iter()
             .map(|c| Count {
                 key: c.key,
@@ -463,18 +424,16 @@ pub async fn stats(state: web::Data<AppState>, _admin: Admin) -> ApiResult<HttpR
             })
             .collect()
     };
-    let by_status = convert(model::count_by_status(&mut conn).await?);
-    let by_topic = convert(model::count_by_topic(&mut conn).await?);
-    let signups_per_week = convert(model::signups_per_week(&mut conn, 52).await?);
+    let by_status = convert(subscriber::count_by_status(&mut conn).await?);
+    let by_topic = convert(subscriber::count_by_topic(&mut conn).await?);
+    let signups_per_week = convert(subscriber::signups_per_week(&mut conn, 52).await?);
     Ok(private_json(
         actix_web::http::StatusCode::OK,
-        &Item {
-            data: SubscriberStats {
-                by_status,
-                by_topic,
-                signups_per_week,
-            },
-        },
+        &Item::new(SubscriberStats {
+            by_status,
+            by_topic,
+            signups_per_week,
+        }),
     ))
 }
 
@@ -493,7 +452,7 @@ pub async fn stats(state: web::Data<AppState>, _admin: Admin) -> ApiResult<HttpR
         Unavailable,
     )
 )]
-#[delete("/admin/subscribers/{id}")]
+#[delete("/api/v1/admin/subscribers/{id}")]
 pub async fn erase(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -501,7 +460,7 @@ pub async fn erase(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let id = *id;
-    let done = db::write(&mut conn, async |tx| model::erase(tx, id).await).await?;
+    let done = db::write(&mut conn, async |tx| subscriber::erase(tx, id).await).await?;
     found(done, NO_SUBSCRIBER)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/admin/users`: admins manage who may hold tokens (role `admin` only).
 
-use actix_web::{get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,16 +11,16 @@ use super::{
     extract::{JsonBody, Query},
 };
 use crate::http::{
-    cache::{json_ok, json_response},
+    cache::{created, json_ok},
     envelope::{Item, Page},
-    pagination::{list_response, page, PageParams},
+    pagination::PageParams,
 };
 use crate::{
     auth::Admin,
     db,
     domain::{BoundedText, Email, Password, Role},
-    errors::{ApiError, ApiResult, Problem, QueryResultExt},
-    models::admin_user::{self as model, AdminUserChangeset, NewAdminUser},
+    errors::{ApiError, ApiResult, Problem, QueryResultExt, Validator},
+    models::admin_user::{self, AdminUserChangeset, NewAdminUser},
     state::AppState,
 };
 
@@ -45,10 +45,9 @@ pub struct AdminUser {
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
-impl TryFrom<model::AdminUser> for AdminUser {
-    type Error = ApiError;
-    fn try_from(row: model::AdminUser) -> Result<Self, ApiError> {
-        Ok(Self {
+impl From<admin_user::AdminUser> for AdminUser {
+    fn from(row: admin_user::AdminUser) -> Self {
+        Self {
             id: row.id,
             role: row.role,
             email: row.email,
@@ -57,7 +56,7 @@ impl TryFrom<model::AdminUser> for AdminUser {
             created_at: row.created_at,
             updated_at: row.updated_at,
             last_login_at: row.last_login_at,
-        })
+        }
     }
 }
 
@@ -102,30 +101,18 @@ pub struct AdminUserPatch {
         Unavailable,
     )
 )]
-#[get("/admin/users")]
+#[get("/api/v1/admin/users")]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
     params: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, after) = params.0.parse::<i64>(CURSOR_KIND, &state.cursor_key)?;
+    let page = params.0.request::<i64>(CURSOR_KIND, &state.cursor_key)?;
     let mut conn = state.pool.get().await?;
-    let rows = model::list(&mut conn, after, i64::from(limit) + 1).await?;
-    let total = model::count(&mut conn).await?;
-    let users = rows
-        .into_iter()
-        .map(AdminUser::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    let body = page(
-        users,
-        limit,
-        total,
-        (CURSOR_KIND, &state.cursor_key),
-        |u| u.id,
-        |u| u,
-    );
-    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
+    let rows = admin_user::list(&mut conn, page.after, page.fetch()).await?;
+    let total = admin_user::count(&mut conn).await?;
+    Ok(page.respond(&req, rows, total, |u| u.id, AdminUser::from))
 }
 
 /// One admin user.
@@ -141,7 +128,7 @@ pub async fn list(
         Unavailable,
     )
 )]
-#[get("/admin/users/{id}")]
+#[get("/api/v1/admin/users/{id}")]
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -149,13 +136,8 @@ pub async fn show(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find(&mut conn, *id).await.or_404(NO_USER)?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: AdminUser::try_from(row)?,
-        },
-    ))
+    let row = admin_user::find(&mut conn, *id).await.or_404(NO_USER)?;
+    Ok(json_ok(&req, &Item::new(AdminUser::from(row))))
 }
 
 /// Adds an editor or admin.
@@ -172,56 +154,55 @@ pub async fn show(
         Unavailable,
     )
 )]
-#[post("/admin/users")]
+#[post("/api/v1/admin/users")]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
     input: JsonBody<NewAdminUserInput>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let email = v.require("email", input.email.as_deref().map(Email::parse));
-    let password = v.require("password", input.password.as_deref().map(Password::parse));
-    let role = v.require("role", input.role.map(Ok));
-    let display_name = match input.display_name.as_deref() {
-        Some(n) => v
-            .check("display_name", DisplayName::parse(n))
-            .map(BoundedText::into_inner),
-        None => email
-            .as_ref()
-            .map(|e| e.as_str().split('@').next().unwrap_or("editor").to_owned()),
-    };
-    v.finish()?;
-    let (Some(email), Some(password), Some(role), Some(display_name)) =
-        (email, password, role, display_name)
-    else {
-        unreachable!("a missing or invalid field was recorded above")
-    };
-    let new = NewAdminUser {
-        email: email.to_lowercase(),
-        display_name,
-        password_hash: hash_off_thread(password.expose().to_owned()).await?,
-        role,
-    };
+    let JsonBody(input, v) = input;
+    let (mut new, password) = input.parse(v)?;
+    new.password_hash = hash_off_thread(password.expose().to_owned()).await?;
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| model::insert(tx, &new).await)
+    let row = db::write(&mut conn, async |tx| admin_user::insert(tx, &new).await)
         .await
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => ApiError::Conflict("An admin user with this email already exists.".into()),
-            other => other.into(),
-        })?;
+        .or_409(EMAIL_TAKEN)?;
     let location = format!("/api/v1/admin/users/{}", row.id);
-    Ok(json_response(
-        &req,
-        StatusCode::CREATED,
-        &Item {
-            data: AdminUser::try_from(row)?,
-        },
-        &[(header::LOCATION, location)],
-    ))
+    Ok(created(&req, location, &Item::new(AdminUser::from(row))))
+}
+
+const EMAIL_TAKEN: &str = "An admin user with this email already exists.";
+
+impl NewAdminUserInput {
+    /// The new user (without its hash yet) and its password; every invalid field at once. The
+    /// display name defaults to the part of the email before the @.
+    fn parse(&self, mut v: Validator) -> ApiResult<(NewAdminUser, Password)> {
+        let email = v.require("email", self.email.as_deref().map(Email::parse));
+        let password = v.require("password", self.password.as_deref().map(Password::parse));
+        let role = v.require("role", self.role.map(Ok));
+        let display_name = match self.display_name.as_deref() {
+            Some(n) => v
+                .check("display_name", DisplayName::parse(n))
+                .map(BoundedText::into_inner),
+            None => email
+                .as_ref()
+                .map(|e| e.as_str().split('@').next().unwrap_or("editor").to_owned()),
+        };
+        v.finish()?;
+        let (Some(email), Some(password), Some(role), Some(display_name)) =
+            (email, password, role, display_name)
+        else {
+            unreachable!("a missing or invalid field was recorded above")
+        };
+        let new = NewAdminUser {
+            email: email.to_lowercase(),
+            display_name,
+            password_hash: String::new(),
+            role,
+        };
+        Ok((new, password))
+    }
 }
 
 /// Changes a user: name, password, role, or disabled (which also revokes their tokens).
@@ -240,7 +221,7 @@ pub async fn create(
         Unavailable,
     )
 )]
-#[patch("/admin/users/{id}")]
+#[patch("/api/v1/admin/users/{id}")]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -248,39 +229,49 @@ pub async fn update(
     id: web::Path<i64>,
     input: JsonBody<AdminUserPatch>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let display_name = input
-        .display_name
-        .as_deref()
-        .and_then(|n| v.check("display_name", DisplayName::parse(n)));
-    let password = input
-        .password
-        .as_deref()
-        .and_then(|p| v.check("password", Password::parse(p)));
-    v.finish()?;
-    // Locking oneself out would leave no way back but the command line.
-    if *id == admin.0.id && (input.disabled == Some(true) || input.role == Some(Role::Editor)) {
-        return Err(ApiError::Conflict(
-            "You cannot disable or demote yourself; ask another admin.".into(),
-        ));
+    let JsonBody(input, v) = input;
+    let (mut changes, password) = input.parse(v, admin, *id)?;
+    if let Some(p) = password {
+        changes.password_hash = Some(hash_off_thread(p.expose().to_owned()).await?);
     }
-    let changes = AdminUserChangeset {
-        display_name: display_name.map(BoundedText::into_inner),
-        password_hash: match password {
-            Some(p) => Some(hash_off_thread(p.expose().to_owned()).await?),
-            None => None,
-        },
-        role: input.role,
-        disabled: input.disabled,
-    };
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| model::update(tx, *id, &changes).await)
-        .await
-        .or_404(NO_USER)?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: AdminUser::try_from(row)?,
-        },
-    ))
+    let row = db::write(&mut conn, async |tx| {
+        admin_user::update(tx, *id, &changes).await
+    })
+    .await
+    .or_404(NO_USER)?;
+    Ok(json_ok(&req, &Item::new(AdminUser::from(row))))
+}
+
+impl AdminUserPatch {
+    /// The changes (without the new hash yet) and the new password, if any. An admin may not
+    /// disable or demote themself: that would leave no way back but the command line.
+    fn parse(
+        &self,
+        mut v: Validator,
+        admin: Admin,
+        id: i64,
+    ) -> ApiResult<(AdminUserChangeset, Option<Password>)> {
+        let display_name = self
+            .display_name
+            .as_deref()
+            .and_then(|n| v.check("display_name", DisplayName::parse(n)));
+        let password = self
+            .password
+            .as_deref()
+            .and_then(|p| v.check("password", Password::parse(p)));
+        v.finish()?;
+        if id == admin.0.id && (self.disabled == Some(true) || self.role == Some(Role::Editor)) {
+            return Err(ApiError::Conflict(
+                "You cannot disable or demote yourself; ask another admin.".into(),
+            ));
+        }
+        let changes = AdminUserChangeset {
+            display_name: display_name.map(BoundedText::into_inner),
+            password_hash: None,
+            role: self.role,
+            disabled: self.disabled,
+        };
+        Ok((changes, password))
+    }
 }

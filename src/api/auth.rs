@@ -1,6 +1,9 @@
 //! `POST /api/v1/auth/token`: trade an admin's email and password for a short-lived token.
 
+use std::net::IpAddr;
+
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -9,7 +12,7 @@ use super::responses::Unavailable;
 use crate::{
     auth::{hash_password, verify_password},
     db,
-    errors::{ApiError, ApiResult, Problem},
+    errors::{ApiError, ApiResult, Problem, Validator},
     models::admin_user,
     state::AppState,
 };
@@ -57,59 +60,81 @@ const BAD_CREDENTIALS: &str = "The email or password is wrong, or the account is
         Unavailable,
     )
 )]
-#[post("/auth/token")]
+#[post("/api/v1/auth/token")]
 pub async fn issue_token(
     req: HttpRequest,
     state: web::Data<AppState>,
     input: JsonBody<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let client = crate::rate_limit::client_ip(&req, &state.trusted_proxies);
-    if let Some(ip) = client {
-        state
+    check_failures(&state, client)?;
+    let JsonBody(input, v) = input;
+    let (email, password) = input.parse(v)?;
+    let mut conn = state.pool.get().await?;
+    let Some(user) = authenticate(&mut conn, &email, password).await? else {
+        return Err(refuse(&state, client));
+    };
+    db::write(&mut conn, async |tx| {
+        admin_user::touch_last_login(tx, user.id).await
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse {
+            access_token: state.tokens.issue(user.id, user.role),
+            token_type: "Bearer".into(),
+            expires_in: state.tokens.ttl.as_secs(),
+        }))
+}
+
+/// 429 while the client's failed logins are over the limit.
+fn check_failures(state: &AppState, client: Option<IpAddr>) -> ApiResult<()> {
+    match client {
+        Some(ip) => state
             .login_failures
             .check(&ip)
-            .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+            .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs }),
+        None => Ok(()),
     }
-    let JsonBody(input, mut v) = input;
-    let email = v.require("email", input.email.map(Ok));
-    let password = v.require("password", input.password.map(Ok));
-    v.finish()?;
-    let (Some(email), Some(password)) = (email, password) else {
-        unreachable!("a missing field was recorded above")
-    };
+}
 
-    let mut conn = state.pool.get().await?;
+/// The one answer to wrong credentials, counted against the client.
+fn refuse(state: &AppState, client: Option<IpAddr>) -> ApiError {
+    if let Some(ip) = client {
+        state.login_failures.record(ip);
+    }
+    ApiError::Unauthorized(BAD_CREDENTIALS.into())
+}
+
+impl TokenRequest {
+    /// The email and password, both required.
+    fn parse(self, mut v: Validator) -> ApiResult<(String, String)> {
+        let email = v.require("email", self.email.map(Ok));
+        let password = v.require("password", self.password.map(Ok));
+        v.finish()?;
+        Ok(email
+            .zip(password)
+            .expect("a missing field was recorded above"))
+    }
+}
+
+/// The enabled user these credentials belong to, if any.
+async fn authenticate(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    password: String,
+) -> ApiResult<Option<admin_user::AdminUser>> {
     let key = email.trim().to_lowercase();
     // PostgreSQL text cannot hold NUL: such an email cannot be anyone's.
     let user = if key.contains('\0') {
         None
     } else {
-        admin_user::find_by_email(&mut conn, &key).await?
+        admin_user::find_by_email(conn, &key).await?
     };
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
     let valid = web::block(move || verify_password(&password, hash.as_deref())).await?;
-    match user {
-        Some(user) if valid && !user.disabled => {
-            db::write(&mut conn, async |tx| {
-                admin_user::touch_last_login(tx, user.id).await
-            })
-            .await?;
-            Ok(HttpResponse::Ok()
-                .insert_header(("Cache-Control", "no-store"))
-                .json(TokenResponse {
-                    access_token: state.tokens.issue(user.id, user.role),
-                    token_type: "Bearer".into(),
-                    expires_in: state.tokens.ttl.as_secs(),
-                }))
-        }
-        _ => {
-            if let Some(ip) = client {
-                state.login_failures.record(ip);
-            }
-            Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()))
-        }
-    }
+    Ok(user.filter(|u| valid && !u.disabled))
 }
 
 /// Hashes a password off the async workers.

@@ -1,9 +1,7 @@
 //! Categories: `/api/v1/categories` (public, with counts of published articles) and their
 //! editing by admins. Tags: `/api/v1/tags`.
 
-use actix_web::{
-    delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
-};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use serde::{Deserialize, Serialize};
@@ -15,9 +13,9 @@ use super::{
     fields::double_option,
 };
 use crate::http::{
-    cache::{json_ok, json_response, IfMatch},
+    cache::{created, json_ok, IfMatch},
     envelope::{Item, Page},
-    pagination::{list_response, page, PageParams},
+    pagination::PageParams,
 };
 use crate::{
     auth::Admin,
@@ -25,7 +23,7 @@ use crate::{
     domain::{BoundedText, Slug},
     errors::{ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::{
-        category::{self as model, CategoryChangeset, NewCategory},
+        category::{self, CategoryChangeset, NewCategory},
         tag,
     },
     state::AppState,
@@ -56,7 +54,7 @@ pub struct Category {
     pub article_count: i64,
 }
 
-fn to_dto(row: model::Category, article_count: i64) -> Category {
+fn to_dto(row: category::Category, article_count: i64) -> Category {
     Category {
         slug: row.slug,
         name: row.name,
@@ -109,33 +107,23 @@ pub struct CategoryPatch {
         Unavailable,
     )
 )]
-#[get("/categories")]
+#[get("/api/v1/categories")]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     params: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, after) = params
-        .0
-        .parse::<(i32, i64)>(CURSOR_KIND, &state.cursor_key)?;
-    let now = Utc::now();
+    let page = params.0.request(CURSOR_KIND, &state.cursor_key)?;
     let mut conn = state.pool.get().await?;
-    let rows = model::list(&mut conn, after, i64::from(limit) + 1).await?;
-    let total = model::count(&mut conn).await?;
-    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
-    let counts = model::published_counts(&mut conn, &ids, now).await?;
-    let body = page(
+    let rows = category::list_with_counts(&mut conn, page.after, page.fetch(), Utc::now()).await?;
+    let total = category::count(&mut conn).await?;
+    Ok(page.respond(
+        &req,
         rows,
-        limit,
         total,
-        (CURSOR_KIND, &state.cursor_key),
-        |c| (c.position, c.id),
-        |c| {
-            let n = counts.get(&c.id).copied().unwrap_or(0);
-            to_dto(c, n)
-        },
-    );
-    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
+        |(c, _)| (c.position, c.id),
+        |(c, n)| to_dto(c, n),
+    ))
 }
 
 /// One category.
@@ -150,25 +138,25 @@ pub async fn list(
         Unavailable,
     )
 )]
-#[get("/categories/{slug}")]
+#[get("/api/v1/categories/{slug}")]
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find_by_slug(&mut conn, &slug)
+    let row = category::find_by_slug(&mut conn, &slug)
         .await
         .or_404(NO_CATEGORY)?;
     let data = with_count(&mut conn, row).await?;
-    Ok(json_ok(&req, &Item { data }))
+    Ok(json_ok(&req, &Item::new(data)))
 }
 
 async fn with_count(
     conn: &mut diesel_async::AsyncPgConnection,
-    row: model::Category,
+    row: category::Category,
 ) -> ApiResult<Category> {
-    let counts = model::published_counts(conn, &[row.id], Utc::now()).await?;
+    let counts = category::published_counts(conn, &[row.id], Utc::now()).await?;
     let n = counts.get(&row.id).copied().unwrap_or(0);
     Ok(to_dto(row, n))
 }
@@ -187,58 +175,57 @@ async fn with_count(
         Unavailable,
     )
 )]
-#[post("/categories")]
+#[post("/api/v1/categories")]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
     input: JsonBody<CategoryInput>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let slug = input
-        .slug
-        .as_deref()
-        .and_then(|s| v.check("slug", Slug::parse(s)));
-    let name = v.require("name", input.name.as_deref().map(Name::parse));
-    let description = input
-        .description
-        .as_deref()
-        .and_then(|d| v.check("description", Description::parse(d)));
-    v.finish()?;
-    let Some(name) = name else {
-        unreachable!("a missing or invalid name was recorded above")
-    };
-    let slug = match slug {
-        Some(s) => s,
-        None => Slug::from_title(name.as_str()).ok_or_else(|| {
-            ApiError::field("slug", "is required when the name has no letters or digits")
-        })?,
-    };
+    let JsonBody(input, v) = input;
+    let new = input.parse(v)?;
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| {
-        model::insert(
-            tx,
-            &NewCategory {
-                slug: slug.into_inner(),
-                name: name.into_inner(),
-                description: description
-                    .map(BoundedText::into_inner)
-                    .filter(|d| !d.is_empty()),
-                position: input.position.unwrap_or(0),
-            },
-        )
+    let row = db::write(&mut conn, async |tx| category::insert(tx, &new).await)
         .await
-    })
-    .await
-    .or_409(CATEGORY_TAKEN)?;
+        .or_409(CATEGORY_TAKEN)?;
     let data = to_dto(row, 0);
-    let location = format!("/api/v1/categories/{}", data.slug);
-    Ok(json_response(
+    Ok(created(
         &req,
-        StatusCode::CREATED,
-        &Item { data },
-        &[(header::LOCATION, location)],
+        format!("/api/v1/categories/{}", data.slug),
+        &Item::new(data),
     ))
+}
+
+impl CategoryInput {
+    /// Every field checked; all problems reported at once (with those already in `v`). The
+    /// slug is made from the name when absent.
+    fn parse(&self, mut v: Validator) -> ApiResult<NewCategory> {
+        let slug = self
+            .slug
+            .as_deref()
+            .and_then(|s| v.check("slug", Slug::parse(s)));
+        let name = v.require("name", self.name.as_deref().map(Name::parse));
+        let description = self
+            .description
+            .as_deref()
+            .and_then(|d| v.check("description", Description::parse(d)));
+        v.finish()?;
+        let name = name.expect("a missing or invalid name was recorded above");
+        let slug = match slug {
+            Some(s) => s,
+            None => Slug::from_title(name.as_str()).ok_or_else(|| {
+                ApiError::field("slug", "is required when the name has no letters or digits")
+            })?,
+        };
+        Ok(NewCategory {
+            slug: slug.into_inner(),
+            name: name.into_inner(),
+            description: description
+                .map(BoundedText::into_inner)
+                .filter(|d| !d.is_empty()),
+            position: self.position.unwrap_or(0),
+        })
+    }
 }
 
 /// Changes a category (admin). An `If-Match` with a stale ETag is refused with 412.
@@ -258,7 +245,7 @@ pub async fn create(
         Unavailable,
     )
 )]
-#[patch("/categories/{slug}")]
+#[patch("/api/v1/categories/{slug}")]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -272,16 +259,18 @@ pub async fn update(
     let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_for_update(tx, &slug)
+        let current = category::find_for_update(tx, &slug)
             .await
             .or_404(NO_CATEGORY)?;
         let id = current.id;
         if_match.check(&with_count(tx, current).await?)?;
-        model::update(tx, id, &changes).await.or_409(CATEGORY_TAKEN)
+        category::update(tx, id, &changes)
+            .await
+            .or_409(CATEGORY_TAKEN)
     })
     .await?;
     let data = with_count(&mut conn, row).await?;
-    Ok(json_ok(&req, &Item { data }))
+    Ok(json_ok(&req, &Item::new(data)))
 }
 
 fn parse_patch(input: &CategoryPatch, v: &mut Validator) -> CategoryChangeset {
@@ -320,7 +309,7 @@ fn parse_patch(input: &CategoryPatch, v: &mut Validator) -> CategoryChangeset {
         Unavailable,
     )
 )]
-#[delete("/categories/{slug}")]
+#[delete("/api/v1/categories/{slug}")]
 pub async fn remove(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -328,15 +317,15 @@ pub async fn remove(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_for_update(tx, &slug)
+        let current = category::find_for_update(tx, &slug)
             .await
             .or_404(NO_CATEGORY)?;
-        if model::has_articles(tx, current.id).await? {
+        if category::has_articles(tx, current.id).await? {
             return Err(ApiError::Conflict(
                 "Articles are filed in this category; move or remove them first.".into(),
             ));
         }
-        model::delete(tx, current.id).await?;
+        category::delete(tx, current.id).await?;
         Ok(())
     })
     .await?;
@@ -366,30 +355,28 @@ pub struct Tag {
         Unavailable,
     )
 )]
-#[get("/tags")]
+#[get("/api/v1/tags")]
 pub async fn tags(
     req: HttpRequest,
     state: web::Data<AppState>,
     params: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, after) = params
+    let page = params
         .0
-        .parse::<String>(TAG_CURSOR_KIND, &state.cursor_key)?;
+        .request::<String>(TAG_CURSOR_KIND, &state.cursor_key)?;
     let now = Utc::now();
     let mut conn = state.pool.get().await?;
-    let rows = tag::list_public(&mut conn, after.as_deref(), i64::from(limit) + 1, now).await?;
+    let rows = tag::list_public(&mut conn, page.after.as_deref(), page.fetch(), now).await?;
     let total = tag::count_public(&mut conn, now).await?;
-    let body = page(
-        rows,
-        limit,
-        total,
-        (TAG_CURSOR_KIND, &state.cursor_key),
-        |(t, _)| t.slug.clone(),
-        |(t, n)| Tag {
+    Ok(page.respond(&req, rows, total, |(t, _)| t.slug.clone(), Tag::from))
+}
+
+impl From<(tag::Tag, i64)> for Tag {
+    fn from((t, article_count): (tag::Tag, i64)) -> Self {
+        Self {
             slug: t.slug,
             name: t.name,
-            article_count: n,
-        },
-    );
-    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
+            article_count,
+        }
+    }
 }

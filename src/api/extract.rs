@@ -14,21 +14,27 @@ use crate::{
     state::AppState,
 };
 
-/// The largest body a route accepts, in bytes; set per scope or route with `app_data`.
+/// The largest body a route accepts, in bytes, unless its [`JsonBody`] says otherwise.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
 /// A JSON request body (`application/json` or any `+json` type), and a [`Validator`] holding
 /// the errors of fields whose JSON type was wrong (those fields are absent from the value), so
 /// the handler's own checks add to them and the client hears of every bad field at once.
-pub struct JsonBody<T>(pub T, pub Validator);
+///
+/// The body may be as large as the app's [`BodyLimit`], or `MAX` bytes when the route says
+/// (`JsonBody<ArticleInput, ARTICLE_BODY_LIMIT>`).
+pub struct JsonBody<T, const MAX: usize = 0>(pub T, pub Validator);
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl<T: DeserializeOwned + 'static, const MAX: usize> FromRequest for JsonBody<T, MAX> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+        let limit = match MAX {
+            0 => req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0),
+            max => max,
+        };
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -233,6 +239,25 @@ impl<'de> serde::Deserialize<'de> for SlugParam {
 }
 
 impl std::ops::Deref for SlugParam {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A `{state}` path segment: two capital letters, else a 404 without a query.
+pub struct StateParam(String);
+
+impl<'de> serde::Deserialize<'de> for StateParam {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        crate::domain::UsState::parse(&s)
+            .map(|state| StateParam(state.into_inner()))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::ops::Deref for StateParam {
     type Target = str;
     fn deref(&self) -> &str {
         &self.0

@@ -12,7 +12,10 @@ use serde::Serialize;
 
 use super::responses::{NotModified, Unavailable};
 use super::{
-    articles::{latest_for_feed, Article, FeedParams},
+    articles::{
+        feed::{latest_for_feed, FeedParams},
+        representation::Article,
+    },
     extract::Query,
 };
 use crate::http::cache::cached_response;
@@ -265,7 +268,7 @@ impl FeedContext {
 
 /// When an article last changed for a feed reader: a scheduled article that went public by
 /// itself changed when it did, after its last edit.
-fn last_change(s: &super::articles::ArticleSummary) -> DateTime<Utc> {
+fn last_change(s: &super::articles::representation::ArticleSummary) -> DateTime<Utc> {
     s.updated_at.max(s.published_at.unwrap_or_default())
 }
 
@@ -282,7 +285,7 @@ fn last_change(s: &super::articles::ArticleSummary) -> DateTime<Utc> {
         Unavailable,
     )
 )]
-#[get("/articles.rss")]
+#[get("/feeds/articles.rss")]
 pub async fn rss(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -305,7 +308,7 @@ pub async fn rss(
         Unavailable,
     )
 )]
-#[get("/articles.atom")]
+#[get("/feeds/articles.atom")]
 pub async fn atom(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -362,7 +365,7 @@ pub struct JsonFeedAuthor {
         Unavailable,
     )
 )]
-#[get("/articles.json")]
+#[get("/feeds/articles.json")]
 pub async fn json(
     req: HttpRequest,
     state: web::Data<AppState>,

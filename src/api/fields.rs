@@ -1,10 +1,12 @@
 //! Field parsers shared by the request bodies of several resources: each checks one field into
 //! a domain type and records what is wrong under the field's name.
 
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer};
 
 use crate::{
-    domain::{BoundedText, WebUrl},
+    domain::{BoundedText, Slug, WebUrl},
+    errors::ApiError,
     errors::Validator,
 };
 
@@ -24,6 +26,40 @@ pub fn optional_url(v: &mut Validator, field: &str, value: Option<&str>) -> Opti
     value
         .and_then(|u| v.check(field, WebUrl::parse(u)))
         .map(WebUrl::into_inner)
+}
+
+/// The given slug, or one made from `name` (a title or name) when none was given; a 400 on
+/// `slug` with `when_unmade` when `name` has no letters or digits to make one from.
+pub fn slug_or_made_from(
+    slug: Option<Slug>,
+    name: &str,
+    when_unmade: &str,
+) -> Result<Slug, ApiError> {
+    match slug {
+        Some(s) => Ok(s),
+        None => Slug::from_title(name).ok_or_else(|| ApiError::field("slug", when_unmade)),
+    }
+}
+
+/// A time parameter or field: `2026-11-24T09:30:00Z` or `2026-11-24` (midnight UTC), in the years 1900 to 9999.
+pub fn published_time(s: &str) -> Result<DateTime<Utc>, String> {
+    let t = DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        })
+        .ok_or_else(|| {
+            "must be an RFC 3339 time such as 2026-11-24T09:30:00Z, or a date such as 2026-11-24"
+                .to_owned()
+        })?;
+    if !(1900..=9999).contains(&t.year()) {
+        return Err("must be in the years 1900 to 9999".into());
+    }
+    Ok(t)
 }
 
 /// For PATCH fields that may be set to null: absent → `None`, null → `Some(None)`.

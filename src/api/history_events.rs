@@ -1,8 +1,6 @@
 //! The history timeline: `/api/v1/history-events`. Public reads, token-guarded writes.
 
-use actix_web::{
-    delete, get, http::header, http::StatusCode, patch, post, put, web, HttpRequest, HttpResponse,
-};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -14,7 +12,7 @@ use super::{
     fields::double_option,
 };
 use crate::http::{
-    cache::{json_ok, json_response, IfMatch},
+    cache::{created, json_ok, IfMatch},
     envelope::{Item, Page},
     pagination::{list_response, page, PageParams},
 };
@@ -23,7 +21,7 @@ use crate::{
     db,
     domain::{BoundedText, Slug, WebUrl, Year},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
-    models::history_event::{self as model, HistoryEventChangeset, NewHistoryEvent, Position},
+    models::history_event::{self, HistoryEventChangeset, NewHistoryEvent, Position},
     state::AppState,
 };
 
@@ -59,8 +57,8 @@ pub struct HistoryEvent {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<model::HistoryEvent> for HistoryEvent {
-    fn from(row: model::HistoryEvent) -> Self {
+impl From<history_event::HistoryEvent> for HistoryEvent {
+    fn from(row: history_event::HistoryEvent) -> Self {
         Self {
             slug: row.slug,
             title: row.title,
@@ -243,7 +241,7 @@ fn location(slug: &str) -> String {
         Unavailable,
     )
 )]
-#[get("/history-events")]
+#[get("/api/v1/history-events")]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -254,8 +252,8 @@ pub async fn list(
         .parse::<(i32, i64)>(CURSOR_KIND, &state.cursor_key)?;
     let after = after.map(|(year, id)| Position { year, id });
     let mut conn = state.pool.get().await?;
-    let rows = model::list(&mut conn, after, i64::from(limit) + 1).await?;
-    let total = model::count(&mut conn).await?;
+    let rows = history_event::list(&mut conn, after, i64::from(limit) + 1).await?;
+    let total = history_event::count(&mut conn).await?;
     let body = page(
         rows,
         limit,
@@ -279,20 +277,17 @@ pub async fn list(
         Unavailable,
     )
 )]
-#[get("/history-events/{slug}")]
+#[get("/api/v1/history-events/{slug}")]
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find(&mut conn, &slug).await.or_404(NO_EVENT)?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: HistoryEvent::from(row),
-        },
-    ))
+    let row = history_event::find(&mut conn, &slug)
+        .await
+        .or_404(NO_EVENT)?;
+    Ok(json_ok(&req, &Item::new(HistoryEvent::from(row))))
 }
 
 /// Adds an event (editor or admin).
@@ -309,7 +304,7 @@ pub async fn show(
         Unavailable,
     )
 )]
-#[post("/history-events")]
+#[post("/api/v1/history-events")]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -322,29 +317,21 @@ pub async fn create(
     let row = match slug {
         Some(slug) => {
             new.slug = slug.into_inner();
-            db::write(&mut conn, async |tx| model::insert(tx, &new).await)
-                .await
-                .or_409(SLUG_TAKEN)?
+            let inserted =
+                db::write(&mut conn, async |tx| history_event::insert(tx, &new).await).await;
+            inserted.or_409(SLUG_TAKEN)?
         }
         None => insert_with_free_slug(&mut conn, new).await?,
     };
-    let body = Item {
-        data: HistoryEvent::from(row),
-    };
-    let location = location(&body.data.slug);
-    Ok(json_response(
-        &req,
-        StatusCode::CREATED,
-        &body,
-        &[(header::LOCATION, location)],
-    ))
+    let data = HistoryEvent::from(row);
+    Ok(created(&req, location(&data.slug), &Item::new(data)))
 }
 
 /// Inserts with a slug made from the title, adding `-2`, `-3`… while it is taken.
 async fn insert_with_free_slug(
     conn: &mut AsyncPgConnection,
     mut new: NewHistoryEvent,
-) -> ApiResult<model::HistoryEvent> {
+) -> ApiResult<history_event::HistoryEvent> {
     let base = Slug::from_title(&new.title).ok_or_else(|| {
         ApiError::field(
             "slug",
@@ -357,11 +344,11 @@ async fn insert_with_free_slug(
         } else {
             base.with_suffix(n)
         };
-        if model::slug_exists(conn, candidate.as_str()).await? {
+        if history_event::slug_exists(conn, candidate.as_str()).await? {
             continue;
         }
         new.slug = candidate.into_inner();
-        match db::write(conn, async |tx| model::insert(tx, &new).await).await {
+        match db::write(conn, async |tx| history_event::insert(tx, &new).await).await {
             Err(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
@@ -391,7 +378,7 @@ async fn insert_with_free_slug(
         Unavailable,
     )
 )]
-#[put("/history-events/{slug}")]
+#[put("/api/v1/history-events/{slug}")]
 pub async fn replace(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -430,7 +417,7 @@ pub async fn replace(
         Unavailable,
     )
 )]
-#[patch("/history-events/{slug}")]
+#[patch("/api/v1/history-events/{slug}")]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -453,19 +440,16 @@ async fn update_checked(
     let if_match = IfMatch::of(req);
     let mut conn = state.pool.get().await?;
     let row = db::write(&mut conn, async |tx| {
-        let current = model::find_for_update(tx, slug).await.or_404(NO_EVENT)?;
+        let current = history_event::find_for_update(tx, slug)
+            .await
+            .or_404(NO_EVENT)?;
         if_match.check(&HistoryEvent::from(current.clone()))?;
-        model::update(tx, current.id, &changes)
+        history_event::update(tx, current.id, &changes)
             .await
             .or_409(SLUG_TAKEN)
     })
     .await?;
-    Ok(json_ok(
-        req,
-        &Item {
-            data: HistoryEvent::from(row),
-        },
-    ))
+    Ok(json_ok(req, &Item::new(HistoryEvent::from(row))))
 }
 
 /// Removes an event (editor or admin).
@@ -481,7 +465,7 @@ async fn update_checked(
         Unavailable,
     )
 )]
-#[delete("/history-events/{slug}")]
+#[delete("/api/v1/history-events/{slug}")]
 pub async fn remove(
     state: web::Data<AppState>,
     _user: AuthUser,
@@ -489,7 +473,7 @@ pub async fn remove(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     found(
-        db::write(&mut conn, async |tx| model::delete(tx, &slug).await).await?,
+        db::write(&mut conn, async |tx| history_event::delete(tx, &slug).await).await?,
         NO_EVENT,
     )?;
     Ok(HttpResponse::NoContent().finish())

@@ -21,7 +21,7 @@ pub mod subscriptions;
 pub mod workforce;
 
 use actix_web::{web, HttpRequest};
-use utoipa_actix_web::{scope, service_config::ServiceConfig};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::errors::ApiError;
 
@@ -29,98 +29,88 @@ use crate::errors::ApiError;
 /// the document), [`configure_workers`] registers the same services on plain actix (what each
 /// worker runs, so no worker rebuilds the document).
 macro_rules! route_table {
-    ($cfg:expr, $scope:path) => {
+    ($cfg:expr) => {
         $cfg.service(health::live)
             .service(health::ready)
             .service(health::metrics)
             .service(health::openapi_json)
             .service(problems::show)
-            .service(
-                $scope("/feeds")
-                    .service(feeds::rss)
-                    .service(feeds::atom)
-                    .service(feeds::json),
-            )
-            .service(
-                $scope("/api/v1")
-                    .service(auth::issue_token)
-                    .service(
-                        $scope("/articles")
-                            .app_data(extract::BodyLimit(articles::ARTICLE_BODY_LIMIT))
-                            .service(articles::list)
-                            .service(articles::create)
-                            .service(articles::show)
-                            .service(articles::replace)
-                            .service(articles::update)
-                            .service(articles::remove),
-                    )
-                    .service(categories::list)
-                    .service(categories::create)
-                    .service(categories::show)
-                    .service(categories::update)
-                    .service(categories::remove)
-                    .service(categories::tags)
-                    .service(history_events::list)
-                    .service(history_events::create)
-                    .service(history_events::show)
-                    .service(history_events::replace)
-                    .service(history_events::update)
-                    .service(history_events::remove)
-                    .service(staffing::list)
-                    .service(staffing::show)
-                    .service(staffing::add_observation)
-                    .service(staffing::show_observation)
-                    .service(staffing::update_observation)
-                    .service(staffing::remove_observation)
-                    .service(workforce::projection)
-                    .service(certification::pathway)
-                    .service(certification::create_step)
-                    .service(certification::show_step)
-                    .service(certification::update_step)
-                    .service(certification::remove_step)
-                    .service(certification::programs)
-                    .service(certification::create_program)
-                    .service(certification::show_program)
-                    .service(certification::update_program)
-                    .service(certification::remove_program)
-                    .service(certification::licensure)
-                    .service(certification::show_licensure)
-                    .service(certification::update_licensure)
-                    .service(practice::practice)
-                    .service(practice::create_type)
-                    .service(practice::show_type)
-                    .service(practice::update_type)
-                    .service(practice::remove_type)
-                    .service(practice::create_step)
-                    .service(practice::show_step)
-                    .service(practice::update_step)
-                    .service(practice::remove_step)
-                    .service(subscriptions::sign_up)
-                    .service(subscriptions::confirm)
-                    .service(subscriptions::unsubscribe)
-                    .service(subscriptions::preferences)
-                    .service(subscriptions::update_preferences)
-                    .service(admin_subscribers::list)
-                    .service(admin_subscribers::export)
-                    .service(admin_subscribers::stats)
-                    .service(admin_subscribers::show)
-                    .service(admin_subscribers::erase)
-                    .service(admin_users::list)
-                    .service(admin_users::create)
-                    .service(admin_users::show)
-                    .service(admin_users::update),
-            );
+            .service(feeds::rss)
+            .service(feeds::atom)
+            .service(feeds::json)
+            .service(auth::issue_token)
+            .service(articles::list::list)
+            .service(articles::write::create)
+            .service(articles::show::show)
+            .service(articles::write::replace)
+            .service(articles::write::update)
+            .service(articles::write::remove)
+            .service(categories::list)
+            .service(categories::create)
+            .service(categories::show)
+            .service(categories::update)
+            .service(categories::remove)
+            .service(categories::tags)
+            .service(history_events::list)
+            .service(history_events::create)
+            .service(history_events::show)
+            .service(history_events::replace)
+            .service(history_events::update)
+            .service(history_events::remove)
+            .service(staffing::list)
+            .service(staffing::show)
+            .service(staffing::add_observation)
+            .service(staffing::show_observation)
+            .service(staffing::update_observation)
+            .service(staffing::remove_observation)
+            .service(workforce::projection)
+            .service(certification::pathway::show)
+            .service(certification::pathway::create_step)
+            .service(certification::pathway::show_step)
+            .service(certification::pathway::update_step)
+            .service(certification::pathway::remove_step)
+            .service(certification::programs::list)
+            .service(certification::programs::create)
+            .service(certification::programs::show)
+            .service(certification::programs::update)
+            .service(certification::programs::remove)
+            .service(certification::licensure::list)
+            .service(certification::licensure::show)
+            .service(certification::licensure::update)
+            .service(practice::practice)
+            .service(practice::create_type)
+            .service(practice::show_type)
+            .service(practice::update_type)
+            .service(practice::remove_type)
+            .service(practice::create_step)
+            .service(practice::show_step)
+            .service(practice::update_step)
+            .service(practice::remove_step)
+            .service(subscriptions::sign_up)
+            .service(subscriptions::confirm)
+            .service(subscriptions::unsubscribe)
+            .service(subscriptions::preferences)
+            .service(subscriptions::update_preferences)
+            .service(admin_subscribers::list)
+            .service(admin_subscribers::export)
+            .service(admin_subscribers::stats)
+            .service(admin_subscribers::show)
+            .service(admin_subscribers::erase)
+            .service(admin_users::list)
+            .service(admin_users::create)
+            .service(admin_users::show)
+            .service(admin_users::update);
     };
 }
 
 /// Every route of the service, with its OpenAPI operation: builds the document.
 pub fn configure(cfg: &mut ServiceConfig) {
-    route_table!(cfg, scope::scope);
+    route_table!(cfg);
 }
 
 /// Every route of the service, for a worker: the same table without collecting the document.
 pub fn configure_workers(cfg: &mut web::ServiceConfig) {
-    route_table!(cfg, web::scope);
+    route_table!(cfg);
 }
 
 /// The paths and methods of the OpenAPI document, to tell 404 from 405 (with `Allow`).

@@ -1,9 +1,7 @@
 //! Perfusion in practice: `/api/v1/practice`, the types of perfusion and the steps of a
 //! perfusion service, both editable by editors and admins.
 
-use actix_web::{
-    delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
-};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,20 +9,20 @@ use utoipa::ToSchema;
 use super::responses::{AdminOnly, JsonBodyErrors, NotModified, Unavailable};
 use super::{
     extract::{JsonBody, SlugParam},
-    fields::{double_option, optional_text, optional_url},
+    fields::{double_option, optional_text, optional_url, slug_or_made_from},
 };
 use crate::http::{
-    cache::{json_ok, json_response, IfMatch},
+    cache::{created, json_ok, IfMatch},
     envelope::Item,
 };
 use crate::{
     auth::Admin,
     db,
     domain::{BoundedText, Slug, WebUrl},
-    errors::{found, ApiError, ApiResult, Problem, QueryResultExt},
-    models::practice::{
-        self as model, NewPracticeStep, NewPracticeType, PracticeStepChangeset,
-        PracticeTypeChangeset,
+    errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
+    models::{
+        practice_step::{self, NewPracticeStep, PracticeStepChangeset},
+        practice_type::{self, NewPracticeType, PracticeTypeChangeset},
     },
     state::AppState,
 };
@@ -50,8 +48,8 @@ pub struct PracticeType {
     pub position: i32,
 }
 
-impl From<model::PracticeType> for PracticeType {
-    fn from(t: model::PracticeType) -> Self {
+impl From<practice_type::PracticeType> for PracticeType {
+    fn from(t: practice_type::PracticeType) -> Self {
         Self {
             slug: t.slug,
             name: t.name,
@@ -75,8 +73,8 @@ pub struct PracticeStep {
     pub detail: Option<String>,
 }
 
-impl From<model::PracticeStep> for PracticeStep {
-    fn from(s: model::PracticeStep) -> Self {
+impl From<practice_step::PracticeStep> for PracticeStep {
+    fn from(s: practice_step::PracticeStep) -> Self {
         Self {
             id: s.id,
             position: s.position,
@@ -105,19 +103,17 @@ pub struct Practice {
         Unavailable,
     )
 )]
-#[get("/practice")]
+#[get("/api/v1/practice")]
 pub async fn practice(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let types = model::types(&mut conn).await?;
-    let steps = model::steps(&mut conn).await?;
+    let types = practice_type::list(&mut conn).await?;
+    let steps = practice_step::list(&mut conn).await?;
     Ok(json_ok(
         &req,
-        &Item {
-            data: Practice {
-                types: types.into_iter().map(PracticeType::from).collect(),
-                steps: steps.into_iter().map(PracticeStep::from).collect(),
-            },
-        },
+        &Item::new(Practice {
+            types: types.into_iter().map(PracticeType::from).collect(),
+            steps: steps.into_iter().map(PracticeStep::from).collect(),
+        }),
     ))
 }
 
@@ -168,63 +164,46 @@ pub struct PracticeTypePatch {
         Unavailable,
     )
 )]
-#[post("/practice/types")]
+#[post("/api/v1/practice/types")]
 pub async fn create_type(
     req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
     input: JsonBody<PracticeTypeInput>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let slug = input
-        .slug
-        .as_deref()
-        .and_then(|s| v.check("slug", Slug::parse(s)));
-    let name = v.require("name", input.name.as_deref().map(Name::parse));
-    let summary = v.require("summary", input.summary.as_deref().map(Summary::parse));
-    let source_url = optional_url(&mut v, "source_url", input.source_url.as_deref());
-    v.finish()?;
-    let (Some(name), Some(summary)) = (name, summary) else {
-        unreachable!("a missing or invalid field was recorded above")
-    };
-    let slug = match slug {
-        Some(s) => s,
-        None => Slug::from_title(name.as_str()).ok_or_else(|| {
-            ApiError::field("slug", "is required when the name has no letters or digits")
-        })?,
-    };
+    let JsonBody(input, v) = input;
+    let new = input.parse(v)?;
     let mut conn = state.pool.get().await?;
-    let position = match input.position {
-        Some(p) => p,
-        None => model::types(&mut conn)
-            .await?
-            .last()
-            .map_or(1, |t| t.position.saturating_add(1)),
-    };
-    let row = db::write(&mut conn, async |tx| {
-        model::insert_type(
-            tx,
-            &NewPracticeType {
-                slug: slug.into_inner(),
-                name: name.into_inner(),
-                summary: summary.into_inner(),
-                source_url,
-                position,
-            },
-        )
+    let row = db::write(&mut conn, async |tx| practice_type::insert(tx, &new).await)
         .await
-    })
-    .await
-    .or_409(TYPE_TAKEN)?;
+        .or_409(TYPE_TAKEN)?;
     let location = format!("/api/v1/practice/types/{}", row.slug);
-    Ok(json_response(
-        &req,
-        StatusCode::CREATED,
-        &Item {
-            data: PracticeType::from(row),
-        },
-        &[(header::LOCATION, location)],
-    ))
+    Ok(created(&req, location, &Item::new(PracticeType::from(row))))
+}
+
+impl PracticeTypeInput {
+    /// Every field checked; all problems reported at once (with those already in `v`).
+    fn parse(&self, mut v: Validator) -> ApiResult<NewPracticeType> {
+        let slug = self
+            .slug
+            .as_deref()
+            .and_then(|s| v.check("slug", Slug::parse(s)));
+        let name = v.require("name", self.name.as_deref().map(Name::parse));
+        let summary = v.require("summary", self.summary.as_deref().map(Summary::parse));
+        let source_url = optional_url(&mut v, "source_url", self.source_url.as_deref());
+        v.finish()?;
+        let (Some(name), Some(summary)) = (name, summary) else {
+            unreachable!("a missing or invalid field was recorded above")
+        };
+        let when_unmade = "is required when the name has no letters or digits";
+        Ok(NewPracticeType {
+            slug: slug_or_made_from(slug, name.as_str(), when_unmade)?.into_inner(),
+            name: name.into_inner(),
+            summary: summary.into_inner(),
+            source_url,
+            position: self.position,
+        })
+    }
 }
 
 /// One type of perfusion.
@@ -239,20 +218,17 @@ pub async fn create_type(
         Unavailable,
     )
 )]
-#[get("/practice/types/{slug}")]
+#[get("/api/v1/practice/types/{slug}")]
 pub async fn show_type(
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find_type(&mut conn, &slug).await.or_404(NO_TYPE)?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: PracticeType::from(row),
-        },
-    ))
+    let row = practice_type::find(&mut conn, &slug)
+        .await
+        .or_404(NO_TYPE)?;
+    Ok(json_ok(&req, &Item::new(PracticeType::from(row))))
 }
 
 /// Changes a type of perfusion (admin). An `If-Match` with a stale ETag is refused
@@ -273,7 +249,7 @@ pub async fn show_type(
         Unavailable,
     )
 )]
-#[patch("/practice/types/{slug}")]
+#[patch("/api/v1/practice/types/{slug}")]
 pub async fn update_type(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -281,49 +257,51 @@ pub async fn update_type(
     slug: web::Path<SlugParam>,
     input: JsonBody<PracticeTypePatch>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let changes = PracticeTypeChangeset {
-        slug: input
-            .slug
-            .as_deref()
-            .and_then(|s| v.check("slug", Slug::parse(s)))
-            .map(Slug::into_inner),
-        name: input
-            .name
-            .as_deref()
-            .and_then(|s| v.check("name", Name::parse(s)))
-            .map(BoundedText::into_inner),
-        summary: input
-            .summary
-            .as_deref()
-            .and_then(|s| v.check("summary", Summary::parse(s)))
-            .map(BoundedText::into_inner),
-        source_url: input
-            .source_url
-            .as_ref()
-            .map(|u| optional_url(&mut v, "source_url", u.as_deref())),
-        position: input.position,
-    };
-    v.finish()?;
+    let JsonBody(input, v) = input;
+    let changes = input.parse(v)?;
     let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_type_for_update(tx, &slug)
+        let current = practice_type::find_for_update(tx, &slug)
             .await
             .or_404(NO_TYPE)?;
         let id = current.id;
         if_match.check(&PracticeType::from(current))?;
-        model::update_type(tx, id, &changes)
+        practice_type::update(tx, id, &changes)
             .await
             .or_409(TYPE_TAKEN)
     })
     .await?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: PracticeType::from(row),
-        },
-    ))
+    Ok(json_ok(&req, &Item::new(PracticeType::from(row))))
+}
+
+impl PracticeTypePatch {
+    fn parse(&self, mut v: Validator) -> ApiResult<PracticeTypeChangeset> {
+        let changes = PracticeTypeChangeset {
+            slug: self
+                .slug
+                .as_deref()
+                .and_then(|s| v.check("slug", Slug::parse(s)))
+                .map(Slug::into_inner),
+            name: self
+                .name
+                .as_deref()
+                .and_then(|s| v.check("name", Name::parse(s)))
+                .map(BoundedText::into_inner),
+            summary: self
+                .summary
+                .as_deref()
+                .and_then(|s| v.check("summary", Summary::parse(s)))
+                .map(BoundedText::into_inner),
+            source_url: self
+                .source_url
+                .as_ref()
+                .map(|u| optional_url(&mut v, "source_url", u.as_deref())),
+            position: self.position,
+        };
+        v.finish()?;
+        Ok(changes)
+    }
 }
 
 /// Removes a type of perfusion (admin).
@@ -339,7 +317,7 @@ pub async fn update_type(
         Unavailable,
     )
 )]
-#[delete("/practice/types/{slug}")]
+#[delete("/api/v1/practice/types/{slug}")]
 pub async fn remove_type(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -347,7 +325,7 @@ pub async fn remove_type(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     found(
-        db::write(&mut conn, async |tx| model::delete_type(tx, &slug).await).await?,
+        db::write(&mut conn, async |tx| practice_type::delete(tx, &slug).await).await?,
         NO_TYPE,
     )?;
     Ok(HttpResponse::NoContent().finish())
@@ -390,49 +368,34 @@ pub struct PracticeStepPatch {
         Unavailable,
     )
 )]
-#[post("/practice/steps")]
+#[post("/api/v1/practice/steps")]
 pub async fn create_step(
     req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
     input: JsonBody<PracticeStepInput>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let title = v.require("title", input.title.as_deref().map(Name::parse));
-    let detail = optional_text::<2000>(&mut v, "detail", input.detail.as_deref());
-    v.finish()?;
-    let Some(title) = title else {
-        unreachable!("a missing or invalid title was recorded above")
-    };
+    let JsonBody(input, v) = input;
+    let new = input.parse(v)?;
     let mut conn = state.pool.get().await?;
-    let position = match input.position {
-        Some(p) => p,
-        None => model::steps(&mut conn)
-            .await?
-            .last()
-            .map_or(1, |s| s.position.saturating_add(1)),
-    };
-    let row = db::write(&mut conn, async |tx| {
-        model::insert_step(
-            tx,
-            &NewPracticeStep {
-                position,
-                title: title.into_inner(),
-                detail,
-            },
-        )
-        .await
-    })
-    .await?;
+    let row = db::write(&mut conn, async |tx| practice_step::insert(tx, &new).await).await?;
     let location = format!("/api/v1/practice/steps/{}", row.id);
-    Ok(json_response(
-        &req,
-        StatusCode::CREATED,
-        &Item {
-            data: PracticeStep::from(row),
-        },
-        &[(header::LOCATION, location)],
-    ))
+    Ok(created(&req, location, &Item::new(PracticeStep::from(row))))
+}
+
+impl PracticeStepInput {
+    fn parse(&self, mut v: Validator) -> ApiResult<NewPracticeStep> {
+        let title = v.require("title", self.title.as_deref().map(Name::parse));
+        let detail = optional_text::<2000>(&mut v, "detail", self.detail.as_deref());
+        v.finish()?;
+        Ok(NewPracticeStep {
+            position: self.position,
+            title: title
+                .expect("a missing or invalid title was recorded above")
+                .into_inner(),
+            detail,
+        })
+    }
 }
 
 /// One step.
@@ -447,20 +410,15 @@ pub async fn create_step(
         Unavailable,
     )
 )]
-#[get("/practice/steps/{id}")]
+#[get("/api/v1/practice/steps/{id}")]
 pub async fn show_step(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = model::find_step(&mut conn, *id).await.or_404(NO_STEP)?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: PracticeStep::from(row),
-        },
-    ))
+    let row = practice_step::find(&mut conn, *id).await.or_404(NO_STEP)?;
+    Ok(json_ok(&req, &Item::new(PracticeStep::from(row))))
 }
 
 /// Changes a step (admin). An `If-Match` with a stale ETag is refused with 412.
@@ -479,7 +437,7 @@ pub async fn show_step(
         Unavailable,
     )
 )]
-#[patch("/practice/steps/{id}")]
+#[patch("/api/v1/practice/steps/{id}")]
 pub async fn update_step(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -487,35 +445,38 @@ pub async fn update_step(
     id: web::Path<i64>,
     input: JsonBody<PracticeStepPatch>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let changes = PracticeStepChangeset {
-        position: input.position,
-        title: input
-            .title
-            .as_deref()
-            .and_then(|t| v.check("title", Name::parse(t)))
-            .map(BoundedText::into_inner),
-        detail: input
-            .detail
-            .as_ref()
-            .map(|d| optional_text::<2000>(&mut v, "detail", d.as_deref())),
-    };
-    v.finish()?;
-    let if_match = IfMatch::of(&req);
-    let id = *id;
+    let JsonBody(input, v) = input;
+    let changes = input.parse(v)?;
+    let (if_match, id) = (IfMatch::of(&req), *id);
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_step_for_update(tx, id).await.or_404(NO_STEP)?;
+        let current = practice_step::find_for_update(tx, id)
+            .await
+            .or_404(NO_STEP)?;
         if_match.check(&PracticeStep::from(current))?;
-        Ok(model::update_step(tx, id, &changes).await?)
+        Ok(practice_step::update(tx, id, &changes).await?)
     })
     .await?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: PracticeStep::from(row),
-        },
-    ))
+    Ok(json_ok(&req, &Item::new(PracticeStep::from(row))))
+}
+
+impl PracticeStepPatch {
+    fn parse(&self, mut v: Validator) -> ApiResult<PracticeStepChangeset> {
+        let changes = PracticeStepChangeset {
+            position: self.position,
+            title: self
+                .title
+                .as_deref()
+                .and_then(|t| v.check("title", Name::parse(t)))
+                .map(BoundedText::into_inner),
+            detail: self
+                .detail
+                .as_ref()
+                .map(|d| optional_text::<2000>(&mut v, "detail", d.as_deref())),
+        };
+        v.finish()?;
+        Ok(changes)
+    }
 }
 
 /// Removes a step (admin).
@@ -531,7 +492,7 @@ pub async fn update_step(
         Unavailable,
     )
 )]
-#[delete("/practice/steps/{id}")]
+#[delete("/api/v1/practice/steps/{id}")]
 pub async fn remove_step(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -539,7 +500,7 @@ pub async fn remove_step(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     found(
-        db::write(&mut conn, async |tx| model::delete_step(tx, *id).await).await?,
+        db::write(&mut conn, async |tx| practice_step::delete(tx, *id).await).await?,
         NO_STEP,
     )?;
     Ok(HttpResponse::NoContent().finish())

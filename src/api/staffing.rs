@@ -1,9 +1,7 @@
 //! Staffing statistics: `/api/v1/staffing-statistics`. Each workforce metric with its latest
 //! sourced figure, its whole history, and observations that editors add, correct or remove.
 
-use actix_web::{
-    delete, get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse,
-};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDate, Utc};
 
 use serde::{Deserialize, Serialize, Serializer};
@@ -15,16 +13,16 @@ use super::{
     fields::{double_option, optional_text, optional_url},
 };
 use crate::http::{
-    cache::{json_ok, json_response, IfMatch},
+    cache::{created, json_ok, IfMatch},
     envelope::{Item, Page},
-    pagination::{list_response, page, PageParams},
+    pagination::PageParams,
 };
 use crate::{
     auth::AuthUser,
     db,
     domain::{BoundedText, MetricUnit, WebUrl},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
-    models::staffing::{self as model, NewObservation, ObservationChangeset},
+    models::staffing::{self, NewObservation, ObservationChangeset},
     state::AppState,
 };
 
@@ -35,7 +33,6 @@ const NO_OBSERVATION: &str = "This metric has no observation with this id.";
 const CURSOR_KIND: &str = "staffing_metrics";
 
 type Source = BoundedText<1, 500>;
-type Note = BoundedText<0, 2000>;
 
 /// Whole numbers as JSON integers (4522, not 4522.0); others as they are.
 fn number<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
@@ -82,7 +79,7 @@ pub struct StaffingStatistic {
 }
 
 impl StaffingStatistic {
-    fn new(metric: model::Metric, latest: Option<&model::Observation>) -> Self {
+    fn new(metric: staffing::Metric, latest: Option<&staffing::Observation>) -> Self {
         Self {
             unit: metric.unit,
             key: metric.key,
@@ -115,8 +112,8 @@ pub struct Observation {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-impl From<model::Observation> for Observation {
-    fn from(o: model::Observation) -> Self {
+impl From<staffing::Observation> for Observation {
+    fn from(o: staffing::Observation) -> Self {
         Self {
             id: o.id,
             value: o.value,
@@ -257,32 +254,22 @@ pub struct ObservationPath {
         Unavailable,
     )
 )]
-#[get("/staffing-statistics")]
+#[get("/api/v1/staffing-statistics")]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     params: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, after) = params
+    let page = params
         .0
-        .parse::<(i32, i64)>(CURSOR_KIND, &state.cursor_key)?;
+        .request::<(i32, i64)>(CURSOR_KIND, &state.cursor_key)?;
     let mut conn = state.pool.get().await?;
-    let rows = model::list_metrics(&mut conn, after, i64::from(limit) + 1).await?;
-    let total = model::count_metrics(&mut conn).await?;
-    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let latest = model::latest(&mut conn, &ids).await?;
-    let body = page(
-        rows,
-        limit,
-        total,
-        (CURSOR_KIND, &state.cursor_key),
-        |m| (m.position, m.id),
-        |m| {
-            let l = latest.get(&m.id);
-            StaffingStatistic::new(m, l)
-        },
-    );
-    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
+    let rows = staffing::list_metrics_with_latest(&mut conn, page.after, page.fetch()).await?;
+    let total = staffing::count_metrics(&mut conn).await?;
+    let position = |(m, _): &(staffing::Metric, _)| (m.position, m.id);
+    Ok(page.respond(&req, rows, total, position, |(m, l)| {
+        StaffingStatistic::new(m, l.as_ref())
+    }))
 }
 
 /// One metric with its whole series, oldest first.
@@ -297,26 +284,24 @@ pub async fn list(
         Unavailable,
     )
 )]
-#[get("/staffing-statistics/{key}")]
+#[get("/api/v1/staffing-statistics/{key}")]
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     key: web::Path<KeyParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let metric = model::find_metric(&mut conn, &key.0)
+    let metric = staffing::find_metric(&mut conn, &key.0)
         .await
         .or_404(NO_METRIC)?;
-    let series = model::series(&mut conn, metric.id).await?;
+    let series = staffing::series(&mut conn, metric.id).await?;
     let latest = StaffingStatistic::new(metric, series.last());
     Ok(json_ok(
         &req,
-        &Item {
-            data: StaffingMetric {
-                latest,
-                series: series.into_iter().map(Observation::from).collect(),
-            },
-        },
+        &Item::new(StaffingMetric {
+            latest,
+            series: series.into_iter().map(Observation::from).collect(),
+        }),
     ))
 }
 
@@ -337,7 +322,7 @@ pub async fn show(
         Unavailable,
     )
 )]
-#[post("/staffing-statistics/{key}/observations")]
+#[post("/api/v1/staffing-statistics/{key}/observations")]
 pub async fn add_observation(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -345,54 +330,41 @@ pub async fn add_observation(
     key: web::Path<KeyParam>,
     input: JsonBody<ObservationInput>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
+    let JsonBody(input, v) = input;
     let mut conn = state.pool.get().await?;
-    let metric = model::find_metric(&mut conn, &key.0)
+    let metric = staffing::find_metric(&mut conn, &key.0)
         .await
         .or_404(NO_METRIC)?;
-    let unit = metric.unit;
-    let value = v.require("value", input.value.map(|x| unit.check(x)));
-    let as_of = v.require("as_of", input.as_of.as_deref().map(parse_as_of));
-    let source = v.require("source", input.source.as_deref().map(Source::parse));
-    let source_url = input
-        .source_url
-        .as_deref()
-        .and_then(|u| v.check("source_url", WebUrl::parse(u)));
-    let note = input
-        .note
-        .as_deref()
-        .and_then(|n| v.check("note", Note::parse(n)));
-    v.finish()?;
-    let (Some(value), Some(as_of), Some(source)) = (value, as_of, source) else {
-        unreachable!("a missing or invalid field was recorded above")
-    };
-    let row = db::write(&mut conn, async |tx| {
-        model::insert(
-            tx,
-            &NewObservation {
-                metric_id: metric.id,
-                value,
-                as_of,
-                source: source.into_inner(),
-                source_url: source_url.map(WebUrl::into_inner),
-                note: note.map(BoundedText::into_inner).filter(|n| !n.is_empty()),
-            },
-        )
-        .await
-    })
-    .await?;
+    let new = input.parse(v, &metric)?;
+    let row = db::write(&mut conn, async |tx| staffing::insert(tx, &new).await).await?;
     let location = format!(
         "/api/v1/staffing-statistics/{}/observations/{}",
         metric.key, row.id
     );
-    Ok(json_response(
-        &req,
-        StatusCode::CREATED,
-        &Item {
-            data: Observation::from(row),
-        },
-        &[(header::LOCATION, location)],
-    ))
+    Ok(created(&req, location, &Item::new(Observation::from(row))))
+}
+
+impl ObservationInput {
+    /// Every field checked (the value against the metric's unit); all problems at once.
+    fn parse(&self, mut v: Validator, metric: &staffing::Metric) -> ApiResult<NewObservation> {
+        let value = v.require("value", self.value.map(|x| metric.unit.check(x)));
+        let as_of = v.require("as_of", self.as_of.as_deref().map(parse_as_of));
+        let source = v.require("source", self.source.as_deref().map(Source::parse));
+        let source_url = optional_url(&mut v, "source_url", self.source_url.as_deref());
+        let note = optional_text::<2000>(&mut v, "note", self.note.as_deref());
+        v.finish()?;
+        let (Some(value), Some(as_of), Some(source)) = (value, as_of, source) else {
+            unreachable!("a missing or invalid field was recorded above")
+        };
+        Ok(NewObservation {
+            metric_id: metric.id,
+            value,
+            as_of,
+            source: source.into_inner(),
+            source_url,
+            note,
+        })
+    }
 }
 
 /// One observation.
@@ -407,25 +379,20 @@ pub async fn add_observation(
         Unavailable,
     )
 )]
-#[get("/staffing-statistics/{key}/observations/{id}")]
+#[get("/api/v1/staffing-statistics/{key}/observations/{id}")]
 pub async fn show_observation(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<ObservationPath>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let metric = model::find_metric(&mut conn, &path.key.0)
+    let metric = staffing::find_metric(&mut conn, &path.key.0)
         .await
         .or_404(NO_METRIC)?;
-    let row = model::find_observation(&mut conn, metric.id, path.id)
+    let row = staffing::find_observation(&mut conn, metric.id, path.id)
         .await
         .or_404(NO_OBSERVATION)?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: Observation::from(row),
-        },
-    ))
+    Ok(json_ok(&req, &Item::new(Observation::from(row))))
 }
 
 /// Corrects an observation (editor or admin). An `If-Match` with a stale ETag is refused with 412.
@@ -445,7 +412,7 @@ pub async fn show_observation(
         Unavailable,
     )
 )]
-#[patch("/staffing-statistics/{key}/observations/{id}")]
+#[patch("/api/v1/staffing-statistics/{key}/observations/{id}")]
 pub async fn update_observation(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -456,26 +423,19 @@ pub async fn update_observation(
     let JsonBody(input, v) = input;
     let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
-    let metric = model::find_metric(&mut conn, &path.key.0)
+    let metric = staffing::find_metric(&mut conn, &path.key.0)
         .await
         .or_404(NO_METRIC)?;
-    let unit = metric.unit;
-    let changes = input.parse(v, unit)?;
-    let id = path.id;
+    let (changes, id) = (input.parse(v, metric.unit)?, path.id);
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = model::find_observation_for_update(tx, metric.id, id)
+        let current = staffing::find_observation_for_update(tx, metric.id, id)
             .await
             .or_404(NO_OBSERVATION)?;
         if_match.check(&Observation::from(current))?;
-        Ok(model::update(tx, id, &changes).await?)
+        Ok(staffing::update(tx, id, &changes).await?)
     })
     .await?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: Observation::from(row),
-        },
-    ))
+    Ok(json_ok(&req, &Item::new(Observation::from(row))))
 }
 
 /// Removes an observation (editor or admin).
@@ -491,18 +451,18 @@ pub async fn update_observation(
         Unavailable,
     )
 )]
-#[delete("/staffing-statistics/{key}/observations/{id}")]
+#[delete("/api/v1/staffing-statistics/{key}/observations/{id}")]
 pub async fn remove_observation(
     state: web::Data<AppState>,
     _user: AuthUser,
     path: web::Path<ObservationPath>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let metric = model::find_metric(&mut conn, &path.key.0)
+    let metric = staffing::find_metric(&mut conn, &path.key.0)
         .await
         .or_404(NO_METRIC)?;
     let done = db::write(&mut conn, async |tx| {
-        model::delete(tx, metric.id, path.id).await
+        staffing::delete(tx, metric.id, path.id).await
     })
     .await?;
     found(done, NO_OBSERVATION)?;

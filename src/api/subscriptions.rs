@@ -3,6 +3,8 @@
 //! address is subscribed: a sign-up always gets the same 202.
 
 use actix_web::{get, http::header, http::StatusCode, post, put, web, HttpRequest, HttpResponse};
+use std::net::{IpAddr, Ipv4Addr};
+
 use chrono::Utc;
 
 use futures_util::StreamExt;
@@ -17,9 +19,9 @@ use super::{
 use crate::http::{cache::private_json, envelope::Item};
 use crate::{
     db::{self, Tx},
-    domain::{token_hash, BoundedText, Email, Topic},
-    errors::{ApiError, ApiResult, Problem},
-    models::subscriber::{self as model, Subscriber},
+    domain::{token_hash, BoundedText, Email, SubscriberStatus, Topic},
+    errors::{ApiError, ApiResult, Problem, Validator},
+    models::subscriber::{self, Confirmed, Subscriber},
     rate_limit::client_ip,
     state::AppState,
 };
@@ -69,77 +71,89 @@ pub struct SignupAccepted {
         Unavailable,
     )
 )]
-#[post("/subscriptions")]
+#[post("/api/v1/subscriptions")]
 pub async fn sign_up(
     req: HttpRequest,
     state: web::Data<AppState>,
     input: JsonBody<SignupInput>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let email = v.require("email", input.email.as_deref().map(Email::parse));
-    let name = input
-        .name
-        .as_deref()
-        .and_then(|n| v.check("name", Name::parse(n)));
-    let topics = v.check("topics", Topic::set(input.topics.as_deref()));
-    v.finish()?;
-    let (Some(email), Some(topics)) = (email, topics) else {
-        unreachable!("a missing or invalid field was recorded above")
-    };
-    // One check-and-count, before any work: a burst cannot slip past the limit. Without a
-    // peer address (not over TCP) every such request shares one bucket.
-    let ip = client_ip(&req, &state.trusted_proxies)
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    state
-        .signups
-        .try_acquire(ip)
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
-    let topics: Vec<&str> = topics.iter().map(|t| t.as_str()).collect();
-    let name = name.as_ref().map(BoundedText::as_str);
+    let JsonBody(input, v) = input;
+    let signup = input.parse(v)?;
+    count_sign_up(&req, &state)?;
     let today = Utc::now().date_naive();
     let mut conn = state.pool.get().await?;
-    // New, pending and confirmed addresses take the same one statement (and meet the same
-    // per-address limit), so neither the answer nor a 429 tells a confirmed address from any
-    // other. An unsubscribed address is restarted (and mailed) in the same transaction, so a
-    // counted confirmation mail is never left unsent.
-    let mailed = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let signed = model::sign_up(
-            tx,
-            email.as_str(),
-            name,
-            &topics,
-            today,
-            CONFIRMATIONS_PER_DAY,
-        )
-        .await?
-        .ok_or_else(|| ApiError::TooManyRequests {
-            retry_after_secs: seconds_until_tomorrow(),
-        })?;
-        match signed.status.as_str() {
-            "pending" => Ok(true),
-            // Only while it is still unsubscribed: the update is conditional.
-            "unsubscribed" => {
-                let restarted = model::restart(tx, signed.id, name, &topics).await?;
-                if restarted {
-                    model::enqueue(tx, signed.id, "confirmation").await?;
-                }
-                Ok(restarted)
-            }
-            _ => Ok(false),
-        }
+    let new = signup.as_new();
+    let signed = db::write(&mut conn, async |tx| {
+        subscriber::sign_up(tx, &new, today, CONFIRMATIONS_PER_DAY).await
     })
-    .await?;
-    if mailed {
+    .await?
+    .ok_or_else(|| ApiError::TooManyRequests {
+        retry_after_secs: seconds_until_tomorrow(),
+    })?;
+    if signed.mailed {
         state.outbox_wakeup.notify_one();
     }
     Ok(private_json(
         StatusCode::ACCEPTED,
-        &Item {
-            data: SignupAccepted {
-                message: "If this address can receive mail, a message with a confirmation link is on its way. The link works for 48 hours.".into(),
-            },
-        },
+        &Item::new(SignupAccepted::new()),
     ))
+}
+
+/// One check-and-count of the client's sign-ups, before any work: a burst cannot slip past the
+/// limit. Without a peer address (not over TCP) every such request shares one bucket.
+fn count_sign_up(req: &HttpRequest, state: &AppState) -> ApiResult<()> {
+    let ip = client_ip(req, &state.trusted_proxies).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    state
+        .signups
+        .try_acquire(ip)
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })
+}
+
+/// A checked sign-up.
+pub struct Signup {
+    email: Email,
+    name: Option<Name>,
+    topics: Vec<&'static str>,
+}
+
+impl SignupInput {
+    /// Every field checked; all problems reported at once (with those already in `v`).
+    fn parse(&self, mut v: Validator) -> ApiResult<Signup> {
+        let email = v.require("email", self.email.as_deref().map(Email::parse));
+        let name = self
+            .name
+            .as_deref()
+            .and_then(|n| v.check("name", Name::parse(n)));
+        let topics = v.check("topics", Topic::set(self.topics.as_deref()));
+        v.finish()?;
+        let (Some(email), Some(topics)) = (email, topics) else {
+            unreachable!("a missing or invalid field was recorded above")
+        };
+        let topics = topics.iter().map(|t| t.as_str()).collect();
+        Ok(Signup {
+            email,
+            name,
+            topics,
+        })
+    }
+}
+
+impl Signup {
+    fn as_new(&self) -> subscriber::NewSignUp<'_> {
+        subscriber::NewSignUp {
+            email: self.email.as_str(),
+            name: self.name.as_ref().map(BoundedText::as_str),
+            topics: &self.topics,
+        }
+    }
+}
+
+impl SignupAccepted {
+    fn new() -> Self {
+        Self {
+            message: "If this address can receive mail, a message with a confirmation link is on its way. The link works for 48 hours.".into(),
+        }
+    }
 }
 
 fn seconds_until_tomorrow() -> u64 {
@@ -164,7 +178,13 @@ pub struct TokenInput {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubscriptionStatus {
     #[schema(schema_with = super::schemas::settled_subscription_status)]
-    pub status: String,
+    pub status: SubscriberStatus,
+}
+
+impl SubscriptionStatus {
+    fn answer(status: SubscriberStatus) -> HttpResponse {
+        private_json(StatusCode::OK, &Item::new(Self { status }))
+    }
 }
 
 fn unknown_token() -> ApiError {
@@ -186,7 +206,7 @@ fn unknown_token() -> ApiError {
         Unavailable,
     )
 )]
-#[post("/subscriptions/confirm")]
+#[post("/api/v1/subscriptions/confirm")]
 pub async fn confirm(
     state: web::Data<AppState>,
     input: JsonBody<TokenInput>,
@@ -200,36 +220,20 @@ pub async fn confirm(
         .ok_or_else(unknown_token)?;
     let now = Utc::now();
     let mut conn = state.pool.get().await?;
-    let welcomed = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let (s, expires) = model::lock_by_token(tx, &hash, "confirm")
-            .await?
-            .ok_or_else(unknown_token)?;
-        match s.status.as_str() {
-            "confirmed" => Ok(false),
-            "pending" if expires.is_some_and(|t| t < now) => Err(ApiError::Gone(
-                "This confirmation link has expired; sign up again to get a new one.".into(),
-            )),
-            "pending" => {
-                model::confirm(tx, s.id, CONSENT_VERSION, now).await?;
-                model::enqueue(tx, s.id, "welcome").await?;
-                Ok(true)
-            }
-            _ => Err(unknown_token()),
-        }
+    let confirmed = db::write(&mut conn, async |tx| {
+        subscriber::confirm_by_token(tx, &hash, CONSENT_VERSION, now).await
     })
     .await?;
-    if welcomed {
-        state.outbox_wakeup.notify_one();
+    match confirmed {
+        Confirmed::Now => state.outbox_wakeup.notify_one(),
+        Confirmed::Before => {}
+        Confirmed::UnknownLink => return Err(unknown_token()),
+        Confirmed::Expired => return Err(ApiError::Gone(EXPIRED.into())),
     }
-    Ok(private_json(
-        StatusCode::OK,
-        &Item {
-            data: SubscriptionStatus {
-                status: "confirmed".into(),
-            },
-        },
-    ))
+    Ok(SubscriptionStatus::answer(SubscriberStatus::Confirmed))
 }
+
+const EXPIRED: &str = "This confirmation link has expired; sign up again to get a new one.";
 
 /// The manage token of a link, as a query parameter.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -243,7 +247,7 @@ pub struct TokenParam {
 /// The subscriber a manage token belongs to, locked for a write (404 for anything else).
 async fn by_manage_token(tx: &mut Tx<'_>, token: Option<&str>) -> ApiResult<Subscriber> {
     let hash = token.and_then(token_hash).ok_or_else(unknown_token)?;
-    manageable(model::lock_by_token(tx, &hash, "manage").await?)
+    manageable(subscriber::lock_by_token(tx, &hash, "manage").await?)
 }
 
 /// A subscriber found by a manage token, unless it was erased.
@@ -271,13 +275,31 @@ fn manageable(found: Option<(Subscriber, Option<chrono::DateTime<Utc>>)>) -> Api
         Unavailable,
     )
 )]
-#[post("/subscriptions/unsubscribe")]
+#[post("/api/v1/subscriptions/unsubscribe")]
 pub async fn unsubscribe(
     req: HttpRequest,
     state: web::Data<AppState>,
     params: Query<TokenParam>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
+    let token = unsubscribe_token(&req, payload, params.0.token).await?;
+    let now = Utc::now();
+    let mut conn = state.pool.get().await?;
+    db::write::<_, ApiError, _>(&mut conn, async |tx| {
+        let s = by_manage_token(tx, token.as_deref()).await?;
+        Ok(subscriber::unsubscribe(tx, s.id, now).await?)
+    })
+    .await?;
+    Ok(SubscriptionStatus::answer(SubscriberStatus::Unsubscribed))
+}
+
+/// The token of an unsubscribe: from a JSON body `{"token": …}`, else from the query (the
+/// one-click form post, whose body is only `List-Unsubscribe=One-Click`).
+async fn unsubscribe_token(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    from_query: Option<String>,
+) -> ApiResult<Option<String>> {
     const LIMIT: usize = 4096;
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -295,35 +317,17 @@ pub async fn unsubscribe(
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default();
-    let token: Option<String> = match essence.as_str() {
+    match essence.as_str() {
         "application/json" => {
             let input: TokenInput = serde_json::from_slice(&body)
                 .map_err(|_| ApiError::field("token", "must be given as {\"token\": \"…\"}"))?;
-            input.token.or(params.0.token)
+            Ok(input.token.or(from_query))
         }
-        "application/x-www-form-urlencoded" | "multipart/form-data" | "" => params.0.token,
-        other => {
-            return Err(ApiError::UnsupportedMediaType(format!(
-                "Send JSON `{{\"token\": …}}` or the one-click form body, not `{other}`."
-            )))
-        }
-    };
-    let now = Utc::now();
-    let mut conn = state.pool.get().await?;
-    db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let s = by_manage_token(tx, token.as_deref()).await?;
-        model::unsubscribe(tx, s.id, now).await?;
-        Ok(())
-    })
-    .await?;
-    Ok(private_json(
-        StatusCode::OK,
-        &Item {
-            data: SubscriptionStatus {
-                status: "unsubscribed".into(),
-            },
-        },
-    ))
+        "application/x-www-form-urlencoded" | "multipart/form-data" | "" => Ok(from_query),
+        other => Err(ApiError::UnsupportedMediaType(format!(
+            "Send JSON `{{\"token\": …}}` or the one-click form body, not `{other}`."
+        ))),
+    }
 }
 
 /// A subscriber's preferences.
@@ -334,7 +338,7 @@ pub struct Preferences {
     pub name: Option<String>,
     pub topics: Vec<Topic>,
     #[schema(schema_with = super::schemas::subscription_status)]
-    pub status: String,
+    pub status: SubscriberStatus,
 }
 
 impl Preferences {
@@ -365,7 +369,7 @@ impl Preferences {
         Unavailable,
     )
 )]
-#[get("/subscriptions/preferences")]
+#[get("/api/v1/subscriptions/preferences")]
 pub async fn preferences(
     state: web::Data<AppState>,
     params: Query<TokenParam>,
@@ -373,13 +377,8 @@ pub async fn preferences(
     let mut conn = state.pool.get().await?;
     let hash = params.0.token.as_deref().and_then(token_hash);
     let hash = hash.ok_or_else(unknown_token)?;
-    let s = manageable(model::find_by_token(&mut conn, &hash, "manage").await?)?;
-    Ok(private_json(
-        StatusCode::OK,
-        &Item {
-            data: Preferences::of(s),
-        },
-    ))
+    let s = manageable(subscriber::find_by_token(&mut conn, &hash, "manage").await?)?;
+    Ok(private_json(StatusCode::OK, &Item::new(Preferences::of(s))))
 }
 
 /// Changes to preferences; `name: null` removes the name.
@@ -406,41 +405,45 @@ pub struct PreferencesInput {
         Unavailable,
     )
 )]
-#[put("/subscriptions/preferences")]
+#[put("/api/v1/subscriptions/preferences")]
 pub async fn update_preferences(
     state: web::Data<AppState>,
     params: Query<TokenParam>,
     input: JsonBody<PreferencesInput>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let name = input
-        .name
-        .as_ref()
-        .map(|n| n.as_deref().and_then(|n| v.check("name", Name::parse(n))));
-    let topics = match input.topics.as_deref() {
-        Some(t) => v.check("topics", Topic::set(Some(t))),
-        None => None,
-    };
-    v.finish()?;
-    let topic_strs: Option<Vec<&str>> = topics
-        .as_ref()
-        .map(|t| t.iter().map(|t| t.as_str()).collect());
+    let JsonBody(input, v) = input;
+    let change = input.parse(v)?;
     let mut conn = state.pool.get().await?;
     let s = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let s = by_manage_token(tx, params.0.token.as_deref()).await?;
-        Ok(model::set_preferences(
-            tx,
-            s.id,
-            name.as_ref().map(|n| n.as_ref().map(BoundedText::as_str)),
-            topic_strs.as_deref(),
-        )
-        .await?)
+        let name = change
+            .name
+            .as_ref()
+            .map(|n| n.as_ref().map(BoundedText::as_str));
+        Ok(subscriber::set_preferences(tx, s.id, name, change.topics.as_deref()).await?)
     })
     .await?;
-    Ok(private_json(
-        StatusCode::OK,
-        &Item {
-            data: Preferences::of(s),
-        },
-    ))
+    Ok(private_json(StatusCode::OK, &Item::new(Preferences::of(s))))
+}
+
+/// Checked changes to preferences: `None` leaves a field as it is.
+struct PreferenceChange {
+    name: Option<Option<Name>>,
+    topics: Option<Vec<&'static str>>,
+}
+
+impl PreferencesInput {
+    fn parse(&self, mut v: Validator) -> ApiResult<PreferenceChange> {
+        let name = self
+            .name
+            .as_ref()
+            .map(|n| n.as_deref().and_then(|n| v.check("name", Name::parse(n))));
+        let topics = self
+            .topics
+            .as_deref()
+            .and_then(|t| v.check("topics", Topic::set(Some(t))));
+        v.finish()?;
+        let topics = topics.map(|t| t.iter().map(|t| t.as_str()).collect());
+        Ok(PreferenceChange { name, topics })
+    }
 }

@@ -199,7 +199,7 @@ async fn resolve(
         Unavailable,
     )
 )]
-#[get("/workforce/projection")]
+#[get("/api/v1/workforce/projection")]
 pub async fn projection(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -207,12 +207,7 @@ pub async fn projection(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let inputs = params.0.resolve(&mut conn).await?;
-    Ok(json_ok(
-        &req,
-        &Item {
-            data: inputs.project(Utc::now().year()),
-        },
-    ))
+    Ok(json_ok(&req, &Item::new(inputs.project(Utc::now().year()))))
 }
 
 /// The projection's inputs once checked and completed: every value with where it came from.

@@ -68,6 +68,36 @@ impl ArticleStatus {
     }
 }
 
+/// Where an article stands: its status and publication time.
+pub type Standing = (ArticleStatus, Option<DateTime<Utc>>);
+
+impl ArticleStatus {
+    /// The standing a change asks for, from the stored one: start from what a reader sees
+    /// `now` (a scheduled article whose time has come is published), apply the requested
+    /// status and time (`None`: unchanged; `Some(None)`: cleared), and check the pair with
+    /// [`resolve_published_at`](Self::resolve_published_at). Publishing a scheduled article
+    /// early publishes it now. `Ok(None)` when the change touches neither.
+    pub fn transition(
+        stored: Standing,
+        status: Option<ArticleStatus>,
+        published_at: Option<Option<DateTime<Utc>>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Standing>, String> {
+        if status.is_none() && published_at.is_none() {
+            return Ok(None);
+        }
+        let (stored_status, stored_at) = stored;
+        let status = status.unwrap_or(stored_status.effective(stored_at, now));
+        let published_at = match published_at {
+            Some(t) => t,
+            None if status == Self::Published && stored_at.is_some_and(|t| t > now) => None,
+            None => stored_at,
+        };
+        let published_at = status.resolve_published_at(published_at, now)?;
+        Ok(Some((status, published_at)))
+    }
+}
+
 text_column!(ArticleStatus);
 
 #[cfg(test)]
@@ -97,5 +127,39 @@ mod tests {
         assert_eq!(Scheduled.effective(Some(earlier), now), Published);
         assert_eq!(Scheduled.effective(Some(later), now), Scheduled);
         assert!(ArticleStatus::parse("live").is_err());
+    }
+
+    #[test]
+    fn a_change_moves_an_article_from_what_readers_see_now() {
+        let now = Utc::now();
+        let later = now + Duration::hours(1);
+        let earlier = now - Duration::hours(1);
+        use ArticleStatus::*;
+        let t = ArticleStatus::transition;
+        // Nothing asked: nothing changes.
+        assert_eq!(t((Draft, None), None, None, now), Ok(None));
+        // Publishing a draft stamps it now; publishing a scheduled one early, too.
+        assert_eq!(
+            t((Draft, None), Some(Published), None, now),
+            Ok(Some((Published, Some(now))))
+        );
+        assert_eq!(
+            t((Scheduled, Some(later)), Some(Published), None, now),
+            Ok(Some((Published, Some(now))))
+        );
+        // A scheduled article whose time has come is published: moving only its time keeps
+        // it published, so a future time is refused (that would be `scheduled`).
+        assert!(t((Scheduled, Some(earlier)), None, Some(Some(later)), now).is_err());
+        // Scheduling needs a future time, kept from the stored one when not given.
+        assert_eq!(
+            t((Scheduled, Some(later)), Some(Scheduled), None, now),
+            Ok(Some((Scheduled, Some(later))))
+        );
+        assert!(t((Draft, None), Some(Scheduled), None, now).is_err());
+        // Unpublishing keeps the time it was published at.
+        assert_eq!(
+            t((Published, Some(earlier)), Some(Draft), None, now),
+            Ok(Some((Draft, Some(earlier))))
+        );
     }
 }

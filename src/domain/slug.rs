@@ -40,6 +40,14 @@ impl Slug {
         Ok(Self(s.to_owned()))
     }
 
+    /// A tag's identity, made from its name: an error when the name has no letters or
+    /// digits (or makes a slug over 60 characters).
+    pub fn for_tag(name: &str) -> Result<Self, String> {
+        Self::from_title(name)
+            .filter(|s| s.as_str().len() <= 60)
+            .ok_or_else(|| "must contain letters or digits".into())
+    }
+
     /// Makes a slug from a title ("John Gibbon's pump" → `john-gibbon-s-pump`), transliterating
     /// accented letters. `None` when the title has no letters or digits at all.
     pub fn from_title(title: &str) -> Option<Self> {

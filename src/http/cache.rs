@@ -43,6 +43,16 @@ pub fn json_response<T: Serialize>(
     cached_response(req, status, "application/json; charset=utf-8", body, extra)
 }
 
+/// A 201 for a new resource: its representation with its ETag, and `Location`.
+pub fn created<T: Serialize>(req: &HttpRequest, location: String, value: &T) -> HttpResponse {
+    json_response(
+        req,
+        StatusCode::CREATED,
+        value,
+        &[(header::LOCATION, location)],
+    )
+}
+
 /// A response of any content type with a strong ETag of `body`, `Cache-Control`, and a 304
 /// when `If-None-Match` already has it.
 pub fn cached_response(

@@ -9,6 +9,12 @@ pub struct Item<T> {
     pub data: T,
 }
 
+impl<T> Item<T> {
+    pub fn new(data: T) -> Self {
+        Self { data }
+    }
+}
+
 /// A page of a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {

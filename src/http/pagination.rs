@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use super::envelope::{Page, PageMeta};
-use crate::errors::ApiError;
+use crate::errors::{ApiError, Validator};
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
@@ -31,29 +31,114 @@ impl PageParams {
         kind: &str,
         key: &CursorKey,
     ) -> Result<(u32, Option<P>), ApiError> {
-        let mut errors = Vec::new();
-        let limit = check_limit(self.limit).unwrap_or_else(|m| {
-            errors.push(crate::errors::FieldError::new("limit", m));
-            DEFAULT_LIMIT
-        });
+        let mut v = Validator::default();
+        let parsed = self.check(kind, key, &mut v);
+        v.finish()?;
+        Ok(parsed.expect("an error was recorded above"))
+    }
+
+    /// Like [`parse`](Self::parse), recording what is wrong in `v` (with a list's other
+    /// parameters).
+    pub fn check<P: DeserializeOwned>(
+        &self,
+        kind: &str,
+        key: &CursorKey,
+        v: &mut Validator,
+    ) -> Option<(u32, Option<P>)> {
+        let limit = v.check("limit", check_limit(self.limit));
         let position = match self.cursor.as_deref() {
-            None => None,
-            Some(c) => match decode_cursor(kind, c, key) {
-                Some(p) => Some(p),
-                None => {
-                    errors.push(crate::errors::FieldError::new(
-                        "cursor",
-                        "is not a cursor of this list; use meta.next_cursor as given",
-                    ));
-                    None
-                }
-            },
+            None => Some(None),
+            Some(c) => v
+                .check(
+                    "cursor",
+                    decode_cursor(kind, c, key).ok_or_else(|| {
+                        "is not a cursor of this list; use meta.next_cursor as given".to_owned()
+                    }),
+                )
+                .map(Some),
         };
-        if errors.is_empty() {
-            Ok((limit, position))
-        } else {
-            Err(ApiError::Validation(errors))
-        }
+        Some((limit?, position?))
+    }
+    /// The list request these parameters make, for the list `kind` (a 400 naming `limit` or
+    /// `cursor` when either is bad).
+    pub fn request<'k, P: DeserializeOwned>(
+        &self,
+        kind: &'static str,
+        key: &'k CursorKey,
+    ) -> Result<PageRequest<'k, P>, ApiError> {
+        let (limit, after) = self.parse(kind, key)?;
+        Ok(PageRequest {
+            limit,
+            after,
+            kind,
+            key,
+        })
+    }
+
+    /// Like [`request`](Self::request), recording what is wrong in `v`.
+    pub fn request_checked<'k, P: DeserializeOwned>(
+        &self,
+        kind: &'static str,
+        key: &'k CursorKey,
+        v: &mut Validator,
+    ) -> Option<PageRequest<'k, P>> {
+        let (limit, after) = self.check(kind, key, v)?;
+        Some(PageRequest {
+            limit,
+            after,
+            kind,
+            key,
+        })
+    }
+}
+
+/// A parsed list request: the page size and where the previous page ended (`after`, the
+/// keyset position a cursor carried). It owns the rest of a list's mechanics: fetching
+/// `limit + 1` rows to learn whether a next page exists, signing the next cursor, and the
+/// `Link: rel="next"` header.
+pub struct PageRequest<'k, P> {
+    pub limit: u32,
+    pub after: Option<P>,
+    kind: &'static str,
+    key: &'k CursorKey,
+}
+
+impl<P: Serialize> PageRequest<'_, P> {
+    /// How many rows to fetch: one more than the page.
+    pub fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// The page made of rows fetched with [`fetch`](Self::fetch); `position` is a row's keyset
+    /// position (what the next cursor carries).
+    pub fn page<R, T>(
+        &self,
+        rows: Vec<R>,
+        total: i64,
+        position: impl Fn(&R) -> P,
+        to_dto: impl Fn(R) -> T,
+    ) -> Page<T> {
+        page(
+            rows,
+            self.limit,
+            total,
+            (self.kind, self.key),
+            position,
+            to_dto,
+        )
+    }
+
+    /// The 200 response of that page: ETag, `Cache-Control`, 304, and `Link: rel="next"`.
+    pub fn respond<R, T: Serialize>(
+        &self,
+        req: &actix_web::HttpRequest,
+        rows: Vec<R>,
+        total: i64,
+        position: impl Fn(&R) -> P,
+        to_dto: impl Fn(R) -> T,
+    ) -> actix_web::HttpResponse {
+        let body = self.page(rows, total, position, to_dto);
+        list_response(req, &body, body.meta.next_cursor.as_deref())
     }
 }
 

@@ -15,8 +15,10 @@ use diesel::{
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use super::published::public;
 use crate::db::Tx;
-use crate::domain::ArticleStatus;
+use crate::domain::{ArticleStatus, Slug};
+use crate::models::tag::{self, NewTag};
 use crate::schema::{article_slug_redirects, article_tags, articles};
 
 /// Every column but the search vector.
@@ -113,15 +115,6 @@ impl ArticleChangeset {
             && self.reading_time_minutes.is_none()
             && self.updated_at.is_none()
     }
-}
-
-/// The public predicate. The status test is literal SQL (not a bound parameter) so that the
-/// planner can match the partial indexes `WHERE status IN ('published', 'scheduled')`.
-pub type Public =
-    dsl::And<diesel::expression::SqlLiteral<Bool>, dsl::LtEq<articles::listed_at, DateTime<Utc>>>;
-
-pub fn public(now: DateTime<Utc>) -> Public {
-    sql::<Bool>("articles.status IN ('published', 'scheduled')").and(articles::listed_at.le(now))
 }
 
 /// Which articles a list or a read may show.
@@ -430,10 +423,55 @@ async fn forget_redirect(tx: &mut Tx<'_>, slug: &str) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Adds an article and its tags (made on first use), in the caller's transaction.
+pub async fn insert_with_tags(
+    tx: &mut Tx<'_>,
+    new: &NewArticle,
+    tags: &[NewTag],
+) -> QueryResult<Article> {
+    let row = insert(tx, new).await?;
+    let tag_ids = tag::ensure(tx, tags).await?;
+    tag::set_for_article(tx, row.id, &tag_ids).await?;
+    Ok(row)
+}
+
+/// Applies `changes` to the locked `current` article, and replaces its tags when `tags` is
+/// given (which alone counts as a change: `updated_at` moves to `now`).
+pub async fn update_with_tags(
+    tx: &mut Tx<'_>,
+    current: &Article,
+    mut changes: ArticleChangeset,
+    tags: Option<&[NewTag]>,
+    now: DateTime<Utc>,
+) -> QueryResult<Article> {
+    if let Some(tags) = tags {
+        let ids = tag::ensure(tx, tags).await?;
+        tag::set_for_article(tx, current.id, &ids).await?;
+        changes.updated_at = Some(now);
+    }
+    update(tx, current, &changes).await
+}
+
+/// The first of `base`, `base-2`, `base-3`… (up to 50) that no article has, if any. A
+/// concurrent insert of the same slug is still possible: the insert then fails as taken.
+pub async fn free_slug(conn: &mut AsyncPgConnection, base: &Slug) -> QueryResult<Option<Slug>> {
+    for n in 1..=50 {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            base.with_suffix(n)
+        };
+        if !slug_exists(conn, candidate.as_str()).await? {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
+}
+
 /// Archives an article (the public no longer sees it); false when there is none.
 pub async fn archive(tx: &mut Tx<'_>, slug: &str) -> QueryResult<bool> {
     diesel::update(articles::table.filter(articles::slug.eq(slug)))
-        .set(articles::status.eq("archived"))
+        .set(articles::status.eq(ArticleStatus::Archived))
         .execute(&mut **tx)
         .await
         .map(|n| n > 0)

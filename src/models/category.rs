@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use std::collections::HashMap;
 
-use super::article::public;
+use super::published::public;
 use crate::db::Tx;
 use crate::schema::{articles, categories};
 
@@ -68,6 +68,25 @@ pub async fn list(
         );
     }
     query.load(conn).await
+}
+
+/// Like [`list`], each category with how many of its articles the public can see `now`.
+pub async fn list_with_counts(
+    conn: &mut AsyncPgConnection,
+    after: Option<(i32, i64)>,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(Category, i64)>> {
+    let rows = list(conn, after, limit).await?;
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let counts = published_counts(conn, &ids, now).await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let n = counts.get(&c.id).copied().unwrap_or(0);
+            (c, n)
+        })
+        .collect())
 }
 
 /// How many articles the public can see `now` in each of these categories (absent: none).

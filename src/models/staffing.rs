@@ -119,6 +119,24 @@ pub async fn latest(
     Ok(rows.into_iter().map(|o| (o.metric_id, o)).collect())
 }
 
+/// Up to `limit` metrics after `after` (see [`list_metrics`]), each with its latest observation.
+pub async fn list_metrics_with_latest(
+    conn: &mut AsyncPgConnection,
+    after: Option<(i32, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<(Metric, Option<Observation>)>> {
+    let metrics = list_metrics(conn, after, limit).await?;
+    let ids: Vec<i64> = metrics.iter().map(|m| m.id).collect();
+    let mut latest = latest(conn, &ids).await?;
+    Ok(metrics
+        .into_iter()
+        .map(|m| {
+            let l = latest.remove(&m.id);
+            (m, l)
+        })
+        .collect())
+}
+
 /// The latest observation of the metric with this key, if it has any.
 pub async fn latest_by_key(
     conn: &mut AsyncPgConnection,

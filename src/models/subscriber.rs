@@ -6,6 +6,7 @@ use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text, Timestampt
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::Tx;
+use crate::domain::{ConfirmStep, SignUpStep, SubscriberStatus};
 use crate::schema::{outbox, subscriber_tokens as tokens, subscribers};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -15,7 +16,7 @@ pub struct Subscriber {
     pub email: Option<String>,
     pub name: Option<String>,
     pub topics: Vec<Option<String>>,
-    pub status: String,
+    pub status: SubscriberStatus,
     pub consent_version: Option<String>,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub unsubscribed_at: Option<DateTime<Utc>>,
@@ -33,7 +34,7 @@ pub struct ExportRow {
     pub email: Option<String>,
     pub name: Option<String>,
     pub topics: Vec<Option<String>>,
-    pub status: String,
+    pub status: SubscriberStatus,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub unsubscribed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -45,7 +46,7 @@ pub struct SignUp {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: SubscriberStatus,
 }
 
 /// A sign-up in one statement (durable once [`crate::db::write`] has committed it): inserts a
@@ -53,7 +54,7 @@ pub struct SignUp {
 /// and queues the confirmation mail when the subscriber is pending. `None` (and nothing
 /// written) when the address has had `per_day` confirmation mails today. An `unsubscribed`
 /// status still needs [`restart`] and a mail; a `confirmed` one needs nothing.
-pub async fn sign_up(
+async fn sign_up_statement(
     tx: &mut Tx<'_>,
     email: &str,
     name: Option<&str>,
@@ -72,6 +73,91 @@ pub async fn sign_up(
         .get_result(&mut **tx)
         .await
         .optional()
+}
+
+/// A new sign-up's details.
+pub struct NewSignUp<'a> {
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+    pub topics: &'a [&'a str],
+}
+
+/// Signs an address up: the one sign-up statement (new, pending and confirmed addresses alike,
+/// so neither the answer nor a 429 tells them apart), then, for an unsubscribed address, a
+/// restart and its confirmation mail in the same transaction (a counted mail is never left
+/// unsent). `None` when the address has had `per_day` confirmation mails today.
+pub async fn sign_up(
+    tx: &mut Tx<'_>,
+    new: &NewSignUp<'_>,
+    today: NaiveDate,
+    per_day: i32,
+) -> QueryResult<Option<SignedUp>> {
+    let Some(signed) =
+        sign_up_statement(tx, new.email, new.name, new.topics, today, per_day).await?
+    else {
+        return Ok(None);
+    };
+    let mailed = match signed.status.on_sign_up() {
+        SignUpStep::Mailed => true,
+        SignUpStep::Nothing => false,
+        // Only while it is still unsubscribed: the update is conditional.
+        SignUpStep::Restart => {
+            let restarted = restart(tx, signed.id, new.name, new.topics).await?;
+            if restarted {
+                enqueue(tx, signed.id, "confirmation").await?;
+            }
+            restarted
+        }
+    };
+    Ok(Some(SignedUp {
+        id: signed.id,
+        mailed,
+    }))
+}
+
+/// The subscriber a sign-up reached, and whether a mail was queued for it.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedUp {
+    pub id: i64,
+    pub mailed: bool,
+}
+
+/// What a confirmation link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmed {
+    /// Confirmed now; the welcome mail is queued.
+    Now,
+    /// It was confirmed before; nothing changed.
+    Before,
+    /// The link is unknown, used up, or its subscriber is no longer pending.
+    UnknownLink,
+    /// The link's time is over.
+    Expired,
+}
+
+/// Confirms the subscriber of a confirmation token (locked, so a concurrent unsubscribe or
+/// erasure cannot slip in), queueing the welcome mail.
+pub async fn confirm_by_token(
+    tx: &mut Tx<'_>,
+    hash: &[u8],
+    consent_version: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Confirmed> {
+    let Some((s, expires)) = lock_by_token(tx, hash, "confirm").await? else {
+        return Ok(Confirmed::UnknownLink);
+    };
+    Ok(
+        match s.status.on_confirm(expires.is_some_and(|t| t < now)) {
+            ConfirmStep::AlreadyConfirmed => Confirmed::Before,
+            ConfirmStep::Expired => Confirmed::Expired,
+            ConfirmStep::Unknown => Confirmed::UnknownLink,
+            ConfirmStep::Confirm => {
+                confirm(tx, s.id, consent_version, now).await?;
+                enqueue(tx, s.id, "welcome").await?;
+                Confirmed::Now
+            }
+        },
+    )
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Subscriber> {
@@ -104,10 +190,10 @@ pub async fn restart(
     let restarted = diesel::update(
         subscribers::table
             .find(id)
-            .filter(subscribers::status.eq("unsubscribed")),
+            .filter(subscribers::status.eq(SubscriberStatus::Unsubscribed)),
     )
     .set((
-        subscribers::status.eq("pending"),
+        subscribers::status.eq(SubscriberStatus::Pending),
         subscribers::name.eq(name),
         subscribers::topics.eq(topics),
         subscribers::unsubscribed_at.eq(None::<DateTime<Utc>>),
@@ -132,7 +218,7 @@ pub async fn confirm(
 ) -> QueryResult<Subscriber> {
     diesel::update(subscribers::table.find(id))
         .set((
-            subscribers::status.eq("confirmed"),
+            subscribers::status.eq(SubscriberStatus::Confirmed),
             subscribers::confirmed_at.eq(now),
             subscribers::consent_version.eq(consent_version),
         ))
@@ -145,10 +231,10 @@ pub async fn unsubscribe(tx: &mut Tx<'_>, id: i64, now: DateTime<Utc>) -> QueryR
     diesel::update(
         subscribers::table
             .find(id)
-            .filter(subscribers::status.ne("unsubscribed")),
+            .filter(subscribers::status.ne(SubscriberStatus::Unsubscribed)),
     )
     .set((
-        subscribers::status.eq("unsubscribed"),
+        subscribers::status.eq(SubscriberStatus::Unsubscribed),
         subscribers::unsubscribed_at.eq(now),
     ))
     .execute(&mut **tx)
@@ -191,7 +277,7 @@ pub async fn set_preferences(
 pub async fn purge_pending(tx: &mut Tx<'_>, before: DateTime<Utc>) -> QueryResult<usize> {
     diesel::delete(
         subscribers::table
-            .filter(subscribers::status.eq("pending"))
+            .filter(subscribers::status.eq(SubscriberStatus::Pending))
             .filter(subscribers::updated_at.lt(before)),
     )
     .execute(&mut **tx)
@@ -352,7 +438,7 @@ pub async fn mark_failed(
 /// The filters of the admin list and export.
 #[derive(Debug, Clone, Default)]
 pub struct AdminFilter {
-    pub status: Option<String>,
+    pub status: Option<SubscriberStatus>,
     pub topic: Option<String>,
     /// A piece of the email, matched case-insensitively.
     pub q: Option<String>,
@@ -361,7 +447,7 @@ pub struct AdminFilter {
 fn filtered(f: &AdminFilter) -> subscribers::BoxedQuery<'static, diesel::pg::Pg> {
     let mut query = subscribers::table.into_boxed();
     if let Some(status) = &f.status {
-        query = query.filter(subscribers::status.eq(status.clone()));
+        query = query.filter(subscribers::status.eq(*status));
     }
     if let Some(topic) = &f.topic {
         query = query.filter(subscribers::topics.contains(vec![Some(topic.clone())]));
@@ -420,7 +506,7 @@ pub async fn erase(tx: &mut Tx<'_>, id: i64) -> QueryResult<bool> {
         .set((
             subscribers::email.eq(None::<String>),
             subscribers::name.eq(None::<String>),
-            subscribers::status.eq("erased"),
+            subscribers::status.eq(SubscriberStatus::Erased),
             subscribers::consent_version.eq(None::<String>),
         ))
         .execute(&mut **tx)

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::article::public;
+use super::published::public;
 use crate::db::Tx;
 use crate::schema::{article_tags, articles, tags};
 

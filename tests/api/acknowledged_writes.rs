@@ -496,7 +496,12 @@ async fn subscriber_with_token(app: &TestApp, email: &str, purpose: &str) -> (i6
     let id = perfusion_api::db::write::<_, diesel::result::Error, _>(
         &mut app.conn().await,
         async |tx| {
-            let s = subscriber::sign_up(tx, email, None, &["research"], now.date_naive(), 3)
+            let new = subscriber::NewSignUp {
+                email,
+                name: None,
+                topics: &["research"],
+            };
+            let s = subscriber::sign_up(tx, &new, now.date_naive(), 3)
                 .await?
                 .expect("a new address signs up");
             let expires = match purpose {

@@ -1,0 +1,68 @@
+//! The articles of the feeds (`/feeds/*`): the latest published, in full.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::list::ArticleListParams;
+use super::representation::{head_of, Article, Extras};
+use crate::http::pagination::CursorKey;
+use crate::{
+    errors::ApiResult,
+    models::article::{self},
+};
+
+/// The feeds' filters: `category` (slug; unknown is a 400) and `tag` (slug or name).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedParams {
+    /// Only articles in this category (its slug).
+    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    pub category: Option<String>,
+    /// Only articles with this tag (its slug or name, any case).
+    #[param(max_length = 50)]
+    pub tag: Option<String>,
+}
+
+/// The number of articles a feed carries.
+pub const FEED_SIZE: i64 = 50;
+
+/// The latest published articles for a feed, newest first, in full.
+pub async fn latest_for_feed(
+    conn: &mut AsyncPgConnection,
+    params: &FeedParams,
+    now: DateTime<Utc>,
+    key: &CursorKey,
+) -> ApiResult<Vec<Article>> {
+    let query = ArticleListParams {
+        category: params.category.clone(),
+        tag: params.tag.clone(),
+        ..Default::default()
+    };
+    let request = query.parse(conn, None, now, key).await?;
+    if request.unknown_tag {
+        return Ok(Vec::new());
+    }
+    let rows = article::latest_public(
+        conn,
+        request.filter.category_id,
+        request.filter.tag_id,
+        now,
+        FEED_SIZE,
+    )
+    .await?;
+    let keys: Vec<_> = rows
+        .iter()
+        .map(|r| (r.id, r.category_id, r.author_id))
+        .collect();
+    let mut extras = Extras::load(conn, &keys).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Article {
+            summary: extras.summary(head_of(&row), now),
+            body_markdown: row.body_markdown,
+            body_html: row.body_html,
+        })
+        .collect())
+}

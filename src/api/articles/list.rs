@@ -1,0 +1,337 @@
+//! `GET /api/v1/articles`: the list, its filters, search and sorts, and its cursors.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::representation::{optional_user, ArticleSummary, Extras};
+use crate::api::extract::Query;
+use crate::api::fields::published_time;
+use crate::api::responses::{NotModified, Unavailable};
+use crate::http::{
+    envelope::{Page, PageMeta},
+    pagination::{check_limit, encode_cursor, list_response, CursorKey, PageParams},
+};
+use crate::{
+    auth::AuthUser,
+    domain::{ArticleStatus, BoundedText, Slug},
+    errors::{ApiError, ApiResult, Problem, Validator},
+    models::{
+        article::{self, After, Filter, Sort, Visibility},
+        category,
+        tag::{self},
+    },
+    state::AppState,
+};
+
+const MAX_Q_CHARS: usize = 200;
+type TagName = BoundedText<1, 50>;
+
+/// The query of `GET /api/v1/articles`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleListParams {
+    /// Only articles in this category (its slug); an unknown one is a 400.
+    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    pub category: Option<String>,
+    /// Only articles with this tag (its slug or name, any case).
+    #[param(max_length = 50)]
+    pub tag: Option<String>,
+    /// Full-text search (web-search syntax: words, "quoted phrases", -excluded, or). Results are
+    /// ranked by relevance unless `sort` is given. A blank `q` is ignored.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// Published at or after this time (RFC 3339, or a date meaning its midnight UTC).
+    #[param(value_type = Option<String>)]
+    pub published_after: Option<String>,
+    /// Published before this time (RFC 3339, or a date meaning its midnight UTC).
+    #[param(value_type = Option<String>)]
+    pub published_before: Option<String>,
+    /// The order of the list.
+    #[param(schema_with = crate::api::schemas::article_sort)]
+    pub sort: Option<String>,
+    /// With a token only: `draft`, `scheduled` (not yet due), `published` or `archived`.
+    /// Without `status` a list shows what the public sees.
+    pub status: Option<ArticleStatus>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `meta.next_cursor` of the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+fn cursor_kind(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Newest => "articles/newest",
+        Sort::Oldest => "articles/oldest",
+        Sort::Title => "articles/title",
+        Sort::Relevance => "articles/relevance",
+    }
+}
+
+/// The list a request asks for, after checking every parameter.
+pub struct ListRequest {
+    pub filter: Filter,
+    sort: Sort,
+    after: Option<After>,
+    limit: u32,
+    /// The tag named does not exist: the list is empty.
+    pub unknown_tag: bool,
+}
+
+impl ArticleListParams {
+    pub async fn parse(
+        &self,
+        conn: &mut AsyncPgConnection,
+        user: Option<AuthUser>,
+        now: DateTime<Utc>,
+        key: &CursorKey,
+    ) -> ApiResult<ListRequest> {
+        let mut v = Validator::default();
+        let limit = v.check("limit", check_limit(self.limit)).unwrap_or(20);
+        let q = self
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .and_then(|q| {
+                if q.chars().count() > MAX_Q_CHARS {
+                    v.push("q", format!("must be at most {MAX_Q_CHARS} characters"));
+                    None
+                } else if q.chars().any(char::is_control) {
+                    v.push("q", "must not contain control characters");
+                    None
+                } else {
+                    Some(q.to_owned())
+                }
+            });
+        let sort = match self.sort.as_deref() {
+            None if q.is_some() => Some(Sort::Relevance),
+            None | Some("-published_at") => Some(Sort::Newest),
+            Some("published_at") => Some(Sort::Oldest),
+            Some("title") => Some(Sort::Title),
+            Some("relevance") if q.is_some() => Some(Sort::Relevance),
+            Some("relevance") => {
+                v.push("sort", "`relevance` needs a search `q`");
+                None
+            }
+            Some(_) => {
+                v.push(
+                    "sort",
+                    "must be one of `-published_at`, `published_at`, `title`, `relevance`",
+                );
+                None
+            }
+        };
+        let after_t = self
+            .published_after
+            .as_deref()
+            .and_then(|s| v.check("published_after", published_time(s)));
+        let before_t = self
+            .published_before
+            .as_deref()
+            .and_then(|s| v.check("published_before", published_time(s)));
+        if let (Some(a), Some(b)) = (after_t, before_t) {
+            if a >= b {
+                v.push("published_before", "must be later than `published_after`");
+            }
+        }
+        let visibility = match (self.status, user) {
+            (None, _) | (Some(ArticleStatus::Published), _) => Visibility::Public,
+            (Some(_), None) => {
+                return Err(ApiError::Unauthorized(
+                    "Listing by `status` needs an editor's or admin's token.".into(),
+                ))
+            }
+            (Some(ArticleStatus::Draft), Some(_)) => Visibility::Drafts,
+            (Some(ArticleStatus::Scheduled), Some(_)) => Visibility::Upcoming,
+            (Some(ArticleStatus::Archived), Some(_)) => Visibility::Archived,
+        };
+        let category_slug = self
+            .category
+            .as_deref()
+            .and_then(|s| v.check("category", Slug::parse(s)));
+        let tag = self.tag.as_deref().and_then(|s| {
+            v.check(
+                "tag",
+                TagName::parse(s).and_then(|n| Slug::for_tag(n.as_str())),
+            )
+        });
+        let after = match (sort, self.cursor.as_deref()) {
+            (Some(sort), Some(c)) => v.check("cursor", decode_after(sort, c, key)),
+            _ => None,
+        };
+        // Look the category up only once everything else is known to be well-formed.
+        let category_id = match category_slug {
+            Some(slug) if v.is_empty() => match category::find_by_slug(conn, slug.as_str()).await {
+                Ok(c) => Some(c.id),
+                Err(diesel::result::Error::NotFound) => {
+                    v.push(
+                        "category",
+                        "is not a category; the categories are listed at /api/v1/categories",
+                    );
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            },
+            _ => None,
+        };
+        v.finish()?;
+        let (tag_id, unknown_tag) = match tag {
+            Some(slug) => match tag::find_by_slug(conn, slug.as_str()).await? {
+                Some(t) => (Some(t.id), false),
+                None => (None, true),
+            },
+            None => (None, false),
+        };
+        Ok(ListRequest {
+            filter: Filter {
+                visibility,
+                category_id,
+                tag_id,
+                q,
+                published_after: after_t,
+                published_before: before_t,
+                now,
+            },
+            sort: sort.unwrap_or(Sort::Newest),
+            after,
+            limit,
+            unknown_tag,
+        })
+    }
+}
+
+const BAD_CURSOR: &str = "is not a cursor of this list; use meta.next_cursor as given";
+
+/// The keyset position of a cursor made for `sort`.
+fn decode_after(sort: Sort, cursor: &str, key: &CursorKey) -> Result<After, String> {
+    let page = PageParams {
+        limit: None,
+        cursor: Some(cursor.to_owned()),
+    };
+    let bad = |_| BAD_CURSOR.to_owned();
+    let kind = cursor_kind(sort);
+    Ok(match sort {
+        Sort::Newest | Sort::Oldest => {
+            let (_, p) = page.parse::<(DateTime<Utc>, i64)>(kind, key).map_err(bad)?;
+            let (t, id) = p.unwrap_or_default();
+            After::Time(t, id)
+        }
+        Sort::Title => {
+            let (_, p) = page.parse::<(String, i64)>(kind, key).map_err(bad)?;
+            let (t, id) = p.unwrap_or_default();
+            if t.chars().count() > 200 {
+                return Err(BAD_CURSOR.to_owned());
+            }
+            After::Title(t, id)
+        }
+        Sort::Relevance => {
+            let (_, p) = page.parse::<(f32, i64)>(kind, key).map_err(bad)?;
+            let (r, id) = p.unwrap_or_default();
+            if !r.is_finite() {
+                return Err(BAD_CURSOR.to_owned());
+            }
+            After::Rank(r, id)
+        }
+    })
+}
+
+fn encode_after(sort: Sort, head: &article::ArticleHead, rank: f32, key: &CursorKey) -> String {
+    let kind = cursor_kind(sort);
+    match sort {
+        Sort::Newest | Sort::Oldest => encode_cursor(kind, &(head.listed_at, head.id), key),
+        Sort::Title => encode_cursor(kind, &(&head.title, head.id), key),
+        Sort::Relevance => encode_cursor(kind, &(rank, head.id), key),
+    }
+}
+
+/// Published articles, newest first; with a token and `status`, drafts, scheduled or archived
+/// ones.
+///
+/// Keyset-paginated: follow `meta.next_cursor` (or the `Link: rel="next"` header). A reader
+/// paging through a list while articles are published sees every article that existed when
+/// they started exactly once. `q` searches titles (weighted most), excerpts and bodies.
+#[utoipa::path(
+    operation_id = "listArticles",
+    tag = "Articles",
+    params(ArticleListParams),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of articles", body = Page<ArticleSummary>,
+        headers(("ETag" = String), ("Cache-Control" = String), ("Link" = String, description = "rel=\"next\" when there is a next page"))),
+        (status = 400, description = "A bad parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`status` without a token, or a bad token", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
+    )
+)]
+#[get("/api/v1/articles")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<ArticleListParams>,
+) -> ApiResult<HttpResponse> {
+    let user = optional_user(&req).await?;
+    let now = Utc::now();
+    let mut conn = state.pool.get().await?;
+    let request = params
+        .0
+        .parse(&mut conn, user, now, &state.cursor_key)
+        .await?;
+    let body = request.page(&mut conn, now, &state.cursor_key).await?;
+    Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
+}
+
+impl ListRequest {
+    /// The page this request asks for: `limit + 1` rows say whether there is a next page,
+    /// whose cursor is the last row's position in this sort.
+    async fn page(
+        &self,
+        conn: &mut AsyncPgConnection,
+        now: DateTime<Utc>,
+        key: &CursorKey,
+    ) -> ApiResult<Page<ArticleSummary>> {
+        let (limit, sort) = (self.limit, self.sort);
+        if self.unknown_tag {
+            let meta = PageMeta {
+                limit,
+                next_cursor: None,
+                total: 0,
+            };
+            return Ok(Page {
+                data: Vec::new(),
+                meta,
+            });
+        }
+        let fetch = i64::from(limit) + 1;
+        let mut rows = article::list(conn, &self.filter, sort, self.after.as_ref(), fetch).await?;
+        let total = article::count(conn, &self.filter).await?;
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last()
+                .map(|(head, rank)| encode_after(sort, head, *rank, key))
+        } else {
+            None
+        };
+        let keys: Vec<_> = rows
+            .iter()
+            .map(|(h, _)| (h.id, h.category_id, h.author_id))
+            .collect();
+        let mut extras = Extras::load(conn, &keys).await?;
+        Ok(Page {
+            data: rows
+                .into_iter()
+                .map(|(head, _)| extras.summary(head, now))
+                .collect(),
+            meta: PageMeta {
+                limit,
+                next_cursor,
+                total,
+            },
+        })
+    }
+}
