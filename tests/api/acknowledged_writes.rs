@@ -409,7 +409,7 @@ async fn spawn_as(role: Role) -> (TestApp, String) {
 
 /// The path of the first item of a public list, e.g. `/api/v1/articles/{slug}`.
 async fn first_in(app: &TestApp, list: &str) -> String {
-    let res = app.get(list).await;
+    let res = app.get(list).send().await;
     assert_eq!(res.status(), 200, "{list}");
     let body: Value = res.json().await.unwrap();
     let slug = body["data"][0]["slug"].as_str().unwrap();
@@ -418,7 +418,7 @@ async fn first_in(app: &TestApp, list: &str) -> String {
 
 /// A path's `data[key]` as a string (a slug, or an id as text).
 async fn field_of(app: &TestApp, path: &str, pointer: &str) -> String {
-    let res = app.get(path).await;
+    let res = app.get(path).send().await;
     assert_eq!(res.status(), 200, "{path}");
     let body: Value = res.json().await.unwrap();
     match &body

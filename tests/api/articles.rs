@@ -77,7 +77,7 @@ impl TestApp {
     }
 
     async fn get_json(&self, path: &str) -> Value {
-        let res = self.get(path).await;
+        let res = self.get(path).send().await;
         assert_eq!(res.status(), 200, "{path}");
         res.json().await.unwrap()
     }
@@ -169,7 +169,7 @@ async fn an_editor_drafts_publishes_renames_and_archives_an_article() {
         .unwrap()
         .contains("<strong>circuit</strong>"));
     let path = "/api/v1/articles/ecmo-transport-a-checklist";
-    assert_problem(app.get(path).await, 404).await;
+    assert_problem(app.get(path).send().await, 404).await;
     assert!(!slugs(&app.get_json("/api/v1/articles?limit=100").await)
         .contains(&"ecmo-transport-a-checklist".to_owned()));
     let res = app.send(Method::GET, path, Some(&editor), None, None).await;
@@ -188,7 +188,7 @@ async fn an_editor_drafts_publishes_renames_and_archives_an_article() {
         .await
         .unwrap();
     assert_eq!(slugs(&drafts), vec!["ecmo-transport-a-checklist"]);
-    assert_problem(app.get("/api/v1/articles?status=draft").await, 401).await;
+    assert_problem(app.get("/api/v1/articles?status=draft").send().await, 401).await;
 
     // Changes need the current ETag: none is 428, a stale one 412.
     let patch = json!({"status": "published"});
@@ -215,7 +215,7 @@ async fn an_editor_drafts_publishes_renames_and_archives_an_article() {
     let published: Value = res.json().await.unwrap();
     assert_eq!(published["data"]["status"], "published");
     assert!(published["data"]["published_at"].is_string());
-    assert_eq!(app.get(path).await.status(), 200);
+    assert_eq!(app.get(path).send().await.status(), 200);
     assert_eq!(
         app.get_json("/api/v1/articles").await["meta"]["total"],
         SEEDED + 1
@@ -230,11 +230,14 @@ async fn an_editor_drafts_publishes_renames_and_archives_an_article() {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let res = app.get(path).await;
+    let res = app.get(path).send().await;
     assert_eq!(res.status(), 301);
     assert_eq!(res.headers()["location"], "/api/v1/articles/ecmo-transport");
     assert_eq!(
-        app.get("/api/v1/articles/ecmo-transport").await.status(),
+        app.get("/api/v1/articles/ecmo-transport")
+            .send()
+            .await
+            .status(),
         200
     );
 
@@ -243,8 +246,8 @@ async fn an_editor_drafts_publishes_renames_and_archives_an_article() {
         .patch_article(&editor, "ecmo-transport", json!({"status": "draft"}))
         .await;
     assert_eq!(res.status(), 200);
-    assert_problem(app.get("/api/v1/articles/ecmo-transport").await, 404).await;
-    assert_problem(app.get(path).await, 404).await;
+    assert_problem(app.get("/api/v1/articles/ecmo-transport").send().await, 404).await;
+    assert_problem(app.get(path).send().await, 404).await;
     let res = app
         .send(
             Method::DELETE,
@@ -312,7 +315,7 @@ async fn a_scheduled_article_appears_by_itself_when_its_time_comes() {
     body["published_at"] = json!(at.to_rfc3339_opts(SecondsFormat::Micros, true));
     let created = app.create_article(&editor, body).await;
     assert_eq!(created["status"], "scheduled");
-    assert_problem(app.get("/api/v1/articles/scheduled-news").await, 404).await;
+    assert_problem(app.get("/api/v1/articles/scheduled-news").send().await, 404).await;
     let upcoming: Value = app
         .send(
             Method::GET,
@@ -484,7 +487,7 @@ async fn bad_input_is_a_400_naming_each_field() {
         ),
         ("cursor=bm90LWEtY3Vyc29y", "cursor"),
     ] {
-        let res = app.get(&format!("/api/v1/articles?{query}")).await;
+        let res = app.get(&format!("/api/v1/articles?{query}")).send().await;
         assert_eq!(
             fields(&assert_problem(res, 400).await),
             vec![field],
@@ -493,19 +496,23 @@ async fn bad_input_is_a_400_naming_each_field() {
     }
 
     // A blank search is ignored, not refused.
-    assert_eq!(app.get("/api/v1/articles?q=%20").await.status(), 200);
+    assert_eq!(app.get("/api/v1/articles?q=%20").send().await.status(), 200);
 
     // A cursor of another sort, or one edited by hand, never reaches SQL.
     let page = app.get_json("/api/v1/articles?limit=2").await;
     let cursor = page["meta"]["next_cursor"].as_str().unwrap();
     let res = app
         .get(&format!("/api/v1/articles?sort=title&cursor={cursor}"))
+        .send()
         .await;
     assert_eq!(fields(&assert_problem(res, 400).await), vec!["cursor"]);
     use base64::Engine;
     let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(r#"{"k":"articles/newest","p":["'; DROP TABLE articles; --",1]}"#);
-    let res = app.get(&format!("/api/v1/articles?cursor={forged}")).await;
+    let res = app
+        .get(&format!("/api/v1/articles?cursor={forged}"))
+        .send()
+        .await;
     assert_eq!(fields(&assert_problem(res, 400).await), vec!["cursor"]);
     assert_eq!(
         app.get_json("/api/v1/articles").await["meta"]["total"],
@@ -534,7 +541,7 @@ async fn a_reader_paging_while_an_editor_publishes_sees_each_existing_article_on
         let mut url = format!("/api/v1/articles?tag=research&limit=7&sort={sort}");
         let mut round = 0;
         loop {
-            let res = app.get(&url).await;
+            let res = app.get(&url).send().await;
             assert_eq!(res.status(), 200);
             let link = res
                 .headers()
@@ -773,7 +780,11 @@ async fn admins_manage_categories() {
         )
         .await;
     assert_eq!(res.status(), 204);
-    assert_problem(app.get("/api/v1/categories/clinical-practice").await, 404).await;
+    assert_problem(
+        app.get("/api/v1/categories/clinical-practice").send().await,
+        404,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -786,7 +797,7 @@ async fn public_reads_are_cacheable_and_revalidate_with_304() {
         "/api/v1/tags",
         "/feeds/articles.rss",
     ] {
-        let res = app.get(path).await;
+        let res = app.get(path).send().await;
         assert_eq!(res.status(), 200);
         assert_eq!(
             res.headers()["cache-control"],
@@ -826,7 +837,7 @@ async fn partner_sites_read_three_feeds_that_parse() {
             "application/feed+json; charset=utf-8",
         ),
     ] {
-        let res = app.get(path).await;
+        let res = app.get(path).send().await;
         assert_eq!(res.status(), 200, "{path}");
         assert_eq!(res.headers()["content-type"], content_type);
         assert!(res.headers().contains_key("etag"));
@@ -847,13 +858,14 @@ async fn partner_sites_read_three_feeds_that_parse() {
         // Filtered by category and by tag.
         let res = app
             .get(&format!("{path}?category=career-opportunities"))
+            .send()
             .await;
         let feed = feed_rs::parser::parse(&res.bytes().await.unwrap()[..]).unwrap();
         assert_eq!(feed.entries.len(), 1);
-        let res = app.get(&format!("{path}?tag=ECMO")).await;
+        let res = app.get(&format!("{path}?tag=ECMO")).send().await;
         let feed = feed_rs::parser::parse(&res.bytes().await.unwrap()[..]).unwrap();
         assert_eq!(feed.entries.len(), 1);
-        assert_problem(app.get(&format!("{path}?category=nope")).await, 400).await;
+        assert_problem(app.get(&format!("{path}?category=nope")).send().await, 400).await;
     }
 }
 
@@ -956,7 +968,10 @@ async fn status_changes_start_from_what_readers_see() {
     assert_eq!(a["status"], "published");
     let at = chrono::DateTime::parse_from_rfc3339(a["published_at"].as_str().unwrap()).unwrap();
     assert!((Utc::now() - at.with_timezone(&Utc)).num_seconds().abs() < 60);
-    assert_eq!(app.get("/api/v1/articles/early-bird").await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/articles/early-bird").send().await.status(),
+        200
+    );
 
     // A scheduled article that went public by itself can have its time corrected.
     let mut due = article("Due now", "scheduled");
@@ -990,7 +1005,7 @@ async fn feeds_stay_well_formed_whatever_the_text() {
         "/feeds/articles.atom",
         "/feeds/articles.json",
     ] {
-        let body = app.get(path).await.bytes().await.unwrap();
+        let body = app.get(path).send().await.bytes().await.unwrap();
         let feed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| panic!("{path}: {e}"));
         let entry = feed
             .entries

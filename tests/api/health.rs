@@ -3,14 +3,15 @@ use crate::helpers::{assert_problem, TestApp};
 #[tokio::test]
 async fn live_and_ready_answer_200_when_the_database_is_migrated() {
     let app = TestApp::spawn().await;
-    assert_eq!(app.get("/health/live").await.status(), 200);
-    let ready = app.get("/health/ready").await;
+    assert_eq!(app.get("/health/live").send().await.status(), 200);
+    let ready = app.get("/health/ready").send().await;
     assert_eq!(ready.status(), 200);
 }
 
 #[tokio::test]
 async fn ready_is_503_with_retry_after_when_the_database_is_down() {
-    let (address, client) = TestApp::spawn_without_database().await;
+    let app = TestApp::spawn_without_database().await;
+    let (address, client) = (&app.address, &app.client);
     let res = client
         .get(format!("{address}/health/ready"))
         .send()
@@ -42,9 +43,10 @@ async fn ready_is_503_with_retry_after_when_the_database_is_down() {
 async fn metrics_count_requests_by_route_template_and_status() {
     let app = TestApp::spawn().await;
     app.get("/api/v1/history-events/john-gibbon-s-perfusion-pump-keeps-animals-alive")
+        .send()
         .await;
-    app.get("/api/v1/history-events/no-such-event").await;
-    let res = app.get("/metrics").await;
+    app.get("/api/v1/history-events/no-such-event").send().await;
+    let res = app.get("/metrics").send().await;
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-type"]
         .to_str()
@@ -67,7 +69,7 @@ async fn metrics_count_requests_by_route_template_and_status() {
 #[tokio::test]
 async fn every_response_has_security_headers_and_a_request_id_and_no_version_banner() {
     let app = TestApp::spawn().await;
-    let res = app.get("/api/v1/history-events").await;
+    let res = app.get("/api/v1/history-events").send().await;
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert!(res.headers().get("x-request-id").is_some());
     assert!(res.headers().get("server").is_none());
@@ -192,7 +194,7 @@ async fn the_committed_openapi_document_matches_the_code() {
 #[tokio::test]
 async fn the_openapi_document_and_the_docs_are_served() {
     let app = TestApp::spawn().await;
-    let served = app.get("/openapi.json").await.text().await.unwrap();
+    let served = app.get("/openapi.json").send().await.text().await.unwrap();
     assert_eq!(
         served,
         perfusion_api::openapi::spec_json(),
@@ -206,7 +208,7 @@ async fn the_openapi_document_and_the_docs_are_served() {
     }
     assert_eq!(ops["patch"]["security"][0]["bearer"], serde_json::json!([]));
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
-    let docs = app.get("/docs/").await;
+    let docs = app.get("/docs/").send().await;
     assert_eq!(docs.status(), 200);
     assert!(docs
         .text()
@@ -257,8 +259,8 @@ async fn the_healthcheck_command_exits_0_on_a_ready_server_and_1_otherwise() {
         String::from_utf8_lossy(&ok.stderr)
     );
 
-    let (down, _) = TestApp::spawn_without_database().await;
-    let not_ready = run(down.trim_start_matches("http://").to_owned())
+    let down = TestApp::spawn_without_database().await;
+    let not_ready = run(down.address.trim_start_matches("http://").to_owned())
         .await
         .unwrap();
     assert_eq!(not_ready.status.code(), Some(1));

@@ -286,12 +286,12 @@ async fn a_database_outage_is_a_503_to_retry_and_the_service_recovers_without_a_
     url.set_port(Some(proxy.port)).unwrap();
     let app = TestApp::spawn_on(url.as_str()).await;
 
-    assert_eq!(app.get("/api/v1/history-events").await.status(), 200);
-    assert_eq!(app.get("/health/ready").await.status(), 200);
+    assert_eq!(app.get("/api/v1/history-events").send().await.status(), 200);
+    assert_eq!(app.get("/health/ready").send().await.status(), 200);
 
     proxy.cut();
     for path in ["/api/v1/history-events", "/health/ready"] {
-        let res = app.get(path).await;
+        let res = app.get(path).send().await;
         assert!(res.headers().contains_key("retry-after"), "{path}");
         let problem = assert_problem(res, 503).await;
         assert!(
@@ -299,17 +299,21 @@ async fn a_database_outage_is_a_503_to_retry_and_the_service_recovers_without_a_
             "no connection details leak: {problem}"
         );
     }
-    assert_eq!(app.get("/health/live").await.status(), 200, "still alive");
+    assert_eq!(
+        app.get("/health/live").send().await.status(),
+        200,
+        "still alive"
+    );
 
     proxy.restore();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let status = app.get("/api/v1/history-events").await.status();
+        let status = app.get("/api/v1/history-events").send().await.status();
         if status == 200 {
             break;
         }
         assert!(Instant::now() < deadline, "never recovered, last {status}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(app.get("/health/ready").await.status(), 200);
+    assert_eq!(app.get("/health/ready").send().await.status(), 200);
 }

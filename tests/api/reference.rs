@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, fields, TestApp};
 
 async fn get_json(app: &TestApp, path: &str) -> Value {
-    let res = app.get(path).await;
+    let res = app.get(path).send().await;
     assert_eq!(res.status(), 200, "{path}");
     res.json().await.unwrap()
 }
@@ -114,8 +114,16 @@ async fn a_student_finds_whether_their_state_needs_a_license() {
 
     let one = get_json(&app, "/api/v1/certification/licensure/NY").await;
     assert_eq!(one["data"]["license_required"], true);
-    assert_problem(app.get("/api/v1/certification/licensure/ZZ").await, 404).await;
-    assert_problem(app.get("/api/v1/certification/licensure/ny").await, 404).await;
+    assert_problem(
+        app.get("/api/v1/certification/licensure/ZZ").send().await,
+        404,
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/certification/licensure/ny").send().await,
+        404,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -123,7 +131,7 @@ async fn admins_keep_licensure_current() {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
     let path = "/api/v1/certification/licensure/OR";
-    let etag = app.get(path).await.headers()["etag"]
+    let etag = app.get(path).send().await.headers()["etag"]
         .to_str()
         .unwrap()
         .to_owned();
@@ -257,7 +265,7 @@ async fn the_programs_directory_starts_empty_and_reports_what_sources_count() {
     assert!(changed["data"]["city"].is_null());
     let res = send(&app, Method::DELETE, &location, &admin, None, None).await;
     assert_eq!(res.status(), 204);
-    assert_problem(app.get(&location).await, 404).await;
+    assert_problem(app.get(&location).send().await, 404).await;
 }
 
 #[tokio::test]
@@ -354,7 +362,7 @@ async fn admins_edit_perfusion_in_practice() {
     assert_problem(res, 401).await;
 
     let path = "/api/v1/practice/types/ecmo";
-    let etag = app.get(path).await.headers()["etag"]
+    let etag = app.get(path).send().await.headers()["etag"]
         .to_str()
         .unwrap()
         .to_owned();

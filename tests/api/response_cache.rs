@@ -31,7 +31,7 @@ fn etag(res: &Response) -> String {
 async fn warm(app: &TestApp, path: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let res = app.get(path).await;
+        let res = app.get(path).send().await;
         assert_eq!(res.status(), 200, "{path}");
         if x_cache(&res) == "hit" {
             return etag(&res);
@@ -49,11 +49,12 @@ async fn a_partner_site_reading_the_same_page_is_served_from_memory() {
     let app = TestApp::spawn().await;
     let path = "/api/v1/articles?limit=3&category=perfusion-research";
     let first_etag = warm(&app, path).await;
-    let first_body = app.get(path).await.bytes().await.unwrap();
+    let first_body = app.get(path).send().await.bytes().await.unwrap();
 
     // The same question in another order is the same entry; the answer is byte for byte the same.
     let again = app
         .get("/api/v1/articles?category=perfusion-research&limit=3")
+        .send()
         .await;
     assert_eq!(x_cache(&again), "hit");
     assert_eq!(etag(&again), first_etag);
@@ -94,7 +95,7 @@ async fn a_partner_site_reading_the_same_page_is_served_from_memory() {
 
     // Errors and private answers are not kept.
     for _ in 0..2 {
-        let res = app.get("/api/v1/articles/no-such-article").await;
+        let res = app.get("/api/v1/articles/no-such-article").send().await;
         assert_eq!(res.status(), 404);
         assert_ne!(x_cache(&res), "hit");
     }
@@ -362,7 +363,7 @@ async fn every_kind_of_content_write_is_seen_by_the_next_public_read() {
             res.text().await.unwrap()
         );
         for (read, old) in w.reads.iter().zip(before) {
-            let res = app.get(read).await;
+            let res = app.get(read).send().await;
             assert_eq!(
                 x_cache(&res),
                 "miss",
@@ -395,7 +396,7 @@ async fn a_change_made_elsewhere_reaches_this_instance_through_postgres() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let res = app.get("/api/v1/history-events").await;
+        let res = app.get("/api/v1/history-events").send().await;
         if etag(&res) != before {
             break;
         }
@@ -427,17 +428,23 @@ async fn a_scheduled_article_appears_on_time_even_on_cached_pages() {
     let list = "/api/v1/articles?limit=1";
     warm(&app, list).await;
     warm(&app, "/feeds/articles.rss").await;
-    let first: Value = app.get(list).await.json().await.unwrap();
+    let first: Value = app.get(list).send().await.json().await.unwrap();
     assert_ne!(first["data"][0]["slug"], "embargoed-results");
 
     // Nobody writes; the time comes. The very next reads show it.
     let wait = (at - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(50);
     tokio::time::sleep(wait).await;
-    let now: Value = app.get(list).await.json().await.unwrap();
+    let now: Value = app.get(list).send().await.json().await.unwrap();
     assert_eq!(now["data"][0]["slug"], "embargoed-results");
-    let rss = app.get("/feeds/articles.rss").await.text().await.unwrap();
+    let rss = app
+        .get("/feeds/articles.rss")
+        .send()
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(rss.contains("Embargoed results"));
-    let one = app.get("/api/v1/articles/embargoed-results").await;
+    let one = app.get("/api/v1/articles/embargoed-results").send().await;
     assert_eq!(one.status(), 200);
 }
 
@@ -457,7 +464,7 @@ async fn every_read_that_starts_after_a_write_commits_sees_it() {
             let mut seen = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let started = Instant::now();
-                let body = app.get(path).await.text().await.unwrap();
+                let body = app.get(path).send().await.text().await.unwrap();
                 seen.push((started, body.contains("Burst-time discovery")));
             }
             seen
@@ -501,7 +508,7 @@ async fn every_read_that_starts_after_a_write_commits_sees_it() {
 async fn with_the_cache_off_every_read_goes_to_the_database() {
     let app = TestApp::spawn_with(|s| s.response_cache_mb = 0).await;
     for _ in 0..2 {
-        let res = app.get("/api/v1/articles").await;
+        let res = app.get("/api/v1/articles").send().await;
         assert_eq!(res.status(), 200);
         assert_eq!(x_cache(&res), "none");
     }
@@ -529,7 +536,7 @@ async fn a_feed_reader_that_accepts_gzip_gets_the_stored_gzip_bytes() {
     let app = TestApp::spawn().await;
     let path = "/feeds/articles.rss";
     let stored_etag = warm(&app, path).await;
-    let plain = app.get(path).await;
+    let plain = app.get(path).send().await;
     assert!(plain.headers().get("content-encoding").is_none());
     assert!(
         plain.headers()["vary"]
@@ -589,7 +596,7 @@ async fn a_small_answer_is_stored_plain_and_compressed_as_before() {
     let app = TestApp::spawn().await;
     let path = "/api/v1/categories";
     warm(&app, path).await;
-    let plain = app.get(path).await.bytes().await.unwrap();
+    let plain = app.get(path).send().await.bytes().await.unwrap();
     assert!(plain.len() < 1024, "the category list is small");
     let res = get_encoded(&app, path, Some("gzip")).await;
     assert_eq!(x_cache(&res), "hit");

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, fields, TestApp};
 
 async fn get_json(app: &TestApp, path: &str) -> Value {
-    let res = app.get(path).await;
+    let res = app.get(path).send().await;
     assert_eq!(res.status(), 200, "{path}");
     res.json().await.unwrap()
 }
@@ -67,11 +67,19 @@ async fn a_metric_has_its_whole_series_oldest_first() {
     assert!(series.iter().all(|o| o["source"].is_string()));
     assert_eq!(metric["value"], 200);
     assert_problem(
-        app.get("/api/v1/staffing-statistics/no_such_metric").await,
+        app.get("/api/v1/staffing-statistics/no_such_metric")
+            .send()
+            .await,
         404,
     )
     .await;
-    assert_problem(app.get("/api/v1/staffing-statistics/Not-A-Key").await, 404).await;
+    assert_problem(
+        app.get("/api/v1/staffing-statistics/Not-A-Key")
+            .send()
+            .await,
+        404,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -134,7 +142,7 @@ async fn editors_add_correct_and_remove_observations_checked_by_unit() {
     assert_eq!(list["data"][0]["source"], "ABCP annual report");
 
     // Correct it (with If-Match), then remove it: the page's figure is the latest again.
-    let res = app.get(&location).await;
+    let res = app.get(&location).send().await;
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let res = app
         .client
@@ -165,7 +173,7 @@ async fn editors_add_correct_and_remove_observations_checked_by_unit() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    assert_problem(app.get(&location).await, 404).await;
+    assert_problem(app.get(&location).send().await, 404).await;
     let list = get_json(&app, "/api/v1/staffing-statistics").await;
     assert_eq!(list["data"][0]["value"], 4522);
 }
@@ -246,6 +254,7 @@ async fn bad_projection_parameters_are_400s_naming_each_one() {
     ] {
         let res = app
             .get(&format!("/api/v1/workforce/projection?{query}"))
+            .send()
             .await;
         assert_eq!(
             fields(&assert_problem(res, 400).await),
@@ -255,6 +264,7 @@ async fn bad_projection_parameters_are_400s_naming_each_one() {
     }
     let res = app
         .get("/api/v1/workforce/projection?years=0&graduates_per_year=-1")
+        .send()
         .await;
     let mut named = fields(&assert_problem(res, 400).await);
     named.sort();
@@ -266,6 +276,7 @@ async fn a_projection_cannot_start_from_negative_demand() {
     let app = TestApp::spawn().await;
     let res = app
         .get("/api/v1/workforce/projection?start_supply=10&start_shortage=-11")
+        .send()
         .await;
     assert_eq!(
         fields(&assert_problem(res, 400).await),

@@ -267,6 +267,7 @@ async fn a_visitor_joins_confirms_from_the_mail_changes_topics_and_leaves_with_o
     // Preferences: read and change.
     let prefs = app
         .get(&format!("/api/v1/subscriptions/preferences?token={manage}"))
+        .send()
         .await;
     assert_eq!(prefs.headers()["cache-control"], "private, no-store");
     let prefs: Value = prefs.json().await.unwrap();
@@ -290,6 +291,7 @@ async fn a_visitor_joins_confirms_from_the_mail_changes_topics_and_leaves_with_o
         .get(&format!(
             "/api/v1/subscriptions/unsubscribe?token={one_click}"
         ))
+        .send()
         .await;
     assert_eq!(res.status(), 405);
     // The RFC 8058 one-click POST: a form body, no auth, no cookie, 200 and no redirect.
@@ -306,6 +308,7 @@ async fn a_visitor_joins_confirms_from_the_mail_changes_topics_and_leaves_with_o
     assert_eq!(res.status(), 200);
     let prefs: Value = app
         .get(&format!("/api/v1/subscriptions/preferences?token={manage}"))
+        .send()
         .await
         .json()
         .await
@@ -476,6 +479,7 @@ async fn bad_sign_ups_and_bad_tokens_are_refused_clearly() {
     assert_problem(res, 410).await;
     let res = app
         .get("/api/v1/subscriptions/preferences?token=nope")
+        .send()
         .await;
     assert_problem(res, 404).await;
 }
