@@ -11,30 +11,21 @@ async fn live_and_ready_answer_200_when_the_database_is_migrated() {
 #[tokio::test]
 async fn ready_is_503_with_retry_after_when_the_database_is_down() {
     let app = TestApp::spawn_without_database().await;
-    let (address, client) = (&app.address, &app.client);
-    let res = client
-        .get(format!("{address}/health/ready"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/health/ready").send().await;
     assert!(res.headers().get("retry-after").is_some());
     assert_problem(res, 503).await;
-    // Live does not depend on the database.
-    assert_eq!(
-        client
-            .get(format!("{address}/health/live"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    // Nor does a public list turn an outage into a 500.
-    let res = client
-        .get(format!("{address}/api/v1/history-events"))
-        .send()
-        .await
-        .unwrap();
+}
+
+#[tokio::test]
+async fn live_does_not_depend_on_the_database() {
+    let app = TestApp::spawn_without_database().await;
+    assert_eq!(app.get("/health/live").send().await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_public_list_during_a_database_outage_is_a_503_to_retry_not_a_500() {
+    let app = TestApp::spawn_without_database().await;
+    let res = app.get("/api/v1/history-events").send().await;
     assert!(res.headers().get("retry-after").is_some());
     assert_problem(res, 503).await;
 }
@@ -73,13 +64,16 @@ async fn every_response_has_security_headers_and_a_request_id_and_no_version_ban
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert!(res.headers().get("x-request-id").is_some());
     assert!(res.headers().get("server").is_none());
+}
+
+#[tokio::test]
+async fn a_request_id_the_client_sends_is_echoed_back() {
+    let app = TestApp::spawn().await;
     let res = app
-        .client
-        .get(app.url("/health/live"))
+        .get("/health/live")
         .header("x-request-id", "abc-123")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.headers()["x-request-id"], "abc-123");
 }
 
@@ -89,30 +83,27 @@ async fn any_origin_may_read_but_only_configured_origins_may_write() {
         TestApp::spawn_with(|s| s.cors_allowed_origins = vec!["https://partner.example".into()])
             .await;
     let res = app
-        .client
-        .get(app.url("/api/v1/history-events"))
+        .get("/api/v1/history-events")
         .header("origin", "https://anyone.example")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         res.headers()["access-control-allow-origin"],
         "https://anyone.example"
     );
 
     let preflight = |origin: &'static str| {
-        app.client
-            .request(reqwest::Method::OPTIONS, app.url("/api/v1/history-events"))
+        app.options("/api/v1/history-events")
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .send()
     };
-    let allowed = preflight("https://partner.example").await.unwrap();
+    let allowed = preflight("https://partner.example").await;
     assert_eq!(
         allowed.headers()["access-control-allow-origin"],
         "https://partner.example"
     );
-    let refused = preflight("https://evil.example").await.unwrap();
+    let refused = preflight("https://evil.example").await;
     assert!(refused
         .headers()
         .get("access-control-allow-origin")
@@ -136,14 +127,12 @@ async fn a_partner_site_own_sign_up_form_may_post_from_any_origin_without_creden
             "POST"
         };
         let res = app
-            .client
-            .request(reqwest::Method::OPTIONS, app.url(path))
+            .options(path)
             .header("origin", "https://hospital.example")
             .header("access-control-request-method", method)
             .header("access-control-request-headers", "content-type")
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(res.status(), 200, "preflight of {method} {path}");
         assert_eq!(
             res.headers()["access-control-allow-origin"],
@@ -155,13 +144,11 @@ async fn a_partner_site_own_sign_up_form_may_post_from_any_origin_without_creden
             .is_none());
     }
     let res = app
-        .client
-        .post(app.url("/api/v1/subscriptions"))
+        .post("/api/v1/subscriptions")
         .header("origin", "https://hospital.example")
         .json(&serde_json::json!({"email": "nurse@hospital.example", "topics": ["research"]}))
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 202);
     assert_eq!(
         res.headers()["access-control-allow-origin"],
@@ -169,13 +156,11 @@ async fn a_partner_site_own_sign_up_form_may_post_from_any_origin_without_creden
     );
     // Editors' writes stay closed to origins that are not configured.
     let res = app
-        .client
-        .request(reqwest::Method::OPTIONS, app.url("/api/v1/articles"))
+        .options("/api/v1/articles")
         .header("origin", "https://hospital.example")
         .header("access-control-request-method", "POST")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_problem(res, 403).await;
 }
 
