@@ -90,6 +90,11 @@ pub struct TestApp {
     pub database_url: String,
     /// The database this app owns and drops at the end (none for `spawn_on`).
     db_name: Option<String>,
+    /// The runtime of the app's own tasks (its cache listener, its mail worker), apart from the
+    /// test's: a test's runtime stops while `Drop` drops the database, and a connection the app
+    /// was still opening on it would hold the DROP up until PostgreSQL's authentication timeout
+    /// (a minute).
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl TestApp {
@@ -113,23 +118,12 @@ impl TestApp {
         .await
         .expect("the test database is cloned from the template");
         let database_url = format!("{}{}", server.base_url, db_name);
-        let app = Self::start(&database_url, tweak);
-        Self {
-            address: app,
-            client: client(),
-            database_url,
-            db_name: Some(db_name),
-        }
+        Self::start(database_url, Some(db_name), tweak)
     }
 
     /// Starts the app on a database that someone else owns (e.g. reached through a proxy).
     pub async fn spawn_on(database_url: &str) -> Self {
-        Self {
-            address: Self::start(database_url, |_| {}),
-            client: client(),
-            database_url: database_url.to_owned(),
-            db_name: None,
-        }
+        Self::start(database_url.to_owned(), None, |_| {})
     }
 
     /// An app whose database cannot be reached at all.
@@ -138,21 +132,34 @@ impl TestApp {
         let port = dead.local_addr().unwrap().port();
         drop(dead);
         let database_url = format!("postgres://nobody:nothing@127.0.0.1:{port}/none");
-        Self {
-            address: Self::start(&database_url, |_| {}),
-            client: client(),
-            database_url,
-            db_name: None,
-        }
+        Self::start(database_url, None, |_| {})
     }
 
-    fn start(database_url: &str, tweak: impl FnOnce(&mut Settings)) -> String {
-        let mut settings = test_settings(database_url);
+    fn start(
+        database_url: String,
+        db_name: Option<String>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let mut settings = test_settings(&database_url);
         tweak(&mut settings);
-        let app = Application::build(&settings, database_url).expect("the app builds");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let app = {
+            let _on_its_runtime = runtime.enter();
+            Application::build(&settings, &database_url).expect("the app builds")
+        };
         let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        address
+        runtime.spawn(app.run_until_stopped());
+        Self {
+            address,
+            client: client(),
+            database_url,
+            db_name,
+            runtime: Some(runtime),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -314,6 +321,10 @@ impl TestRequest {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // The app's tasks stop and their connections close.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
         let Some(name) = self.db_name.clone() else {
             return;
         };
