@@ -15,7 +15,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use perfusion_api::domain::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, TestRequest};
 
 // History events.
 
@@ -288,7 +288,7 @@ async fn changing_preferences_is_acknowledged_only_once_committed() {
     let path = format!("/api/v1/subscriptions/preferences?token={token}");
     let preferences = json!({"name": "Pat", "topics": ["media", "careers"]});
     assert_acknowledged_only_after_commit(&app, "subscribers", || {
-        app.client.put(app.url(&path)).json(&preferences)
+        app.put(&path).json(&preferences)
     })
     .await;
 }
@@ -324,10 +324,7 @@ async fn changing_an_admin_user_is_acknowledged_only_once_committed() {
     let path = format!("/api/v1/admin/users/{id}");
     let change = json!({"display_name": "Renamed", "role": "admin"});
     assert_acknowledged_only_after_commit(&app, "admin_users", || {
-        app.client
-            .patch(app.url(&path))
-            .bearer_auth(&token)
-            .json(&change)
+        app.patch(&path).token(&token).json(&change)
     })
     .await;
 }
@@ -347,24 +344,15 @@ async fn logging_in_is_acknowledged_only_once_committed() {
 
 /// POSTs `body` to `path` as the holder of `token`.
 async fn held_create(app: &TestApp, token: &str, table: &str, path: &str, body: Value) {
-    assert_acknowledged_only_after_commit(app, table, || {
-        app.client
-            .post(app.url(path))
-            .bearer_auth(token)
-            .json(&body)
-    })
-    .await;
+    assert_acknowledged_only_after_commit(app, table, || app.post(path).token(token).json(&body))
+        .await;
 }
 
 /// PATCHes `path` with `body`, If-Match its ETag as read before the fault.
 async fn held_patch(app: &TestApp, token: &str, table: &str, path: &str, body: Value) {
     let etag = etag_of(app, token, path).await;
     assert_acknowledged_only_after_commit(app, table, || {
-        app.client
-            .patch(app.url(path))
-            .bearer_auth(token)
-            .header("if-match", &etag)
-            .json(&body)
+        app.patch(path).token(token).if_match(&etag).json(&body)
     })
     .await;
 }
@@ -373,29 +361,19 @@ async fn held_patch(app: &TestApp, token: &str, table: &str, path: &str, body: V
 async fn held_put(app: &TestApp, token: &str, table: &str, path: &str, body: Value) {
     let etag = etag_of(app, token, path).await;
     assert_acknowledged_only_after_commit(app, table, || {
-        app.client
-            .put(app.url(path))
-            .bearer_auth(token)
-            .header("if-match", &etag)
-            .json(&body)
+        app.put(path).token(token).if_match(&etag).json(&body)
     })
     .await;
 }
 
 /// DELETEs `path` as the holder of `token`.
 async fn held_delete(app: &TestApp, token: &str, table: &str, path: &str) {
-    assert_acknowledged_only_after_commit(app, table, || {
-        app.client.delete(app.url(path)).bearer_auth(token)
-    })
-    .await;
+    assert_acknowledged_only_after_commit(app, table, || app.delete(path).token(token)).await;
 }
 
 /// POSTs `body` to `path` with no credentials (sign-ups, subscribers' tokens, logins).
 async fn held_anonymous_post(app: &TestApp, table: &str, path: &str, body: Value) {
-    assert_acknowledged_only_after_commit(app, table, || {
-        app.client.post(app.url(path)).json(&body)
-    })
-    .await;
+    assert_acknowledged_only_after_commit(app, table, || app.post(path).json(&body)).await;
 }
 
 // Fixtures: the service, and what the routes write (seeded, or made before the fault).
@@ -409,18 +387,14 @@ async fn spawn_as(role: Role) -> (TestApp, String) {
 
 /// The path of the first item of a public list, e.g. `/api/v1/articles/{slug}`.
 async fn first_in(app: &TestApp, list: &str) -> String {
-    let res = app.get(list).await;
-    assert_eq!(res.status(), 200, "{list}");
-    let body: Value = res.json().await.unwrap();
+    let body = app.get(list).send_json().await;
     let slug = body["data"][0]["slug"].as_str().unwrap();
     format!("{list}/{slug}")
 }
 
 /// A path's `data[key]` as a string (a slug, or an id as text).
 async fn field_of(app: &TestApp, path: &str, pointer: &str) -> String {
-    let res = app.get(path).await;
-    assert_eq!(res.status(), 200, "{path}");
-    let body: Value = res.json().await.unwrap();
+    let body = app.get(path).send_json().await;
     match &body
         .pointer(pointer)
         .unwrap_or_else(|| panic!("{path} has {pointer}"))
@@ -433,27 +407,14 @@ async fn field_of(app: &TestApp, path: &str, pointer: &str) -> String {
 /// Makes the resource `body` describes with a POST to `path` (before any fault); returns its
 /// Location.
 async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> String {
-    let res = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post(path).token(token).json(&body).send().await;
     assert_eq!(res.status(), 201, "{path}");
     res.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// The ETag of `path` as its editor reads it.
 async fn etag_of(app: &TestApp, token: &str, path: &str) -> String {
-    let res = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(path).token(token).send().await;
     assert_eq!(res.status(), 200, "{path}");
     res.headers()["etag"].to_str().unwrap().to_owned()
 }
@@ -535,9 +496,9 @@ async fn subscriber_with_token(app: &TestApp, email: &str, purpose: &str) -> (i6
 pub async fn assert_acknowledged_only_after_commit(
     app: &TestApp,
     table: &str,
-    request: impl Fn() -> reqwest::RequestBuilder,
+    request: impl Fn() -> TestRequest,
 ) {
-    let send = || async { request().send().await.expect("the server answers") };
+    let send = || request().send();
     let mut control = app.conn().await;
     hold_commits_on(&mut control, table).await;
     let before = digest(&mut control, table).await;
@@ -685,21 +646,16 @@ async fn under_repeated_connection_kills_every_acknowledged_write_is_stored_exac
             let mut answers = Vec::new();
             for i in 0..REQUESTS_PER_CLIENT {
                 let key = format!("{run}-{c}-{i}");
-                let res = if i % 2 == 0 {
-                    app.client
-                        .post(app.url("/api/v1/history-events"))
-                        .bearer_auth(token)
-                        .json(&json!({"title": format!("Event {key}"), "summary": "Load.", "year": 1990}))
-                        .send()
-                        .await
+                let req = if i % 2 == 0 {
+                    app.post("/api/v1/history-events").token(token).json(
+                        &json!({"title": format!("Event {key}"), "summary": "Load.", "year": 1990}),
+                    )
                 } else {
-                    app.client
-                        .post(app.url("/api/v1/subscriptions"))
-                        .json(&json!({"email": format!("{key}@example.org"), "topics": ["research"]}))
-                        .send()
-                        .await
+                    app.post("/api/v1/subscriptions").json(
+                        &json!({"email": format!("{key}@example.org"), "topics": ["research"]}),
+                    )
                 };
-                answers.push((i % 2 == 0, key, res.expect("the server answers").status().as_u16()));
+                answers.push((i % 2 == 0, key, req.send().await.status().as_u16()));
             }
             answers
         }

@@ -5,8 +5,9 @@ use jsonwebtoken::{encode, EncodingKey, Header};
 use perfusion_api::domain::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, TestApp, JWT_SECRET, PASSWORD};
+use crate::helpers::{assert_problem, fields, TestApp, JWT_SECRET, PASSWORD};
 
+const USERS: &str = "/api/v1/admin/users";
 const WRITE: &str = "/api/v1/history-events/john-gibbon-s-perfusion-pump-keeps-animals-alive";
 
 fn now() -> u64 {
@@ -16,14 +17,33 @@ fn now() -> u64 {
         .as_secs()
 }
 
+/// A content write (a PATCH of one history event) as the holder of `token`.
 async fn patch_with(app: &TestApp, token: &str) -> reqwest::Response {
-    app.client
-        .patch(app.url(WRITE))
-        .bearer_auth(token)
+    app.patch(WRITE)
+        .token(token)
         .json(&json!({"year_is_approximate": true}))
         .send()
         .await
-        .unwrap()
+}
+
+/// Creates an admin user through the API as `admin`; returns the answer.
+async fn post_user(app: &TestApp, admin: &str, user: Value) -> reqwest::Response {
+    app.post(USERS).token(admin).json(&user).send().await
+}
+
+/// PATCHes the admin user `id` as the holder of `token`; returns the answer.
+async fn patch_user(app: &TestApp, token: &str, id: i64, change: Value) -> reqwest::Response {
+    app.patch(&format!("{USERS}/{id}"))
+        .token(token)
+        .json(&change)
+        .send()
+        .await
+}
+
+/// Logs in as `email`; returns the access token.
+async fn access_token(app: &TestApp, email: &str) -> String {
+    let body: Value = app.login(email, PASSWORD).await.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -101,14 +121,8 @@ async fn repeated_failures_from_one_address_are_rate_limited() {
 #[tokio::test]
 async fn missing_credentials_are_named() {
     let app = TestApp::spawn().await;
-    let res = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    let mut named = crate::helpers::fields(&assert_problem(res, 400).await);
+    let res = app.post("/api/v1/auth/token").json(&json!({})).send().await;
+    let mut named = fields(&assert_problem(res, 400).await);
     named.sort();
     assert_eq!(named, ["email", "password"]);
 }
@@ -181,19 +195,10 @@ async fn a_disabled_users_tokens_stop_working_at_once() {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
     let (editor_id, editor_email) = app.create_user(Role::Editor).await;
-    let res = app.login(&editor_email, PASSWORD).await;
-    let editor: Value = res.json().await.unwrap();
-    let editor = editor["access_token"].as_str().unwrap().to_owned();
+    let editor = access_token(&app, &editor_email).await;
     assert_eq!(patch_with(&app, &editor).await.status(), 200);
 
-    let res = app
-        .client
-        .patch(app.url(&format!("/api/v1/admin/users/{editor_id}")))
-        .bearer_auth(&admin)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+    let res = patch_user(&app, &admin, editor_id, json!({"disabled": true})).await;
     assert_eq!(res.status(), 200);
     assert_problem(patch_with(&app, &editor).await, 401).await;
     assert_problem(app.login(&editor_email, PASSWORD).await, 401).await;
@@ -204,39 +209,22 @@ async fn editors_write_content_but_only_admins_manage_users() {
     let app = TestApp::spawn().await;
     let editor = app.token(Role::Editor).await;
     assert_eq!(patch_with(&app, &editor).await.status(), 200);
-    let res = app
-        .client
-        .get(app.url("/api/v1/admin/users"))
-        .bearer_auth(&editor)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 403).await;
-    let res = app
-        .client
-        .post(app.url("/api/v1/admin/users"))
-        .bearer_auth(&editor)
-        .json(
-            &json!({"email": "x@example.org", "password": "long enough password", "role": "admin"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 403).await;
+    assert_problem(app.get(USERS).token(&editor).send().await, 403).await;
+    let user =
+        json!({"email": "x@example.org", "password": "long enough password", "role": "admin"});
+    assert_problem(post_user(&app, &editor, user).await, 403).await;
+}
+
+/// Grace, an editor as an admin enters her.
+fn grace() -> Value {
+    json!({"email": "Grace@Example.org", "password": "a very long password", "role": "editor", "display_name": "Grace"})
 }
 
 #[tokio::test]
 async fn an_admin_adds_an_editor_who_can_then_log_in() {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
-    let res = app
-        .client
-        .post(app.url("/api/v1/admin/users"))
-        .bearer_auth(&admin)
-        .json(&json!({"email": "Grace@Example.org", "password": "a very long password", "role": "editor", "display_name": "Grace"}))
-        .send()
-        .await
-        .unwrap();
+    let res = post_user(&app, &admin, grace()).await;
     assert_eq!(res.status(), 201);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let created: Value = res.json().await.unwrap();
@@ -252,46 +240,37 @@ async fn an_admin_adds_an_editor_who_can_then_log_in() {
         200
     );
 
-    let shown = app
-        .client
-        .get(app.url(&location))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let shown = app.get(&location).token(&admin).send().await;
     assert_eq!(shown.status(), 200);
     let list: Value = app
-        .client
-        .get(app.url("/api/v1/admin/users?limit=1"))
-        .bearer_auth(&admin)
+        .get("/api/v1/admin/users?limit=1")
+        .token(&admin)
         .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(list["meta"]["total"], 2);
     assert!(list["meta"]["next_cursor"].is_string());
+}
 
-    // The same email again, in another case: a conflict.
-    let dup = app
-        .client
-        .post(app.url("/api/v1/admin/users"))
-        .bearer_auth(&admin)
-        .json(&json!({"email": "GRACE@example.org", "password": "a very long password", "role": "editor"}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(dup, 409).await;
-    let weak = app
-        .client
-        .post(app.url("/api/v1/admin/users"))
-        .bearer_auth(&admin)
-        .json(&json!({"email": "not-an-email", "password": "short", "role": "king"}))
-        .send()
-        .await
-        .unwrap();
-    let mut named = crate::helpers::fields(&assert_problem(weak, 400).await);
+#[tokio::test]
+async fn an_email_already_taken_in_another_case_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    assert_eq!(post_user(&app, &admin, grace()).await.status(), 201);
+    let dup =
+        json!({"email": "GRACE@example.org", "password": "a very long password", "role": "editor"});
+    assert_problem(post_user(&app, &admin, dup).await, 409).await;
+}
+
+#[tokio::test]
+async fn a_new_users_bad_email_short_password_and_unknown_role_are_all_named() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let weak = json!({"email": "not-an-email", "password": "short", "role": "king"});
+    let res = post_user(&app, &admin, weak).await;
+    let mut named = fields(&assert_problem(res, 400).await);
     named.sort();
     assert_eq!(named, ["email", "password", "role"]);
 }
@@ -300,39 +279,57 @@ async fn an_admin_adds_an_editor_who_can_then_log_in() {
 async fn an_admin_cannot_lock_themself_out() {
     let app = TestApp::spawn().await;
     let (id, email) = app.create_user(Role::Admin).await;
-    let token: Value = app.login(&email, PASSWORD).await.json().await.unwrap();
-    let res = app
-        .client
-        .patch(app.url(&format!("/api/v1/admin/users/{id}")))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+    let token = access_token(&app, &email).await;
+    let res = patch_user(&app, &token, id, json!({"disabled": true})).await;
     assert_problem(res, 409).await;
+}
+
+/// Runs `perfusion-api admin create --email <email> --role admin` on the app's database, with
+/// the password in PERFUSION_ADMIN_PASSWORD (`Env`) or typed on standard input (`Stdin`).
+fn admin_create(app: &TestApp, email: &str, password: Password) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_perfusion-api"));
+    cmd.args(["admin", "create", "--email", email, "--role", "admin"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn");
+    let out = match password {
+        Password::Env(password) => cmd
+            .env("PERFUSION_ADMIN_PASSWORD", password)
+            .output()
+            .unwrap(),
+        Password::Stdin(password) => cmd
+            .env_remove("PERFUSION_ADMIN_PASSWORD")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(format!("{password}\n").as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap(),
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+enum Password<'a> {
+    Env(&'a str),
+    Stdin(&'a str),
 }
 
 #[tokio::test]
 async fn the_command_line_creates_the_first_admin_with_the_password_from_the_environment() {
     let app = TestApp::spawn().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_perfusion-api"))
-        .args([
-            "admin",
-            "create",
-            "--email",
-            "First@Example.org",
-            "--role",
-            "admin",
-        ])
-        .env("DATABASE_URL", &app.database_url)
-        .env("PERFUSION_ADMIN_PASSWORD", "first admin password")
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    admin_create(
+        &app,
+        "First@Example.org",
+        Password::Env("first admin password"),
     );
     assert_eq!(
         app.login("first@example.org", "first admin password")
@@ -340,36 +337,20 @@ async fn the_command_line_creates_the_first_admin_with_the_password_from_the_env
             .status(),
         200
     );
+}
 
-    // Running it again resets the password.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_perfusion-api"))
-        .args([
-            "admin",
-            "create",
-            "--email",
-            "first@example.org",
-            "--role",
-            "admin",
-        ])
-        .env("DATABASE_URL", &app.database_url)
-        .env("RUST_LOG", "warn")
-        .env_remove("PERFUSION_ADMIN_PASSWORD")
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(b"second admin password\n")?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+#[tokio::test]
+async fn running_the_command_again_resets_the_password_typed_on_standard_input() {
+    let app = TestApp::spawn().await;
+    admin_create(
+        &app,
+        "First@Example.org",
+        Password::Env("first admin password"),
+    );
+    admin_create(
+        &app,
+        "first@example.org",
+        Password::Stdin("second admin password"),
     );
     assert_eq!(
         app.login("first@example.org", "second admin password")
@@ -436,14 +417,7 @@ async fn an_empty_patch_of_a_user_changes_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
     let (id, email) = app.create_user(Role::Editor).await;
-    let res = app
-        .client
-        .patch(app.url(&format!("/api/v1/admin/users/{id}")))
-        .bearer_auth(&admin)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = patch_user(&app, &admin, id, json!({})).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["data"]["email"], email.as_str());

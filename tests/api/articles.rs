@@ -4,83 +4,47 @@ use std::{collections::HashSet, time::Duration};
 
 use chrono::{SecondsFormat, Utc};
 use perfusion_api::domain::{Markdown, Role};
-use reqwest::{Method, Response};
+use reqwest::Response;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, fields, TestApp};
 
 const SEEDED: usize = 5;
 
-impl TestApp {
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        if_match: Option<&str>,
-        body: Option<&Value>,
-    ) -> Response {
-        let mut req = self.client.request(method, self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(m) = if_match {
-            req = req.header("If-Match", m);
-        }
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        req.send().await.unwrap()
-    }
+const ARTICLES: &str = "/api/v1/articles";
 
-    /// Creates an article; returns its body (`data`).
-    async fn create_article(&self, token: &str, body: Value) -> Value {
-        let res = self
-            .send(
-                Method::POST,
-                "/api/v1/articles",
-                Some(token),
-                None,
-                Some(&body),
-            )
-            .await;
-        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-        res.json::<Value>().await.unwrap()["data"].clone()
-    }
+/// POSTs an article as the holder of `token`; returns the answer.
+async fn post_article(app: &TestApp, token: &str, body: &Value) -> Response {
+    app.post(ARTICLES).token(token).json(body).send().await
+}
 
-    /// The current ETag of an article as an editor reads it.
-    async fn etag(&self, token: &str, slug: &str) -> String {
-        let res = self
-            .send(
-                Method::GET,
-                &format!("/api/v1/articles/{slug}"),
-                Some(token),
-                None,
-                None,
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-        res.headers()["etag"].to_str().unwrap().to_owned()
-    }
+/// Creates an article; returns its body (`data`).
+async fn create_article(app: &TestApp, token: &str, body: Value) -> Value {
+    let res = post_article(app, token, &body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json::<Value>().await.unwrap()["data"].clone()
+}
 
-    /// PATCHes an article with its current ETag; returns the response.
-    async fn patch_article(&self, token: &str, slug: &str, body: Value) -> Response {
-        let etag = self.etag(token, slug).await;
-        self.send(
-            Method::PATCH,
-            &format!("/api/v1/articles/{slug}"),
-            Some(token),
-            Some(&etag),
-            Some(&body),
-        )
+/// The current ETag of an article as an editor reads it.
+async fn etag(app: &TestApp, token: &str, slug: &str) -> String {
+    let res = app
+        .get(&format!("{ARTICLES}/{slug}"))
+        .token(token)
+        .send()
+        .await;
+    assert_eq!(res.status(), 200);
+    res.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+/// PATCHes an article with its current ETag; returns the response.
+async fn patch_article(app: &TestApp, token: &str, slug: &str, body: Value) -> Response {
+    let etag = etag(app, token, slug).await;
+    app.patch(&format!("{ARTICLES}/{slug}"))
+        .token(token)
+        .if_match(&etag)
+        .json(&body)
+        .send()
         .await
-    }
-
-    async fn get_json(&self, path: &str) -> Value {
-        let res = self.get(path).await;
-        assert_eq!(res.status(), 200, "{path}");
-        res.json().await.unwrap()
-    }
 }
 
 fn slugs(page: &Value) -> Vec<String> {
@@ -104,7 +68,7 @@ fn article(title: &str, status: &str) -> Value {
 #[tokio::test]
 async fn the_seed_pages_sections_are_published_articles_rendered_by_the_service() {
     let app = TestApp::spawn().await;
-    let page = app.get_json("/api/v1/articles").await;
+    let page = app.get("/api/v1/articles").send_json().await;
     assert_eq!(page["meta"]["total"], SEEDED);
     let listed = slugs(&page);
     for slug in [
@@ -115,7 +79,11 @@ async fn the_seed_pages_sections_are_published_articles_rendered_by_the_service(
         "join-the-community",
     ] {
         assert!(listed.contains(&slug.to_owned()), "{slug} is listed");
-        let a = app.get_json(&format!("/api/v1/articles/{slug}")).await["data"].clone();
+        let a = app
+            .get(&format!("/api/v1/articles/{slug}"))
+            .send_json()
+            .await["data"]
+            .clone();
         assert_eq!(a["status"], "published");
         assert!(a["author"].is_null(), "no invented author");
         let rendered = Markdown::parse(a["body_markdown"].as_str().unwrap())
@@ -131,7 +99,8 @@ async fn the_seed_pages_sections_are_published_articles_rendered_by_the_service(
     assert!(page["data"][0].get("body_html").is_none());
     // The correction of facts.json is there, not only the page's claim.
     let cert = app
-        .get_json("/api/v1/articles/education-and-certification")
+        .get("/api/v1/articles/education-and-certification")
+        .send_json()
         .await;
     assert!(cert["data"]["body_markdown"]
         .as_str()
@@ -139,24 +108,42 @@ async fn the_seed_pages_sections_are_published_articles_rendered_by_the_service(
         .contains("nothing is skipped"));
 }
 
+const ECMO: &str = "/api/v1/articles/ecmo-transport-a-checklist";
+
+/// An editor's draft on ECMO transport, at `ECMO`; returns its `data`.
+async fn ecmo_draft(app: &TestApp, editor: &str) -> Value {
+    create_article(
+        app,
+        editor,
+        json!({
+            "title": "ECMO transport: a checklist",
+            "excerpt": "What to check before moving a patient on ECMO.",
+            "body_markdown": "Check the **circuit**, then the [pump](https://example.org/pump).",
+            "category": "career-development",
+            "tags": ["ECMO", "Transport"],
+        }),
+    )
+    .await
+}
+
+/// The ECMO draft, published and then renamed to `ecmo-transport`.
+async fn ecmo_published_and_renamed(app: &TestApp, editor: &str) {
+    ecmo_draft(app, editor).await;
+    for change in [
+        json!({"status": "published"}),
+        json!({"slug": "ecmo-transport"}),
+    ] {
+        let slug = "ecmo-transport-a-checklist";
+        let res = patch_article(app, editor, slug, change).await;
+        assert_eq!(res.status(), 200);
+    }
+}
+
 #[tokio::test]
-async fn an_editor_drafts_publishes_renames_and_archives_an_article() {
+async fn a_new_article_is_a_draft_by_its_author_with_its_html_rendered() {
     let app = TestApp::spawn().await;
     let editor = app.token(Role::Editor).await;
-
-    // A draft: the editor sees it, the public does not.
-    let draft = app
-        .create_article(
-            &editor,
-            json!({
-                "title": "ECMO transport: a checklist",
-                "excerpt": "What to check before moving a patient on ECMO.",
-                "body_markdown": "Check the **circuit**, then the [pump](https://example.org/pump).",
-                "category": "career-development",
-                "tags": ["ECMO", "Transport"],
-            }),
-        )
-        .await;
+    let draft = ecmo_draft(&app, &editor).await;
     assert_eq!(draft["slug"], "ecmo-transport-a-checklist");
     assert_eq!(draft["status"], "draft");
     assert!(draft["published_at"].is_null());
@@ -168,138 +155,124 @@ async fn an_editor_drafts_publishes_renames_and_archives_an_article() {
         .as_str()
         .unwrap()
         .contains("<strong>circuit</strong>"));
-    let path = "/api/v1/articles/ecmo-transport-a-checklist";
-    assert_problem(app.get(path).await, 404).await;
-    assert!(!slugs(&app.get_json("/api/v1/articles?limit=100").await)
-        .contains(&"ecmo-transport-a-checklist".to_owned()));
-    let res = app.send(Method::GET, path, Some(&editor), None, None).await;
+}
+
+#[tokio::test]
+async fn the_public_neither_reads_nor_lists_a_draft() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    ecmo_draft(&app, &editor).await;
+    assert_problem(app.get(ECMO).send().await, 404).await;
+    let listed = slugs(&app.get("/api/v1/articles?limit=100").send_json().await);
+    assert!(!listed.contains(&"ecmo-transport-a-checklist".to_owned()));
+}
+
+#[tokio::test]
+async fn an_editor_reads_a_draft_and_nobody_caches_it() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    ecmo_draft(&app, &editor).await;
+    let res = app.get(ECMO).token(&editor).send().await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "private, no-store");
-    let drafts: Value = app
-        .send(
-            Method::GET,
-            "/api/v1/articles?status=draft",
-            Some(&editor),
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(slugs(&drafts), vec!["ecmo-transport-a-checklist"]);
-    assert_problem(app.get("/api/v1/articles?status=draft").await, 401).await;
+}
 
-    // Changes need the current ETag: none is 428, a stale one 412.
+#[tokio::test]
+async fn an_editor_lists_the_drafts_and_the_public_may_not() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    ecmo_draft(&app, &editor).await;
+    let drafts = "/api/v1/articles?status=draft";
+    let listed = app.get(drafts).token(&editor).send_json().await;
+    assert_eq!(slugs(&listed), vec!["ecmo-transport-a-checklist"]);
+    assert_problem(app.get(drafts).send().await, 401).await;
+}
+
+#[tokio::test]
+async fn a_change_without_an_etag_is_428_and_with_a_stale_one_412() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    ecmo_draft(&app, &editor).await;
     let patch = json!({"status": "published"});
-    let res = app
-        .send(Method::PATCH, path, Some(&editor), None, Some(&patch))
-        .await;
+    let res = app.patch(ECMO).token(&editor).json(&patch).send().await;
     assert_problem(res, 428).await;
     let res = app
-        .send(
-            Method::PATCH,
-            path,
-            Some(&editor),
-            Some("\"stale\""),
-            Some(&patch),
-        )
+        .patch(ECMO)
+        .token(&editor)
+        .if_match("\"stale\"")
+        .json(&patch)
+        .send()
         .await;
     assert_problem(res, 412).await;
+}
 
-    // Publishing: published_at becomes now and the public sees it.
-    let res = app
-        .patch_article(&editor, "ecmo-transport-a-checklist", patch)
-        .await;
+#[tokio::test]
+async fn publishing_a_draft_dates_it_now_and_shows_it_to_the_public() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    ecmo_draft(&app, &editor).await;
+    let patch = json!({"status": "published"});
+    let res = patch_article(&app, &editor, "ecmo-transport-a-checklist", patch).await;
     assert_eq!(res.status(), 200);
     let published: Value = res.json().await.unwrap();
     assert_eq!(published["data"]["status"], "published");
     assert!(published["data"]["published_at"].is_string());
-    assert_eq!(app.get(path).await.status(), 200);
+    assert_eq!(app.get(ECMO).send().await.status(), 200);
     assert_eq!(
-        app.get_json("/api/v1/articles").await["meta"]["total"],
+        app.get(ARTICLES).send_json().await["meta"]["total"],
         SEEDED + 1
     );
+}
 
-    // Renaming: the old slug answers 301 to the new one.
-    let res = app
-        .patch_article(
-            &editor,
-            "ecmo-transport-a-checklist",
-            json!({"slug": "ecmo-transport"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let res = app.get(path).await;
+#[tokio::test]
+async fn a_renamed_articles_old_slug_redirects_to_the_new_one() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    ecmo_published_and_renamed(&app, &editor).await;
+    let res = app.get(ECMO).send().await;
     assert_eq!(res.status(), 301);
     assert_eq!(res.headers()["location"], "/api/v1/articles/ecmo-transport");
-    assert_eq!(
-        app.get("/api/v1/articles/ecmo-transport").await.status(),
-        200
-    );
+    let renamed = app.get("/api/v1/articles/ecmo-transport").send().await;
+    assert_eq!(renamed.status(), 200);
+}
 
-    // Unpublishing hides it again; archiving too, and the editor still sees it.
-    let res = app
-        .patch_article(&editor, "ecmo-transport", json!({"status": "draft"}))
-        .await;
+#[tokio::test]
+async fn an_unpublished_article_is_hidden_under_its_new_and_its_old_slug() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    ecmo_published_and_renamed(&app, &editor).await;
+    let res = patch_article(&app, &editor, "ecmo-transport", json!({"status": "draft"})).await;
     assert_eq!(res.status(), 200);
-    assert_problem(app.get("/api/v1/articles/ecmo-transport").await, 404).await;
-    assert_problem(app.get(path).await, 404).await;
-    let res = app
-        .send(
-            Method::DELETE,
-            "/api/v1/articles/ecmo-transport",
-            Some(&editor),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(res.status(), 204);
-    let archived: Value = app
-        .send(
-            Method::GET,
-            "/api/v1/articles/ecmo-transport",
-            Some(&editor),
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(archived["data"]["status"], "archived");
+    let renamed = app.get("/api/v1/articles/ecmo-transport").send().await;
+    assert_problem(renamed, 404).await;
+    assert_problem(app.get(ECMO).send().await, 404).await;
+}
 
-    // Only an admin removes for good.
-    let res = app
-        .send(
-            Method::DELETE,
-            "/api/v1/articles/ecmo-transport?hard=true",
-            Some(&editor),
-            None,
-            None,
-        )
-        .await;
+#[tokio::test]
+async fn deleting_an_article_archives_it_and_its_editor_still_sees_it() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    ecmo_draft(&app, &editor).await;
+    let res = app.delete(ECMO).token(&editor).send().await;
+    assert_eq!(res.status(), 204);
+    let archived = app.get(ECMO).token(&editor).send_json().await;
+    assert_eq!(archived["data"]["status"], "archived");
+}
+
+#[tokio::test]
+async fn only_an_admin_removes_an_archived_article_for_good() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    ecmo_draft(&app, &editor).await;
+    let res = app.delete(ECMO).token(&editor).send().await;
+    assert_eq!(res.status(), 204);
+    let hard = format!("{ECMO}?hard=true");
+    let res = app.delete(&hard).token(&editor).send().await;
     assert_problem(res, 403).await;
     let admin = app.token(Role::Admin).await;
-    let res = app
-        .send(
-            Method::DELETE,
-            "/api/v1/articles/ecmo-transport?hard=true",
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
+    let res = app.delete(&hard).token(&admin).send().await;
     assert_eq!(res.status(), 204);
-    let res = app
-        .send(
-            Method::GET,
-            "/api/v1/articles/ecmo-transport",
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
+    let res = app.get(ECMO).token(&admin).send().await;
     assert_problem(res, 404).await;
 }
 
@@ -310,60 +283,47 @@ async fn a_scheduled_article_appears_by_itself_when_its_time_comes() {
     let at = Utc::now() + chrono::Duration::seconds(3);
     let mut body = article("Scheduled news", "scheduled");
     body["published_at"] = json!(at.to_rfc3339_opts(SecondsFormat::Micros, true));
-    let created = app.create_article(&editor, body).await;
+    let created = create_article(&app, &editor, body).await;
     assert_eq!(created["status"], "scheduled");
-    assert_problem(app.get("/api/v1/articles/scheduled-news").await, 404).await;
-    let upcoming: Value = app
-        .send(
-            Method::GET,
-            "/api/v1/articles?status=scheduled",
-            Some(&editor),
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_problem(app.get("/api/v1/articles/scheduled-news").send().await, 404).await;
+    let upcoming = app
+        .get("/api/v1/articles?status=scheduled")
+        .token(&editor)
+        .send_json()
+        .await;
     assert_eq!(slugs(&upcoming), vec!["scheduled-news"]);
 
     // No write happens; time passes.
     let wait = (at - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(300);
     tokio::time::sleep(wait).await;
-    let shown = app.get_json("/api/v1/articles/scheduled-news").await;
+    let shown = app.get("/api/v1/articles/scheduled-news").send_json().await;
     assert_eq!(shown["data"]["status"], "published");
     assert_eq!(
-        slugs(&app.get_json("/api/v1/articles?limit=1").await),
+        slugs(&app.get("/api/v1/articles?limit=1").send_json().await),
         vec!["scheduled-news"]
     );
+}
 
-    // Scheduling needs a future time; publishing cannot be in the future.
+#[tokio::test]
+async fn scheduling_needs_a_time_in_the_future() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
     let mut past = article("Too late", "scheduled");
     past["published_at"] = json!("2020-01-01T00:00:00Z");
-    let res = app
-        .send(
-            Method::POST,
-            "/api/v1/articles",
-            Some(&editor),
-            None,
-            Some(&past),
-        )
-        .await;
+    let res = post_article(&app, &editor, &past).await;
     assert_eq!(
         fields(&assert_problem(res, 400).await),
         vec!["published_at"]
     );
+}
+
+#[tokio::test]
+async fn publishing_cannot_be_dated_in_the_future() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
     let mut future = article("Too early", "published");
     future["published_at"] = json!("2999-01-01T00:00:00Z");
-    let res = app
-        .send(
-            Method::POST,
-            "/api/v1/articles",
-            Some(&editor),
-            None,
-            Some(&future),
-        )
-        .await;
+    let res = post_article(&app, &editor, &future).await;
     assert_eq!(
         fields(&assert_problem(res, 400).await),
         vec!["published_at"]
@@ -374,9 +334,7 @@ async fn a_scheduled_article_appears_by_itself_when_its_time_comes() {
 async fn hostile_markdown_comes_out_inert() {
     let app = TestApp::spawn().await;
     let editor = app.token(Role::Editor).await;
-    let created = app
-        .create_article(
-            &editor,
+    let created = create_article(&app, &editor,
             json!({
                 "title": "Hostile",
                 "category": "perfusion-research",
@@ -399,33 +357,18 @@ async fn hostile_markdown_comes_out_inert() {
 }
 
 #[tokio::test]
-async fn bad_input_is_a_400_naming_each_field() {
+async fn every_malformed_field_of_a_new_article_is_named_at_once() {
     let app = TestApp::spawn().await;
     let editor = app.token(Role::Editor).await;
-    let post = |body: Value| {
-        let app = &app;
-        let editor = editor.clone();
-        async move {
-            app.send(
-                Method::POST,
-                "/api/v1/articles",
-                Some(&editor),
-                None,
-                Some(&body),
-            )
-            .await
-        }
-    };
-
-    let res = post(json!({
+    let body = json!({
         "title": "x".repeat(201),
         "slug": "Not A Slug",
         "category": "no-such-category",
         "body_markdown": "fine",
         "featured_image_url": "javascript:alert(1)",
         "published_at": "yesterday",
-    }))
-    .await;
+    });
+    let res = post_article(&app, &editor, &body).await;
     let problem = assert_problem(res, 400).await;
     let mut named = fields(&problem);
     named.sort();
@@ -434,39 +377,62 @@ async fn bad_input_is_a_400_naming_each_field() {
         vec!["featured_image_url", "published_at", "slug", "title"],
         "{problem}"
     );
+}
 
-    // The category is checked once the fields are well-formed.
-    let res =
-        post(json!({"title": "A", "category": "no-such-category", "body_markdown": "b"})).await;
+#[tokio::test]
+async fn the_category_is_checked_once_the_fields_are_well_formed() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let body = json!({"title": "A", "category": "no-such-category", "body_markdown": "b"});
+    let res = post_article(&app, &editor, &body).await;
     assert_eq!(fields(&assert_problem(res, 400).await), vec!["category"]);
+}
 
-    // Missing fields, and fields a client may not set.
-    let res = post(json!({"excerpt": "only"})).await;
+#[tokio::test]
+async fn missing_required_fields_are_named() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let res = post_article(&app, &editor, &json!({"excerpt": "only"})).await;
     let mut named = fields(&assert_problem(res, 400).await);
     named.sort();
     assert_eq!(named, vec!["body_markdown", "category", "title"]);
+}
+
+#[tokio::test]
+async fn fields_a_client_may_not_set_are_named() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
     for field in ["id", "author", "created_at", "body_html"] {
         let mut body = article("Sneaky", "draft");
         body[field] = json!(1);
-        let problem = assert_problem(post(body).await, 400).await;
+        let res = post_article(&app, &editor, &body).await;
+        let problem = assert_problem(res, 400).await;
         assert!(
             problem.to_string().contains(field),
             "{field} is named: {problem}"
         );
     }
+}
 
-    // A body over 200 KB is refused by name; a request over the route's limit is a 413.
+#[tokio::test]
+async fn a_body_over_200_kb_is_refused_by_name_and_a_request_over_the_routes_limit_is_a_413() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
     let mut big = article("Big", "draft");
     big["body_markdown"] = json!("a".repeat(200 * 1024 + 1));
+    let res = post_article(&app, &editor, &big).await;
     assert_eq!(
-        fields(&assert_problem(post(big).await, 400).await),
+        fields(&assert_problem(res, 400).await),
         vec!["body_markdown"]
     );
     let mut huge = article("Huge", "draft");
     huge["body_markdown"] = json!("a".repeat(600 * 1024));
-    assert_problem(post(huge).await, 413).await;
+    assert_problem(post_article(&app, &editor, &huge).await, 413).await;
+}
 
-    // List parameters.
+#[tokio::test]
+async fn bad_list_parameters_are_named() {
+    let app = TestApp::spawn().await;
     for (query, field) in [
         ("category=nope", "category"),
         ("category=Bad%20Slug", "category"),
@@ -484,33 +450,40 @@ async fn bad_input_is_a_400_naming_each_field() {
         ),
         ("cursor=bm90LWEtY3Vyc29y", "cursor"),
     ] {
-        let res = app.get(&format!("/api/v1/articles?{query}")).await;
+        let res = app.get(&format!("/api/v1/articles?{query}")).send().await;
         assert_eq!(
             fields(&assert_problem(res, 400).await),
             vec![field],
             "{query}"
         );
     }
+}
 
-    // A blank search is ignored, not refused.
-    assert_eq!(app.get("/api/v1/articles?q=%20").await.status(), 200);
+#[tokio::test]
+async fn a_blank_search_is_ignored_not_refused() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/api/v1/articles?q=%20").send().await.status(), 200);
+}
 
-    // A cursor of another sort, or one edited by hand, never reaches SQL.
-    let page = app.get_json("/api/v1/articles?limit=2").await;
+#[tokio::test]
+async fn a_cursor_of_another_sort_or_edited_by_hand_never_reaches_sql() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/api/v1/articles?limit=2").send_json().await;
     let cursor = page["meta"]["next_cursor"].as_str().unwrap();
     let res = app
         .get(&format!("/api/v1/articles?sort=title&cursor={cursor}"))
+        .send()
         .await;
     assert_eq!(fields(&assert_problem(res, 400).await), vec!["cursor"]);
     use base64::Engine;
     let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(r#"{"k":"articles/newest","p":["'; DROP TABLE articles; --",1]}"#);
-    let res = app.get(&format!("/api/v1/articles?cursor={forged}")).await;
+    let res = app
+        .get(&format!("/api/v1/articles?cursor={forged}"))
+        .send()
+        .await;
     assert_eq!(fields(&assert_problem(res, 400).await), vec!["cursor"]);
-    assert_eq!(
-        app.get_json("/api/v1/articles").await["meta"]["total"],
-        SEEDED
-    );
+    assert_eq!(app.get(ARTICLES).send_json().await["meta"]["total"], SEEDED);
 }
 
 #[tokio::test]
@@ -520,11 +493,12 @@ async fn a_reader_paging_while_an_editor_publishes_sees_each_existing_article_on
     for i in 0..16 {
         let mut body = article(&format!("Research note {i:02}"), "published");
         body["tags"] = json!(["Research"]);
-        app.create_article(&editor, body).await;
+        create_article(&app, &editor, body).await;
     }
     for sort in ["-published_at", "published_at", "title"] {
         let existing: HashSet<String> = slugs(
-            &app.get_json("/api/v1/articles?tag=research&limit=100")
+            &app.get("/api/v1/articles?tag=research&limit=100")
+                .send_json()
                 .await,
         )
         .into_iter()
@@ -534,7 +508,7 @@ async fn a_reader_paging_while_an_editor_publishes_sees_each_existing_article_on
         let mut url = format!("/api/v1/articles?tag=research&limit=7&sort={sort}");
         let mut round = 0;
         loop {
-            let res = app.get(&url).await;
+            let res = app.get(&url).send().await;
             assert_eq!(res.status(), 200);
             let link = res
                 .headers()
@@ -545,7 +519,7 @@ async fn a_reader_paging_while_an_editor_publishes_sees_each_existing_article_on
             // Meanwhile an editor publishes more in the same filter.
             let mut body = article(&format!("Breaking {sort} {round}"), "published");
             body["tags"] = json!(["RESEARCH"]);
-            app.create_article(&editor, body).await;
+            create_article(&app, &editor, body).await;
             round += 1;
             match page["meta"]["next_cursor"].as_str() {
                 Some(c) => {
@@ -574,15 +548,15 @@ async fn search_filters_and_ranks_by_relevance() {
     let editor = app.token(Role::Editor).await;
     let mut in_title = article("Cannula sizes compared", "published");
     in_title["body_markdown"] = json!("A comparison.");
-    app.create_article(&editor, in_title).await;
+    create_article(&app, &editor, in_title).await;
     let mut in_body = article("Weekly notes", "published");
     in_body["body_markdown"] = json!("This week we also mention a cannula in passing.");
-    app.create_article(&editor, in_body).await;
+    create_article(&app, &editor, in_body).await;
     let mut draft = article("Cannula draft", "draft");
     draft["body_markdown"] = json!("cannula cannula cannula");
-    app.create_article(&editor, draft).await;
+    create_article(&app, &editor, draft).await;
 
-    let found = app.get_json("/api/v1/articles?q=cannulas").await;
+    let found = app.get("/api/v1/articles?q=cannulas").send_json().await;
     assert_eq!(
         slugs(&found),
         vec!["cannula-sizes-compared", "weekly-notes"],
@@ -590,20 +564,30 @@ async fn search_filters_and_ranks_by_relevance() {
     );
     assert_eq!(found["meta"]["total"], 2);
     // Paging through ranked results with limit 1 gives the same order.
-    let first = app.get_json("/api/v1/articles?q=cannula&limit=1").await;
+    let first = app
+        .get("/api/v1/articles?q=cannula&limit=1")
+        .send_json()
+        .await;
     let cursor = first["meta"]["next_cursor"].as_str().unwrap();
     let second = app
-        .get_json(&format!(
+        .get(&format!(
             "/api/v1/articles?q=cannula&limit=1&cursor={cursor}"
         ))
+        .send_json()
         .await;
     assert_eq!(slugs(&second), vec!["weekly-notes"]);
     assert!(second["meta"]["next_cursor"].is_null());
     // Web-search syntax: exclusion.
-    let excluded = app.get_json("/api/v1/articles?q=cannula%20-sizes").await;
+    let excluded = app
+        .get("/api/v1/articles?q=cannula%20-sizes")
+        .send_json()
+        .await;
     assert_eq!(slugs(&excluded), vec!["weekly-notes"]);
     // With an explicit sort, results follow it.
-    let by_title = app.get_json("/api/v1/articles?q=cannula&sort=title").await;
+    let by_title = app
+        .get("/api/v1/articles?q=cannula&sort=title")
+        .send_json()
+        .await;
     assert_eq!(
         slugs(&by_title),
         vec!["cannula-sizes-compared", "weekly-notes"]
@@ -614,7 +598,8 @@ async fn search_filters_and_ranks_by_relevance() {
 async fn filters_by_category_tag_and_dates() {
     let app = TestApp::spawn().await;
     let by_category = app
-        .get_json("/api/v1/articles?category=career-development&limit=100")
+        .get("/api/v1/articles?category=career-development&limit=100")
+        .send_json()
         .await;
     assert_eq!(by_category["meta"]["total"], 3);
     for a in by_category["data"].as_array().unwrap() {
@@ -622,21 +607,32 @@ async fn filters_by_category_tag_and_dates() {
     }
     // Tags match by slug or by name, in any case.
     for tag in ["ecmo", "ECMO", "Ecmo"] {
-        let page = app.get_json(&format!("/api/v1/articles?tag={tag}")).await;
+        let page = app
+            .get(&format!("/api/v1/articles?tag={tag}"))
+            .send_json()
+            .await;
         assert_eq!(slugs(&page), vec!["perfusion-in-practice"], "{tag}");
     }
-    let none = app.get_json("/api/v1/articles?tag=unknown-tag").await;
+    let none = app
+        .get("/api/v1/articles?tag=unknown-tag")
+        .send_json()
+        .await;
     assert_eq!(none["meta"]["total"], 0);
     // The seed is published on 2026-11-23.
     let after = app
-        .get_json("/api/v1/articles?published_after=2026-11-23")
+        .get("/api/v1/articles?published_after=2026-11-23")
+        .send_json()
         .await;
     assert_eq!(after["meta"]["total"], SEEDED);
     let before = app
-        .get_json("/api/v1/articles?published_before=2026-11-23T00:00:00Z")
+        .get("/api/v1/articles?published_before=2026-11-23T00:00:00Z")
+        .send_json()
         .await;
     assert_eq!(before["meta"]["total"], 0);
-    let by_title = app.get_json("/api/v1/articles?sort=title&limit=2").await;
+    let by_title = app
+        .get("/api/v1/articles?sort=title&limit=2")
+        .send_json()
+        .await;
     assert_eq!(
         slugs(&by_title),
         vec!["advocating-for-perfusion", "education-and-certification"]
@@ -650,9 +646,9 @@ async fn categories_and_tags_count_only_published_articles() {
     let mut draft = article("Secret draft", "draft");
     draft["tags"] = json!(["Unreleased"]);
     draft["category"] = json!("leadership-training");
-    app.create_article(&editor, draft).await;
+    create_article(&app, &editor, draft).await;
 
-    let categories = app.get_json("/api/v1/categories").await;
+    let categories = app.get("/api/v1/categories").send_json().await;
     let counts: Vec<(String, i64)> = categories["data"]
         .as_array()
         .unwrap()
@@ -676,7 +672,7 @@ async fn categories_and_tags_count_only_published_articles() {
     assert_eq!(categories["data"][0]["name"], "Career Development");
     assert!(categories["data"][0]["description"].is_null());
 
-    let tags = app.get_json("/api/v1/tags?limit=100").await;
+    let tags = app.get("/api/v1/tags?limit=100").send_json().await;
     let names: Vec<&str> = tags["data"]
         .as_array()
         .unwrap()
@@ -689,91 +685,90 @@ async fn categories_and_tags_count_only_published_articles() {
     );
     assert!(names.contains(&"ecmo"));
     assert_eq!(tags["meta"]["total"], names.len());
+}
 
-    // Tags are case-insensitive: a second spelling reuses the first.
+#[tokio::test]
+async fn tags_are_case_insensitive_and_a_second_spelling_reuses_the_first() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
     let mut one = article("One", "published");
     one["tags"] = json!(["Perfusion Safety"]);
-    let a = app.create_article(&editor, one).await;
+    let a = create_article(&app, &editor, one).await;
     let mut two = article("Two", "published");
     two["tags"] = json!(["perfusion safety", "PERFUSION SAFETY"]);
-    let b = app.create_article(&editor, two).await;
+    let b = create_article(&app, &editor, two).await;
     assert_eq!(a["tags"], b["tags"]);
     assert_eq!(b["tags"][0]["name"], "Perfusion Safety");
 }
 
+const CATEGORIES: &str = "/api/v1/categories";
+const CLINICAL_PRACTICE: &str = "/api/v1/categories/clinical-practice";
+
+/// POSTs the Clinical Practice category as the holder of `token`; returns the answer.
+async fn post_clinical_practice(app: &TestApp, token: &str) -> Response {
+    let body = json!({"name": "Clinical Practice", "description": "At the pump.", "position": 5});
+    app.post(CATEGORIES).token(token).json(&body).send().await
+}
+
+/// Creates the Clinical Practice category as `admin`.
+async fn clinical_practice(app: &TestApp, admin: &str) {
+    assert_eq!(post_clinical_practice(app, admin).await.status(), 201);
+}
+
 #[tokio::test]
-async fn admins_manage_categories() {
+async fn an_admin_creates_a_category_and_an_editor_may_not() {
     let app = TestApp::spawn().await;
     let editor = app.token(Role::Editor).await;
     let admin = app.token(Role::Admin).await;
-    let body = json!({"name": "Clinical Practice", "description": "At the pump.", "position": 5});
-    let res = app
-        .send(
-            Method::POST,
-            "/api/v1/categories",
-            Some(&editor),
-            None,
-            Some(&body),
-        )
-        .await;
-    assert_problem(res, 403).await;
-    let res = app
-        .send(
-            Method::POST,
-            "/api/v1/categories",
-            Some(&admin),
-            None,
-            Some(&body),
-        )
-        .await;
+    assert_problem(post_clinical_practice(&app, &editor).await, 403).await;
+    let res = post_clinical_practice(&app, &admin).await;
     assert_eq!(res.status(), 201);
-    assert_eq!(
-        res.headers()["location"],
-        "/api/v1/categories/clinical-practice"
-    );
+    assert_eq!(res.headers()["location"], CLINICAL_PRACTICE);
+}
+
+#[tokio::test]
+async fn a_category_name_already_taken_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    clinical_practice(&app, &admin).await;
+    assert_problem(post_clinical_practice(&app, &admin).await, 409).await;
+}
+
+#[tokio::test]
+async fn an_admin_clears_a_categorys_description() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    clinical_practice(&app, &admin).await;
     let res = app
-        .send(
-            Method::POST,
-            "/api/v1/categories",
-            Some(&admin),
-            None,
-            Some(&body),
-        )
-        .await;
-    assert_problem(res, 409).await;
-    let res = app
-        .send(
-            Method::PATCH,
-            "/api/v1/categories/clinical-practice",
-            Some(&admin),
-            None,
-            Some(&json!({"description": null})),
-        )
+        .patch(CLINICAL_PRACTICE)
+        .token(&admin)
+        .json(&json!({"description": null}))
+        .send()
         .await;
     assert_eq!(res.status(), 200);
     assert!(res.json::<Value>().await.unwrap()["data"]["description"].is_null());
-    // A category with articles cannot go; an empty one can.
+}
+
+#[tokio::test]
+async fn a_category_with_articles_cannot_be_removed() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
     let res = app
-        .send(
-            Method::DELETE,
-            "/api/v1/categories/career-development",
-            Some(&admin),
-            None,
-            None,
-        )
+        .delete("/api/v1/categories/career-development")
+        .token(&admin)
+        .send()
         .await;
     assert_problem(res, 409).await;
-    let res = app
-        .send(
-            Method::DELETE,
-            "/api/v1/categories/clinical-practice",
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
+}
+
+#[tokio::test]
+async fn an_empty_category_is_removed() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    clinical_practice(&app, &admin).await;
+    let res = app.delete(CLINICAL_PRACTICE).token(&admin).send().await;
     assert_eq!(res.status(), 204);
-    assert_problem(app.get("/api/v1/categories/clinical-practice").await, 404).await;
+    assert_problem(app.get(CLINICAL_PRACTICE).send().await, 404).await;
 }
 
 #[tokio::test]
@@ -786,7 +781,7 @@ async fn public_reads_are_cacheable_and_revalidate_with_304() {
         "/api/v1/tags",
         "/feeds/articles.rss",
     ] {
-        let res = app.get(path).await;
+        let res = app.get(path).send().await;
         assert_eq!(res.status(), 200);
         assert_eq!(
             res.headers()["cache-control"],
@@ -800,16 +795,16 @@ async fn public_reads_are_cacheable_and_revalidate_with_304() {
             perfusion_api::http::cache::etag_of(&body),
             "{path}: ETag from the body"
         );
-        let res = app
-            .client
-            .get(app.url(path))
-            .header("If-None-Match", &etag)
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(path).header("If-None-Match", &etag).send().await;
         assert_eq!(res.status(), 304, "{path}");
     }
 }
+
+const FEEDS: [&str; 3] = [
+    "/feeds/articles.rss",
+    "/feeds/articles.atom",
+    "/feeds/articles.json",
+];
 
 #[tokio::test]
 async fn partner_sites_read_three_feeds_that_parse() {
@@ -826,7 +821,7 @@ async fn partner_sites_read_three_feeds_that_parse() {
             "application/feed+json; charset=utf-8",
         ),
     ] {
-        let res = app.get(path).await;
+        let res = app.get(path).send().await;
         assert_eq!(res.status(), 200, "{path}");
         assert_eq!(res.headers()["content-type"], content_type);
         assert!(res.headers().contains_key("etag"));
@@ -843,56 +838,65 @@ async fn partner_sites_read_three_feeds_that_parse() {
             assert!(entry.title.is_some());
             assert!(entry.published.is_some(), "{path}");
         }
+    }
+}
 
-        // Filtered by category and by tag.
+#[tokio::test]
+async fn feeds_filter_by_category_and_by_tag() {
+    let app = TestApp::spawn().await;
+    for path in FEEDS {
         let res = app
             .get(&format!("{path}?category=career-opportunities"))
+            .send()
             .await;
         let feed = feed_rs::parser::parse(&res.bytes().await.unwrap()[..]).unwrap();
         assert_eq!(feed.entries.len(), 1);
-        let res = app.get(&format!("{path}?tag=ECMO")).await;
+        let res = app.get(&format!("{path}?tag=ECMO")).send().await;
         let feed = feed_rs::parser::parse(&res.bytes().await.unwrap()[..]).unwrap();
         assert_eq!(feed.entries.len(), 1);
-        assert_problem(app.get(&format!("{path}?category=nope")).await, 400).await;
+        assert_problem(app.get(&format!("{path}?category=nope")).send().await, 400).await;
     }
+}
+
+const ORIGINAL: &str = "/api/v1/articles/original";
+
+/// A published article with tags and an image, at `ORIGINAL`; returns its ETag.
+async fn original(app: &TestApp, editor: &str) -> String {
+    let mut body = article("Original", "published");
+    body["tags"] = json!(["Old tag"]);
+    body["featured_image_url"] = json!("https://images.example/a.jpg");
+    body["featured_image_alt"] = json!("A pump");
+    create_article(app, editor, body).await;
+    etag(app, editor, "original").await
+}
+
+/// A whole article, as a PUT sends it: no slug, tags, image or excerpt.
+fn replacement() -> Value {
+    json!({
+        "title": "Replaced",
+        "body_markdown": "New *body*.",
+        "category": "leadership-training",
+        "status": "published",
+        "published_at": "2026-01-02T03:04:05Z",
+    })
+}
+
+/// PUTs `body` at `ORIGINAL` with `if_match`; returns the answer.
+async fn put_original(app: &TestApp, editor: &str, if_match: &str, body: &Value) -> Response {
+    app.put(ORIGINAL)
+        .token(editor)
+        .if_match(if_match)
+        .json(body)
+        .send()
+        .await
 }
 
 #[tokio::test]
 async fn put_replaces_the_whole_article_and_keeps_its_slug_unless_given() {
     let app = TestApp::spawn().await;
     let editor = app.token(Role::Editor).await;
-    let mut body = article("Original", "published");
-    body["tags"] = json!(["Old tag"]);
-    body["featured_image_url"] = json!("https://images.example/a.jpg");
-    body["featured_image_alt"] = json!("A pump");
-    app.create_article(&editor, body).await;
-    let etag = app.etag(&editor, "original").await;
-    let replacement = json!({
-        "title": "Replaced",
-        "body_markdown": "New *body*.",
-        "category": "leadership-training",
-        "status": "published",
-        "published_at": "2026-01-02T03:04:05Z",
-    });
-    let res = app
-        .send(
-            Method::PUT,
-            "/api/v1/articles/original",
-            Some(&editor),
-            None,
-            Some(&replacement),
-        )
-        .await;
-    assert_problem(res, 428).await;
-    let res = app
-        .send(
-            Method::PUT,
-            "/api/v1/articles/original",
-            Some(&editor),
-            Some(&etag),
-            Some(&replacement),
-        )
-        .await;
+    let before = original(&app, &editor).await;
+    let res = put_original(&app, &editor, &before, &replacement()).await;
     assert_eq!(res.status(), 200);
     let new_etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let a = res.json::<Value>().await.unwrap()["data"].clone();
@@ -904,75 +908,86 @@ async fn put_replaces_the_whole_article_and_keeps_its_slug_unless_given() {
     assert_eq!(a["body_html"], "<p>New <em>body</em>.</p>\n");
     assert_eq!(a["published_at"], "2026-01-02T03:04:05Z");
     assert_eq!(a["excerpt"], "");
-    // The old ETag is now stale; the new one is what a reader gets.
-    assert_eq!(new_etag, app.etag(&editor, "original").await);
+    // The new ETag is what a reader gets.
+    assert_eq!(new_etag, etag(&app, &editor, "original").await);
+}
+
+#[tokio::test]
+async fn a_put_without_an_etag_is_428_and_with_the_one_before_the_last_put_412() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let etag = original(&app, &editor).await;
     let res = app
-        .send(
-            Method::PUT,
-            "/api/v1/articles/original",
-            Some(&editor),
-            Some(&etag),
-            Some(&replacement),
-        )
+        .put(ORIGINAL)
+        .token(&editor)
+        .json(&replacement())
+        .send()
         .await;
+    assert_problem(res, 428).await;
+    let res = put_original(&app, &editor, &etag, &replacement()).await;
+    assert_eq!(res.status(), 200);
+    // The old ETag is now stale.
+    let res = put_original(&app, &editor, &etag, &replacement()).await;
     assert_problem(res, 412).await;
-    // A rename to a slug another article has is a conflict.
-    let mut taken = replacement.clone();
+}
+
+#[tokio::test]
+async fn a_put_renaming_to_a_slug_another_article_has_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let etag = original(&app, &editor).await;
+    let mut taken = replacement();
     taken["slug"] = json!("staffing-trends");
-    let res = app
-        .send(
-            Method::PUT,
-            "/api/v1/articles/original",
-            Some(&editor),
-            Some(&new_etag),
-            Some(&taken),
-        )
-        .await;
+    let res = put_original(&app, &editor, &etag, &taken).await;
     assert_problem(res, 409).await;
 }
 
 #[tokio::test]
-async fn status_changes_start_from_what_readers_see() {
+async fn an_empty_change_changes_nothing() {
     let app = TestApp::spawn().await;
     let editor = app.token(Role::Editor).await;
-
-    // An empty change changes nothing.
-    app.create_article(&editor, article("Steady", "draft"))
-        .await;
-    let before = app.etag(&editor, "steady").await;
-    let res = app.patch_article(&editor, "steady", json!({})).await;
+    create_article(&app, &editor, article("Steady", "draft")).await;
+    let before = etag(&app, &editor, "steady").await;
+    let res = patch_article(&app, &editor, "steady", json!({})).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["etag"].to_str().unwrap(), before);
+}
 
-    // Publishing a scheduled article early publishes it now.
+#[tokio::test]
+async fn publishing_a_scheduled_article_early_publishes_it_now() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
     let mut early = article("Early bird", "scheduled");
     early["published_at"] = json!("2999-01-01T00:00:00Z");
-    app.create_article(&editor, early).await;
-    let res = app
-        .patch_article(&editor, "early-bird", json!({"status": "published"}))
-        .await;
+    create_article(&app, &editor, early).await;
+    let res = patch_article(&app, &editor, "early-bird", json!({"status": "published"})).await;
     assert_eq!(res.status(), 200);
     let a = res.json::<Value>().await.unwrap()["data"].clone();
     assert_eq!(a["status"], "published");
     let at = chrono::DateTime::parse_from_rfc3339(a["published_at"].as_str().unwrap()).unwrap();
     assert!((Utc::now() - at.with_timezone(&Utc)).num_seconds().abs() < 60);
-    assert_eq!(app.get("/api/v1/articles/early-bird").await.status(), 200);
+    let shown = app.get("/api/v1/articles/early-bird").send().await;
+    assert_eq!(shown.status(), 200);
+}
 
-    // A scheduled article that went public by itself can have its time corrected.
+#[tokio::test]
+async fn a_scheduled_article_that_went_public_by_itself_can_have_its_time_corrected() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
     let mut due = article("Due now", "scheduled");
     let at = Utc::now() + chrono::Duration::milliseconds(1500);
     due["published_at"] = json!(at.to_rfc3339_opts(SecondsFormat::Micros, true));
-    app.create_article(&editor, due).await;
+    create_article(&app, &editor, due).await;
     tokio::time::sleep(Duration::from_millis(1800)).await;
-    let res = app
-        .patch_article(
-            &editor,
-            "due-now",
-            json!({"published_at": "2026-01-01T00:00:00Z"}),
-        )
-        .await;
+    let res = patch_article(
+        &app,
+        &editor,
+        "due-now",
+        json!({"published_at": "2026-01-01T00:00:00Z"}),
+    )
+    .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let shown = app.get_json("/api/v1/articles/due-now").await;
+    let shown = app.get("/api/v1/articles/due-now").send_json().await;
     assert_eq!(shown["data"]["status"], "published");
     assert_eq!(shown["data"]["published_at"], "2026-01-01T00:00:00Z");
 }
@@ -984,13 +999,9 @@ async fn feeds_stay_well_formed_whatever_the_text() {
     let mut tricky = article("Ampersands & <angles> ]]> \"quotes\"", "published");
     tricky["excerpt"] = json!("An excerpt with ]]> and <b>tags</b> & more");
     tricky["slug"] = json!("tricky");
-    app.create_article(&editor, tricky).await;
-    for path in [
-        "/feeds/articles.rss",
-        "/feeds/articles.atom",
-        "/feeds/articles.json",
-    ] {
-        let body = app.get(path).await.bytes().await.unwrap();
+    create_article(&app, &editor, tricky).await;
+    for path in FEEDS {
+        let body = app.get(path).send().await.bytes().await.unwrap();
         let feed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| panic!("{path}: {e}"));
         let entry = feed
             .entries
@@ -1044,7 +1055,8 @@ async fn api_totals(app: &TestApp) -> Vec<i64> {
     let mut totals = Vec::new();
     for query in ["", "&category=career-development", "&tag=ecmo"] {
         let page = app
-            .get_json(&format!("/api/v1/articles?limit=1{query}"))
+            .get(&format!("/api/v1/articles?limit=1{query}"))
+            .send_json()
             .await;
         totals.push(page["meta"]["total"].as_i64().unwrap());
     }
@@ -1062,33 +1074,29 @@ async fn list_totals_stay_exact_through_every_kind_of_write() {
     let mut first = article("Totals one", "published");
     first["category"] = json!("career-development");
     first["tags"] = json!(["ECMO", "Transport"]);
-    app.create_article(&editor, first).await;
+    create_article(&app, &editor, first).await;
     step(&app, &mut expected, "publish a new article").await;
 
     let mut second = article("Totals two", "draft");
     second["category"] = json!("career-development");
     second["tags"] = json!(["ECMO"]);
-    app.create_article(&editor, second).await;
+    create_article(&app, &editor, second).await;
     assert_eq!(api_totals(&app).await, expected, "a draft counts nowhere");
-    let res = app
-        .patch_article(&editor, "totals-two", json!({"status": "published"}))
-        .await;
+    let res = patch_article(&app, &editor, "totals-two", json!({"status": "published"})).await;
     assert_eq!(res.status(), 200);
     step(&app, &mut expected, "publish a draft").await;
 
-    let res = app
-        .patch_article(
-            &editor,
-            "totals-one",
-            json!({"category": "perfusion-research"}),
-        )
-        .await;
+    let res = patch_article(
+        &app,
+        &editor,
+        "totals-one",
+        json!({"category": "perfusion-research"}),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     step(&app, &mut expected, "move to another category").await;
 
-    let res = app
-        .patch_article(&editor, "totals-one", json!({"tags": ["Transport"]}))
-        .await;
+    let res = patch_article(&app, &editor, "totals-one", json!({"tags": ["Transport"]})).await;
     assert_eq!(res.status(), 200);
     step(&app, &mut expected, "take a tag away").await;
 
@@ -1097,26 +1105,20 @@ async fn list_totals_stay_exact_through_every_kind_of_write() {
     later["category"] = json!("career-development");
     later["tags"] = json!(["ECMO"]);
     later["published_at"] = json!(at.to_rfc3339_opts(SecondsFormat::Micros, true));
-    app.create_article(&editor, later).await;
+    create_article(&app, &editor, later).await;
     assert_eq!(api_totals(&app).await, expected, "not due yet");
     tokio::time::sleep((at - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(200))
         .await;
     step(&app, &mut expected, "a scheduled article falls due").await;
 
-    let res = app
-        .patch_article(&editor, "totals-two", json!({"status": "archived"}))
-        .await;
+    let res = patch_article(&app, &editor, "totals-two", json!({"status": "archived"})).await;
     assert_eq!(res.status(), 200);
     step(&app, &mut expected, "archive").await;
 
     let res = app
-        .send(
-            Method::DELETE,
-            "/api/v1/articles/totals-later",
-            Some(&admin),
-            None,
-            None,
-        )
+        .delete("/api/v1/articles/totals-later")
+        .token(&admin)
+        .send()
         .await;
     assert_eq!(res.status(), 204);
     step(&app, &mut expected, "delete").await;

@@ -3,37 +3,29 @@ use crate::helpers::{assert_problem, TestApp};
 #[tokio::test]
 async fn live_and_ready_answer_200_when_the_database_is_migrated() {
     let app = TestApp::spawn().await;
-    assert_eq!(app.get("/health/live").await.status(), 200);
-    let ready = app.get("/health/ready").await;
+    assert_eq!(app.get("/health/live").send().await.status(), 200);
+    let ready = app.get("/health/ready").send().await;
     assert_eq!(ready.status(), 200);
 }
 
 #[tokio::test]
 async fn ready_is_503_with_retry_after_when_the_database_is_down() {
-    let (address, client) = TestApp::spawn_without_database().await;
-    let res = client
-        .get(format!("{address}/health/ready"))
-        .send()
-        .await
-        .unwrap();
+    let app = TestApp::spawn_without_database().await;
+    let res = app.get("/health/ready").send().await;
     assert!(res.headers().get("retry-after").is_some());
     assert_problem(res, 503).await;
-    // Live does not depend on the database.
-    assert_eq!(
-        client
-            .get(format!("{address}/health/live"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    // Nor does a public list turn an outage into a 500.
-    let res = client
-        .get(format!("{address}/api/v1/history-events"))
-        .send()
-        .await
-        .unwrap();
+}
+
+#[tokio::test]
+async fn live_does_not_depend_on_the_database() {
+    let app = TestApp::spawn_without_database().await;
+    assert_eq!(app.get("/health/live").send().await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_public_list_during_a_database_outage_is_a_503_to_retry_not_a_500() {
+    let app = TestApp::spawn_without_database().await;
+    let res = app.get("/api/v1/history-events").send().await;
     assert!(res.headers().get("retry-after").is_some());
     assert_problem(res, 503).await;
 }
@@ -42,9 +34,10 @@ async fn ready_is_503_with_retry_after_when_the_database_is_down() {
 async fn metrics_count_requests_by_route_template_and_status() {
     let app = TestApp::spawn().await;
     app.get("/api/v1/history-events/john-gibbon-s-perfusion-pump-keeps-animals-alive")
+        .send()
         .await;
-    app.get("/api/v1/history-events/no-such-event").await;
-    let res = app.get("/metrics").await;
+    app.get("/api/v1/history-events/no-such-event").send().await;
+    let res = app.get("/metrics").send().await;
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-type"]
         .to_str()
@@ -67,17 +60,20 @@ async fn metrics_count_requests_by_route_template_and_status() {
 #[tokio::test]
 async fn every_response_has_security_headers_and_a_request_id_and_no_version_banner() {
     let app = TestApp::spawn().await;
-    let res = app.get("/api/v1/history-events").await;
+    let res = app.get("/api/v1/history-events").send().await;
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert!(res.headers().get("x-request-id").is_some());
     assert!(res.headers().get("server").is_none());
+}
+
+#[tokio::test]
+async fn a_request_id_the_client_sends_is_echoed_back() {
+    let app = TestApp::spawn().await;
     let res = app
-        .client
-        .get(app.url("/health/live"))
+        .get("/health/live")
         .header("x-request-id", "abc-123")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.headers()["x-request-id"], "abc-123");
 }
 
@@ -87,30 +83,27 @@ async fn any_origin_may_read_but_only_configured_origins_may_write() {
         TestApp::spawn_with(|s| s.cors_allowed_origins = vec!["https://partner.example".into()])
             .await;
     let res = app
-        .client
-        .get(app.url("/api/v1/history-events"))
+        .get("/api/v1/history-events")
         .header("origin", "https://anyone.example")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         res.headers()["access-control-allow-origin"],
         "https://anyone.example"
     );
 
     let preflight = |origin: &'static str| {
-        app.client
-            .request(reqwest::Method::OPTIONS, app.url("/api/v1/history-events"))
+        app.options("/api/v1/history-events")
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .send()
     };
-    let allowed = preflight("https://partner.example").await.unwrap();
+    let allowed = preflight("https://partner.example").await;
     assert_eq!(
         allowed.headers()["access-control-allow-origin"],
         "https://partner.example"
     );
-    let refused = preflight("https://evil.example").await.unwrap();
+    let refused = preflight("https://evil.example").await;
     assert!(refused
         .headers()
         .get("access-control-allow-origin")
@@ -134,14 +127,12 @@ async fn a_partner_site_own_sign_up_form_may_post_from_any_origin_without_creden
             "POST"
         };
         let res = app
-            .client
-            .request(reqwest::Method::OPTIONS, app.url(path))
+            .options(path)
             .header("origin", "https://hospital.example")
             .header("access-control-request-method", method)
             .header("access-control-request-headers", "content-type")
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(res.status(), 200, "preflight of {method} {path}");
         assert_eq!(
             res.headers()["access-control-allow-origin"],
@@ -153,13 +144,11 @@ async fn a_partner_site_own_sign_up_form_may_post_from_any_origin_without_creden
             .is_none());
     }
     let res = app
-        .client
-        .post(app.url("/api/v1/subscriptions"))
+        .post("/api/v1/subscriptions")
         .header("origin", "https://hospital.example")
         .json(&serde_json::json!({"email": "nurse@hospital.example", "topics": ["research"]}))
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 202);
     assert_eq!(
         res.headers()["access-control-allow-origin"],
@@ -167,13 +156,11 @@ async fn a_partner_site_own_sign_up_form_may_post_from_any_origin_without_creden
     );
     // Editors' writes stay closed to origins that are not configured.
     let res = app
-        .client
-        .request(reqwest::Method::OPTIONS, app.url("/api/v1/articles"))
+        .options("/api/v1/articles")
         .header("origin", "https://hospital.example")
         .header("access-control-request-method", "POST")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_problem(res, 403).await;
 }
 
@@ -192,7 +179,7 @@ async fn the_committed_openapi_document_matches_the_code() {
 #[tokio::test]
 async fn the_openapi_document_and_the_docs_are_served() {
     let app = TestApp::spawn().await;
-    let served = app.get("/openapi.json").await.text().await.unwrap();
+    let served = app.get("/openapi.json").send().await.text().await.unwrap();
     assert_eq!(
         served,
         perfusion_api::openapi::spec_json(),
@@ -206,7 +193,7 @@ async fn the_openapi_document_and_the_docs_are_served() {
     }
     assert_eq!(ops["patch"]["security"][0]["bearer"], serde_json::json!([]));
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
-    let docs = app.get("/docs/").await;
+    let docs = app.get("/docs/").send().await;
     assert_eq!(docs.status(), 200);
     assert!(docs
         .text()
@@ -257,8 +244,8 @@ async fn the_healthcheck_command_exits_0_on_a_ready_server_and_1_otherwise() {
         String::from_utf8_lossy(&ok.stderr)
     );
 
-    let (down, _) = TestApp::spawn_without_database().await;
-    let not_ready = run(down.trim_start_matches("http://").to_owned())
+    let down = TestApp::spawn_without_database().await;
+    let not_ready = run(down.address.trim_start_matches("http://").to_owned())
         .await
         .unwrap();
     assert_eq!(not_ready.status.code(), Some(1));

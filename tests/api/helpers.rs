@@ -14,6 +14,8 @@ use perfusion_api::{
     models::admin_user::{self, NewAdminUser},
     startup::Application,
 };
+use reqwest::{Method, Response};
+use serde::Serialize;
 use serde_json::Value;
 
 pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
@@ -88,6 +90,11 @@ pub struct TestApp {
     pub database_url: String,
     /// The database this app owns and drops at the end (none for `spawn_on`).
     db_name: Option<String>,
+    /// The runtime of the app's own tasks (its cache listener, its mail worker), apart from the
+    /// test's: a test's runtime stops while `Drop` drops the database, and a connection the app
+    /// was still opening on it would hold the DROP up until PostgreSQL's authentication timeout
+    /// (a minute).
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl TestApp {
@@ -111,52 +118,90 @@ impl TestApp {
         .await
         .expect("the test database is cloned from the template");
         let database_url = format!("{}{}", server.base_url, db_name);
-        let app = Self::start(&database_url, tweak);
-        Self {
-            address: app,
-            client: client(),
-            database_url,
-            db_name: Some(db_name),
-        }
+        Self::start(database_url, Some(db_name), tweak)
     }
 
     /// Starts the app on a database that someone else owns (e.g. reached through a proxy).
     pub async fn spawn_on(database_url: &str) -> Self {
-        Self {
-            address: Self::start(database_url, |_| {}),
-            client: client(),
-            database_url: database_url.to_owned(),
-            db_name: None,
-        }
+        Self::start(database_url.to_owned(), None, |_| {})
     }
 
     /// An app whose database cannot be reached at all.
-    pub async fn spawn_without_database() -> (String, reqwest::Client) {
+    pub async fn spawn_without_database() -> Self {
         let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = dead.local_addr().unwrap().port();
         drop(dead);
-        let address = Self::start(
-            &format!("postgres://nobody:nothing@127.0.0.1:{port}/none"),
-            |_| {},
-        );
-        (address, client())
+        let database_url = format!("postgres://nobody:nothing@127.0.0.1:{port}/none");
+        Self::start(database_url, None, |_| {})
     }
 
-    fn start(database_url: &str, tweak: impl FnOnce(&mut Settings)) -> String {
-        let mut settings = test_settings(database_url);
+    fn start(
+        database_url: String,
+        db_name: Option<String>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let mut settings = test_settings(&database_url);
         tweak(&mut settings);
-        let app = Application::build(&settings, database_url).expect("the app builds");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let app = {
+            let _on_its_runtime = runtime.enter();
+            Application::build(&settings, &database_url).expect("the app builds")
+        };
         let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        address
+        runtime.spawn(app.run_until_stopped());
+        Self {
+            address,
+            client: client(),
+            database_url,
+            db_name,
+            runtime: Some(runtime),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+    /// A request to `path` (relative to the app), to finish with `.token(…)`, `.json(…)` and
+    /// the like, and to send with `.send()`.
+    pub fn request(&self, method: Method, path: &str) -> TestRequest {
+        TestRequest {
+            builder: self.client.request(method.clone(), self.url(path)),
+            method,
+            path: path.to_owned(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> TestRequest {
+        self.request(Method::GET, path)
+    }
+
+    pub fn head(&self, path: &str) -> TestRequest {
+        self.request(Method::HEAD, path)
+    }
+
+    pub fn post(&self, path: &str) -> TestRequest {
+        self.request(Method::POST, path)
+    }
+
+    pub fn put(&self, path: &str) -> TestRequest {
+        self.request(Method::PUT, path)
+    }
+
+    pub fn patch(&self, path: &str) -> TestRequest {
+        self.request(Method::PATCH, path)
+    }
+
+    pub fn delete(&self, path: &str) -> TestRequest {
+        self.request(Method::DELETE, path)
+    }
+
+    pub fn options(&self, path: &str) -> TestRequest {
+        self.request(Method::OPTIONS, path)
     }
 
     pub async fn conn(&self) -> AsyncPgConnection {
@@ -189,13 +234,11 @@ impl TestApp {
         (user.id, email)
     }
 
-    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/auth/token"))
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post("/api/v1/auth/token")
             .json(&serde_json::json!({"email": email, "password": password}))
             .send()
             .await
-            .unwrap()
     }
 
     /// A token for a new user with `role`.
@@ -210,8 +253,78 @@ impl TestApp {
     }
 }
 
+/// One request to the app, as a client would send it: `app.patch(path).token(&t).if_match(&etag)
+/// .json(&body).send().await`.
+#[must_use = "a request does nothing until it is sent"]
+pub struct TestRequest {
+    builder: reqwest::RequestBuilder,
+    method: Method,
+    path: String,
+}
+
+impl TestRequest {
+    /// Sends the bearer token `token`.
+    pub fn token(self, token: &str) -> Self {
+        self.map(|b| b.bearer_auth(token))
+    }
+
+    /// Makes the request conditional on the resource still having `etag`.
+    pub fn if_match(self, etag: &str) -> Self {
+        self.header("If-Match", etag)
+    }
+
+    pub fn header(self, name: &str, value: impl AsRef<str>) -> Self {
+        self.map(|b| b.header(name, value.as_ref()))
+    }
+
+    /// A JSON body (and its content type).
+    pub fn json(self, body: &impl Serialize) -> Self {
+        self.map(|b| b.json(body))
+    }
+
+    /// A raw body; set its content type with `header`.
+    pub fn body(self, body: impl Into<reqwest::Body>) -> Self {
+        self.map(|b| b.body(body))
+    }
+
+    fn map(self, f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder) -> Self {
+        Self {
+            builder: f(self.builder),
+            ..self
+        }
+    }
+
+    /// Sends the request and returns the answer, whatever its status. (A transport error, no
+    /// answer at all, fails the test.)
+    pub async fn send(self) -> Response {
+        let Self {
+            builder,
+            method,
+            path,
+        } = self;
+        builder
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: no answer: {e}"))
+    }
+
+    /// Sends the request, asserts a 200 OK and returns its JSON body.
+    pub async fn send_json(self) -> Value {
+        let what = format!("{} {}", self.method, self.path);
+        let res = self.send().await;
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        assert_eq!(status, 200, "{what}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {body}"))
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // The app's tasks stop and their connections close.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
         let Some(name) = self.db_name.clone() else {
             return;
         };
@@ -257,7 +370,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Asserts a problem+json answer with `status`; returns its body.
-pub async fn assert_problem(res: reqwest::Response, status: u16) -> Value {
+pub async fn assert_problem(res: Response, status: u16) -> Value {
     assert_eq!(res.status(), status, "status");
     let ct = res
         .headers()

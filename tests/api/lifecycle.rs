@@ -88,9 +88,29 @@ fn postmaster_running(data_dir: &Path) -> bool {
     data_dir.join("postmaster.pid").exists()
 }
 
+/// The binary with nothing configured but its data directory, its address and (optionally) the
+/// JWT secret: it runs its own PostgreSQL there.
+fn serve(data_dir: &Path, port: u16) -> Command {
+    let mut cmd = binary();
+    cmd.env("PERFUSION_DATA_DIR", data_dir)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null());
+    cmd
+}
+
+/// The whole timeline, as the binary at `base` answers it.
+async fn timeline(client: &reqwest::Client, base: &str) -> Value {
+    let res = client
+        .get(format!("{base}/api/v1/history-events?limit=100"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
 #[tokio::test]
-async fn with_nothing_configured_it_runs_its_own_postgres_keeps_edits_across_restarts_and_stops_cleanly(
-) {
+async fn with_nothing_configured_it_runs_its_own_postgres_and_keeps_edits_across_restarts() {
     let root = data_root();
     let data_dir = root.path().join("postgres");
     let port = free_port();
@@ -122,22 +142,12 @@ async fn with_nothing_configured_it_runs_its_own_postgres_keeps_edits_across_res
     );
 
     // First run: the seeded timeline is there; an admin edits one event.
-    let mut child = binary()
-        .env("PERFUSION_DATA_DIR", &data_dir)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+    let mut child = serve(&data_dir, port)
         .env("JWT_SECRET", JWT_SECRET)
-        .stdout(Stdio::null())
         .spawn()
         .unwrap();
     wait_until_ready(&client, &base, &mut child).await;
-    let list: Value = client
-        .get(format!("{base}/api/v1/history-events?limit=100"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = timeline(&client, &base).await;
     let seeded = list["data"].as_array().unwrap().len();
     assert_eq!(seeded, 8, "the eight seeded events");
     let slug = list["data"][0]["slug"].as_str().unwrap().to_owned();
@@ -165,27 +175,25 @@ async fn with_nothing_configured_it_runs_its_own_postgres_keeps_edits_across_res
     assert!(!postmaster_running(&data_dir), "the cluster was stopped");
 
     // Second run on the same data: the edit survived and the seed did not come back or double.
-    let mut child = binary()
-        .env("PERFUSION_DATA_DIR", &data_dir)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = serve(&data_dir, port).spawn().unwrap();
     wait_until_ready(&client, &base, &mut child).await;
-    let list: Value = client
-        .get(format!("{base}/api/v1/history-events?limit=100"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = timeline(&client, &base).await;
     assert_eq!(list["data"].as_array().unwrap().len(), seeded);
     assert_eq!(list["meta"]["total"], seeded);
     assert_eq!(list["data"][0]["slug"], slug.as_str());
     assert_eq!(list["data"][0]["title"], "Edited by an admin");
+    let (status, _) = stop(child, signal::Signal::SIGTERM);
+    assert!(status.success(), "SIGTERM exits 0, got {status}");
+}
 
-    // SIGINT (Ctrl-C) stops it the same way.
+#[tokio::test]
+async fn ctrl_c_stops_the_service_and_its_own_postgres_with_exit_0() {
+    let root = data_root();
+    let data_dir = root.path().join("postgres");
+    let port = free_port();
+    let mut child = serve(&data_dir, port).spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_ready(&reqwest::Client::new(), &base, &mut child).await;
     let (status, _) = stop(child, signal::Signal::SIGINT);
     assert!(status.success(), "SIGINT exits 0, got {status}");
     assert!(!postmaster_running(&data_dir));
@@ -286,12 +294,12 @@ async fn a_database_outage_is_a_503_to_retry_and_the_service_recovers_without_a_
     url.set_port(Some(proxy.port)).unwrap();
     let app = TestApp::spawn_on(url.as_str()).await;
 
-    assert_eq!(app.get("/api/v1/history-events").await.status(), 200);
-    assert_eq!(app.get("/health/ready").await.status(), 200);
+    assert_eq!(app.get("/api/v1/history-events").send().await.status(), 200);
+    assert_eq!(app.get("/health/ready").send().await.status(), 200);
 
     proxy.cut();
     for path in ["/api/v1/history-events", "/health/ready"] {
-        let res = app.get(path).await;
+        let res = app.get(path).send().await;
         assert!(res.headers().contains_key("retry-after"), "{path}");
         let problem = assert_problem(res, 503).await;
         assert!(
@@ -299,17 +307,18 @@ async fn a_database_outage_is_a_503_to_retry_and_the_service_recovers_without_a_
             "no connection details leak: {problem}"
         );
     }
-    assert_eq!(app.get("/health/live").await.status(), 200, "still alive");
+    let live = app.get("/health/live").send().await;
+    assert_eq!(live.status(), 200, "still alive");
 
     proxy.restore();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let status = app.get("/api/v1/history-events").await.status();
+        let status = app.get("/api/v1/history-events").send().await.status();
         if status == 200 {
             break;
         }
         assert!(Instant::now() < deadline, "never recovered, last {status}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(app.get("/health/ready").await.status(), 200);
+    assert_eq!(app.get("/health/ready").send().await.status(), 200);
 }

@@ -31,7 +31,7 @@ fn etag(res: &Response) -> String {
 async fn warm(app: &TestApp, path: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let res = app.get(path).await;
+        let res = app.get(path).send().await;
         assert_eq!(res.status(), 200, "{path}");
         if x_cache(&res) == "hit" {
             return etag(&res);
@@ -44,16 +44,17 @@ async fn warm(app: &TestApp, path: &str) -> String {
     }
 }
 
-#[tokio::test]
-async fn a_partner_site_reading_the_same_page_is_served_from_memory() {
-    let app = TestApp::spawn().await;
-    let path = "/api/v1/articles?limit=3&category=perfusion-research";
-    let first_etag = warm(&app, path).await;
-    let first_body = app.get(path).await.bytes().await.unwrap();
+const PAGE: &str = "/api/v1/articles?limit=3&category=perfusion-research";
 
-    // The same question in another order is the same entry; the answer is byte for byte the same.
+#[tokio::test]
+async fn the_same_question_in_another_order_is_served_from_memory_byte_for_byte() {
+    let app = TestApp::spawn().await;
+    let first_etag = warm(&app, PAGE).await;
+    let first_body = app.get(PAGE).send().await.bytes().await.unwrap();
+
     let again = app
         .get("/api/v1/articles?category=perfusion-research&limit=3")
+        .send()
         .await;
     assert_eq!(x_cache(&again), "hit");
     assert_eq!(etag(&again), first_etag);
@@ -66,35 +67,39 @@ async fn a_partner_site_reading_the_same_page_is_served_from_memory() {
         "public, max-age=60, stale-while-revalidate=300"
     );
     assert_eq!(again.bytes().await.unwrap(), first_body);
+}
 
-    // A revalidation from the cache is a 304 with the same validator.
+#[tokio::test]
+async fn a_revalidation_from_the_cache_is_a_304_with_the_same_validator() {
+    let app = TestApp::spawn().await;
+    let first_etag = warm(&app, PAGE).await;
     let res = app
-        .client
-        .get(app.url(path))
+        .get(PAGE)
         .header("If-None-Match", &first_etag)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 304);
     assert_eq!(x_cache(&res), "hit");
     assert_eq!(etag(&res), first_etag);
+}
 
-    // An editor's reads never come from (or go into) the shared cache.
+#[tokio::test]
+async fn an_editors_reads_never_come_from_the_shared_cache() {
+    let app = TestApp::spawn().await;
+    warm(&app, PAGE).await;
     let editor = app.token(Role::Editor).await;
-    let res = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(&editor)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(PAGE).token(&editor).send().await;
     assert_eq!(res.status(), 200);
     assert_eq!(x_cache(&res), "none");
     assert_eq!(res.headers()["cache-control"], "private, no-store");
+}
 
-    // Errors and private answers are not kept.
+#[tokio::test]
+async fn errors_are_not_kept() {
+    let app = TestApp::spawn().await;
+    warm(&app, PAGE).await;
     for _ in 0..2 {
-        let res = app.get("/api/v1/articles/no-such-article").await;
+        let res = app.get("/api/v1/articles/no-such-article").send().await;
         assert_eq!(res.status(), 404);
         assert_ne!(x_cache(&res), "hit");
     }
@@ -126,19 +131,68 @@ fn write(
     }
 }
 
-#[tokio::test]
-async fn every_kind_of_content_write_is_seen_by_the_next_public_read() {
+/// Makes each write in turn as an admin, each after its reads were served from the cache, and
+/// checks that every one of those reads is answered afresh, showing the change.
+async fn each_write_is_seen_by_the_next_public_read(writes: impl IntoIterator<Item = Write>) {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
+    let mut location = String::new();
+    for w in writes {
+        let path = w.path.replace("{location}", &location);
+        let mut before = Vec::new();
+        for read in w.reads {
+            before.push(warm(&app, read).await);
+        }
+        let mut req = app.request(w.method.clone(), &path).token(&admin);
+        if w.if_match {
+            let current = app.get(&path).token(&admin).send().await;
+            req = req.if_match(&etag(&current));
+        }
+        if let Some(body) = &w.body {
+            req = req.json(body);
+        }
+        let res = req.send().await;
+        let status = res.status();
+        if let Some(l) = res.headers().get("location") {
+            location = l.to_str().unwrap().to_owned();
+        }
+        assert!(
+            status.is_success(),
+            "{} {path}: {status} {}",
+            w.method,
+            res.text().await.unwrap()
+        );
+        for (read, old) in w.reads.iter().zip(before) {
+            let res = app.get(read).send().await;
+            assert_eq!(
+                x_cache(&res),
+                "miss",
+                "after {} {path}, {read} is read afresh",
+                w.method
+            );
+            if res.status() == 200 {
+                assert_ne!(
+                    etag(&res),
+                    old,
+                    "after {} {path}, {read} shows the change",
+                    w.method
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_kind_of_article_write_is_seen_by_the_next_public_read() {
     let article = json!({
         "title": "Cache story", "body_markdown": "A story about caches.",
         "category": "perfusion-research", "status": "published", "tags": ["Cache Tag"],
     });
-    let writes = [
+    each_write_is_seen_by_the_next_public_read([
         write(
             Method::POST,
             "/api/v1/articles",
-            Some(article.clone()),
+            Some(article),
             &[
                 "/api/v1/articles?limit=5",
                 "/api/v1/tags",
@@ -175,6 +229,13 @@ async fn every_kind_of_content_write_is_seen_by_the_next_public_read() {
             None,
             &["/api/v1/articles?limit=5", "/feeds/articles.rss"],
         ),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn every_kind_of_category_write_is_seen_by_the_next_public_read() {
+    each_write_is_seen_by_the_next_public_read([
         write(
             Method::POST,
             "/api/v1/categories",
@@ -195,6 +256,13 @@ async fn every_kind_of_content_write_is_seen_by_the_next_public_read() {
             None,
             &["/api/v1/categories"],
         ),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn every_kind_of_history_event_write_is_seen_by_the_next_public_read() {
+    each_write_is_seen_by_the_next_public_read([
         write(
             Method::POST,
             "/api/v1/history-events",
@@ -224,6 +292,13 @@ async fn every_kind_of_content_write_is_seen_by_the_next_public_read() {
             None,
             &["/api/v1/history-events"],
         ),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn every_kind_of_staffing_observation_write_is_seen_by_the_next_public_read() {
+    each_write_is_seen_by_the_next_public_read([
         write(
             Method::POST,
             "/api/v1/staffing-statistics/certified_perfusionists/observations",
@@ -246,6 +321,13 @@ async fn every_kind_of_content_write_is_seen_by_the_next_public_read() {
             None,
             &["/api/v1/staffing-statistics"],
         ),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn every_kind_of_certification_write_is_seen_by_the_next_public_read() {
+    each_write_is_seen_by_the_next_public_read([
         write(
             Method::POST,
             "/api/v1/certification/steps",
@@ -293,6 +375,13 @@ async fn every_kind_of_content_write_is_seen_by_the_next_public_read() {
                 "/api/v1/certification/licensure/OR",
             ],
         ),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn every_kind_of_practice_write_is_seen_by_the_next_public_read() {
+    each_write_is_seen_by_the_next_public_read([
         write(
             Method::POST,
             "/api/v1/practice/types",
@@ -324,61 +413,8 @@ async fn every_kind_of_content_write_is_seen_by_the_next_public_read() {
             &["/api/v1/practice"],
         ),
         write(Method::DELETE, "{location}", None, &["/api/v1/practice"]),
-    ];
-
-    let mut location = String::new();
-    for w in writes {
-        let path = w.path.replace("{location}", &location);
-        let mut before = Vec::new();
-        for read in w.reads {
-            before.push(warm(&app, read).await);
-        }
-        let mut req = app
-            .client
-            .request(w.method.clone(), app.url(&path))
-            .bearer_auth(&admin);
-        if w.if_match {
-            let current = app
-                .client
-                .get(app.url(&path))
-                .bearer_auth(&admin)
-                .send()
-                .await
-                .unwrap();
-            req = req.header("If-Match", etag(&current));
-        }
-        if let Some(body) = &w.body {
-            req = req.json(body);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        if let Some(l) = res.headers().get("location") {
-            location = l.to_str().unwrap().to_owned();
-        }
-        assert!(
-            status.is_success(),
-            "{} {path}: {status} {}",
-            w.method,
-            res.text().await.unwrap()
-        );
-        for (read, old) in w.reads.iter().zip(before) {
-            let res = app.get(read).await;
-            assert_eq!(
-                x_cache(&res),
-                "miss",
-                "after {} {path}, {read} is read afresh",
-                w.method
-            );
-            if res.status() == 200 {
-                assert_ne!(
-                    etag(&res),
-                    old,
-                    "after {} {path}, {read} shows the change",
-                    w.method
-                );
-            }
-        }
-    }
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -395,7 +431,7 @@ async fn a_change_made_elsewhere_reaches_this_instance_through_postgres() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let res = app.get("/api/v1/history-events").await;
+        let res = app.get("/api/v1/history-events").send().await;
         if etag(&res) != before {
             break;
         }
@@ -410,34 +446,32 @@ async fn a_scheduled_article_appears_on_time_even_on_cached_pages() {
     let editor = app.token(Role::Editor).await;
     let at = Utc::now() + chrono::Duration::seconds(2);
     let res = app
-        .client
-        .post(app.url("/api/v1/articles"))
-        .bearer_auth(&editor)
+        .post("/api/v1/articles")
+        .token(&editor)
         .json(&json!({
             "title": "Embargoed results", "body_markdown": "Out at last.",
             "category": "perfusion-research", "status": "scheduled",
             "published_at": at.to_rfc3339_opts(SecondsFormat::Micros, true),
         }))
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 201);
 
     // Before its time the cached pages do not have it, and stay cached.
     let list = "/api/v1/articles?limit=1";
     warm(&app, list).await;
     warm(&app, "/feeds/articles.rss").await;
-    let first: Value = app.get(list).await.json().await.unwrap();
+    let first = app.get(list).send_json().await;
     assert_ne!(first["data"][0]["slug"], "embargoed-results");
 
     // Nobody writes; the time comes. The very next reads show it.
     let wait = (at - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(50);
     tokio::time::sleep(wait).await;
-    let now: Value = app.get(list).await.json().await.unwrap();
+    let now = app.get(list).send_json().await;
     assert_eq!(now["data"][0]["slug"], "embargoed-results");
-    let rss = app.get("/feeds/articles.rss").await.text().await.unwrap();
-    assert!(rss.contains("Embargoed results"));
-    let one = app.get("/api/v1/articles/embargoed-results").await;
+    let rss = app.get("/feeds/articles.rss").send().await;
+    assert!(rss.text().await.unwrap().contains("Embargoed results"));
+    let one = app.get("/api/v1/articles/embargoed-results").send().await;
     assert_eq!(one.status(), 200);
 }
 
@@ -457,7 +491,7 @@ async fn every_read_that_starts_after_a_write_commits_sees_it() {
             let mut seen = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let started = Instant::now();
-                let body = app.get(path).await.text().await.unwrap();
+                let body = app.get(path).send().await.text().await.unwrap();
                 seen.push((started, body.contains("Burst-time discovery")));
             }
             seen
@@ -465,15 +499,13 @@ async fn every_read_that_starts_after_a_write_commits_sees_it() {
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let res = app
-        .client
-        .post(app.url("/api/v1/history-events"))
-        .bearer_auth(&admin)
+        .post("/api/v1/history-events")
+        .token(&admin)
         .json(
             &json!({"title": "Burst-time discovery", "summary": "Found under load.", "year": 2001}),
         )
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 201);
     let committed = Instant::now();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -501,18 +533,20 @@ async fn every_read_that_starts_after_a_write_commits_sees_it() {
 async fn with_the_cache_off_every_read_goes_to_the_database() {
     let app = TestApp::spawn_with(|s| s.response_cache_mb = 0).await;
     for _ in 0..2 {
-        let res = app.get("/api/v1/articles").await;
+        let res = app.get("/api/v1/articles").send().await;
         assert_eq!(res.status(), 200);
         assert_eq!(x_cache(&res), "none");
     }
 }
 
 async fn get_encoded(app: &TestApp, path: &str, accept_encoding: Option<&str>) -> Response {
-    let mut req = app.client.get(app.url(path));
-    if let Some(accept) = accept_encoding {
-        req = req.header("Accept-Encoding", accept);
+    let req = app.get(path);
+    match accept_encoding {
+        Some(accept) => req.header("Accept-Encoding", accept),
+        None => req,
     }
-    req.send().await.unwrap()
+    .send()
+    .await
 }
 
 fn gunzip(bytes: &[u8]) -> Vec<u8> {
@@ -524,12 +558,13 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+const FEED: &str = "/feeds/articles.rss";
+
 #[tokio::test]
 async fn a_feed_reader_that_accepts_gzip_gets_the_stored_gzip_bytes() {
     let app = TestApp::spawn().await;
-    let path = "/feeds/articles.rss";
-    let stored_etag = warm(&app, path).await;
-    let plain = app.get(path).await;
+    let stored_etag = warm(&app, FEED).await;
+    let plain = app.get(FEED).send().await;
     assert!(plain.headers().get("content-encoding").is_none());
     assert!(
         plain.headers()["vary"]
@@ -545,7 +580,7 @@ async fn a_feed_reader_that_accepts_gzip_gets_the_stored_gzip_bytes() {
     );
 
     // Served from memory, compressed once: the same bytes on every hit, and they are the feed.
-    let first = get_encoded(&app, path, Some("gzip, deflate, br")).await;
+    let first = get_encoded(&app, FEED, Some("gzip, deflate, br")).await;
     assert_eq!(first.status(), 200);
     assert_eq!(x_cache(&first), "hit");
     assert_eq!(first.headers()["content-encoding"], "gzip");
@@ -557,13 +592,18 @@ async fn a_feed_reader_that_accepts_gzip_gets_the_stored_gzip_bytes() {
     let first = first.bytes().await.unwrap();
     assert!(first.len() < plain.len() / 2, "gzip pays on a feed");
     assert_eq!(gunzip(&first), plain);
-    let second = get_encoded(&app, path, Some("gzip")).await;
+    let second = get_encoded(&app, FEED, Some("gzip")).await;
     assert_eq!(x_cache(&second), "hit");
     assert_eq!(second.bytes().await.unwrap(), first);
+}
 
-    // A client that refuses gzip, or names none, gets the plain body.
+#[tokio::test]
+async fn a_client_that_refuses_gzip_or_names_none_gets_the_plain_body_from_memory() {
+    let app = TestApp::spawn().await;
+    warm(&app, FEED).await;
+    let plain = app.get(FEED).send().await.bytes().await.unwrap();
     for accept in [Some("gzip;q=0, identity"), Some("identity"), None] {
-        let res = get_encoded(&app, path, accept).await;
+        let res = get_encoded(&app, FEED, accept).await;
         assert_eq!(x_cache(&res), "hit", "{accept:?}");
         assert!(
             res.headers().get("content-encoding").is_none(),
@@ -571,16 +611,18 @@ async fn a_feed_reader_that_accepts_gzip_gets_the_stored_gzip_bytes() {
         );
         assert_eq!(res.bytes().await.unwrap(), plain, "{accept:?}");
     }
+}
 
-    // A revalidation is still a 304, whatever the client accepts.
+#[tokio::test]
+async fn a_revalidation_of_a_stored_feed_is_a_304_whatever_the_client_accepts() {
+    let app = TestApp::spawn().await;
+    let stored_etag = warm(&app, FEED).await;
     let res = app
-        .client
-        .get(app.url(path))
+        .get(FEED)
         .header("Accept-Encoding", "gzip")
         .header("If-None-Match", &stored_etag)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 304);
 }
 
@@ -589,7 +631,7 @@ async fn a_small_answer_is_stored_plain_and_compressed_as_before() {
     let app = TestApp::spawn().await;
     let path = "/api/v1/categories";
     warm(&app, path).await;
-    let plain = app.get(path).await.bytes().await.unwrap();
+    let plain = app.get(path).send().await.bytes().await.unwrap();
     assert!(plain.len() < 1024, "the category list is small");
     let res = get_encoded(&app, path, Some("gzip")).await;
     assert_eq!(x_cache(&res), "hit");

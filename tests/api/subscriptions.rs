@@ -7,7 +7,7 @@ use std::{
 };
 
 use diesel_async::RunQueryDsl;
-use perfusion_api::config::Secret;
+use perfusion_api::{config::Secret, domain::Role};
 use serde_json::{json, Value};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -154,6 +154,11 @@ impl Mail {
         String::from_utf8(out).unwrap()
     }
 
+    /// Whether the mail has a link to `path` on the public site, with a token.
+    fn has_link(&self, path: &str) -> bool {
+        self.body().contains(&format!("{BASE}{path}?token="))
+    }
+
     /// The token of the first link that goes to `path`.
     fn token(&self, path: &str) -> String {
         let body = self.body();
@@ -178,26 +183,69 @@ async fn app_with_sink() -> (TestApp, SmtpSink) {
     (app, sink)
 }
 
+const SUBSCRIPTIONS: &str = "/api/v1/subscriptions";
+const CONFIRM: &str = "/api/v1/subscriptions/confirm";
+const UNSUBSCRIBE: &str = "/api/v1/subscriptions/unsubscribe";
+const SUBSCRIBERS: &str = "/api/v1/admin/subscribers";
+
 async fn sign_up(app: &TestApp, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/subscriptions"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post(SUBSCRIPTIONS).json(&body).send().await
 }
 
-async fn post_json(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .json(&body)
-        .send()
+/// POSTs `{"token": token}` to `path` (confirm or unsubscribe), as the link in a mail does.
+async fn post_token(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.post(path).json(&json!({"token": token})).send().await
+}
+
+/// The preferences of the subscriber whose manage token is `manage`.
+fn preferences(manage: &str) -> String {
+    format!("/api/v1/subscriptions/preferences?token={manage}")
+}
+
+/// `email` signs up, and confirms from the first mail it gets.
+async fn sign_up_and_confirm(app: &TestApp, sink: &SmtpSink, email: &str) {
+    sign_up(app, json!({"email": email})).await;
+    let token = sink.mail_to(email, 1).await.token("/subscriptions/confirm");
+    post_token(app, CONFIRM, &token).await;
+}
+
+/// Pat signs up for research and careers; returns the confirmation mail.
+async fn pat_signs_up(app: &TestApp, sink: &SmtpSink) -> Mail {
+    let res = sign_up(
+        app,
+        json!({"email": "  Pat@Example.ORG ", "name": "Pat", "topics": ["research", "careers"]}),
+    )
+    .await;
+    assert_eq!(res.status(), 202);
+    sink.mail_to("Pat@example.org", 1).await
+}
+
+/// Pat signs up and confirms; returns the welcome mail.
+async fn pat_confirmed(app: &TestApp, sink: &SmtpSink) -> Mail {
+    let confirm = pat_signs_up(app, sink)
         .await
-        .unwrap()
+        .token("/subscriptions/confirm");
+    let res = post_token(app, CONFIRM, &confirm).await;
+    assert_eq!(res.status(), 200);
+    sink.mail_to("Pat@example.org", 2).await
+}
+
+/// Pat, confirmed, leaves with the one-click link of the welcome mail (RFC 8058: a form body,
+/// no auth, no cookie); returns the answer and the welcome mail.
+async fn pat_leaves_with_one_click(app: &TestApp, sink: &SmtpSink) -> (reqwest::Response, Mail) {
+    let welcome = pat_confirmed(app, sink).await;
+    let one_click = welcome.token("/api/v1/subscriptions/unsubscribe");
+    let res = app
+        .post(&format!("{UNSUBSCRIBE}?token={one_click}"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await;
+    (res, welcome)
 }
 
 #[tokio::test]
-async fn a_visitor_joins_confirms_from_the_mail_changes_topics_and_leaves_with_one_click() {
+async fn a_sign_up_is_accepted_and_the_confirmation_mail_links_to_the_public_site() {
     let (app, sink) = app_with_sink().await;
     let res = sign_up(
         &app,
@@ -210,13 +258,19 @@ async fn a_visitor_joins_confirms_from_the_mail_changes_topics_and_leaves_with_o
     // The confirmation mail, with its link on PUBLIC_BASE_URL.
     let mail = sink.mail_to("Pat@example.org", 1).await;
     assert!(mail.header("Subject").contains("Confirm"));
-    let confirm = mail.token("/subscriptions/confirm");
+    assert!(mail.has_link("/subscriptions/confirm"));
     assert!(
         mail.header("List-Unsubscribe").is_empty(),
         "not subscribed yet"
     );
+}
 
-    // The token is in the mail and nowhere in the database (only its SHA-256 is).
+#[tokio::test]
+async fn the_token_is_in_the_mail_and_only_its_hash_in_the_database() {
+    let (app, sink) = app_with_sink().await;
+    let confirm = pat_signs_up(&app, &sink)
+        .await
+        .token("/subscriptions/confirm");
     let mut conn = app.conn().await;
     for table in ["subscribers", "subscriber_tokens", "outbox"] {
         let dump: Vec<String> =
@@ -233,25 +287,28 @@ async fn a_visitor_joins_confirms_from_the_mail_changes_topics_and_leaves_with_o
             "{table} holds the token"
         );
     }
+}
 
-    // Confirming, twice.
+#[tokio::test]
+async fn confirming_twice_is_confirmed_both_times() {
+    let (app, sink) = app_with_sink().await;
+    let mail = pat_signs_up(&app, &sink).await;
+    let confirm = mail.token("/subscriptions/confirm");
     for _ in 0..2 {
-        let res = post_json(
-            &app,
-            "/api/v1/subscriptions/confirm",
-            json!({"token": confirm}),
-        )
-        .await;
+        let res = post_token(&app, CONFIRM, &confirm).await;
         assert_eq!(res.status(), 200, "{confirm} from {}", mail.0);
         assert_eq!(
             res.json::<Value>().await.unwrap()["data"]["status"],
             "confirmed"
         );
     }
+}
 
-    // The welcome mail carries the one-click unsubscribe headers.
-    let welcome = sink.mail_to("Pat@example.org", 2).await;
-    let manage = welcome.token("/subscriptions/preferences");
+#[tokio::test]
+async fn the_welcome_mail_carries_the_one_click_unsubscribe_headers() {
+    let (app, sink) = app_with_sink().await;
+    let welcome = pat_confirmed(&app, &sink).await;
+    assert!(welcome.has_link("/subscriptions/preferences"));
     let unsubscribe_url = format!("{BASE}/api/v1/subscriptions/unsubscribe?token=");
     let list_unsubscribe = welcome.header("List-Unsubscribe");
     assert!(
@@ -262,62 +319,62 @@ async fn a_visitor_joins_confirms_from_the_mail_changes_topics_and_leaves_with_o
         welcome.header("List-Unsubscribe-Post"),
         "List-Unsubscribe=One-Click"
     );
-    let one_click = welcome.token("/api/v1/subscriptions/unsubscribe");
+    assert!(welcome.has_link("/api/v1/subscriptions/unsubscribe"));
+}
 
-    // Preferences: read and change.
-    let prefs = app
-        .get(&format!("/api/v1/subscriptions/preferences?token={manage}"))
-        .await;
+#[tokio::test]
+async fn a_subscriber_reads_and_changes_their_preferences() {
+    let (app, sink) = app_with_sink().await;
+    let manage = pat_confirmed(&app, &sink)
+        .await
+        .token("/subscriptions/preferences");
+    let prefs = app.get(&preferences(&manage)).send().await;
     assert_eq!(prefs.headers()["cache-control"], "private, no-store");
     let prefs: Value = prefs.json().await.unwrap();
     assert_eq!(prefs["data"]["email"], "Pat@example.org");
     assert_eq!(prefs["data"]["topics"], json!(["research", "careers"]));
     assert_eq!(prefs["data"]["status"], "confirmed");
     let res = app
-        .client
-        .put(app.url(&format!("/api/v1/subscriptions/preferences?token={manage}")))
+        .put(&preferences(&manage))
         .json(&json!({"topics": ["leadership", "media", "media"], "name": null}))
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 200);
     let changed: Value = res.json().await.unwrap();
     assert_eq!(changed["data"]["topics"], json!(["media", "leadership"]));
     assert!(changed["data"]["name"].is_null());
+}
 
-    // A GET of the unsubscribe link changes nothing.
+#[tokio::test]
+async fn a_get_of_the_unsubscribe_link_changes_nothing() {
+    let (app, sink) = app_with_sink().await;
+    let one_click = pat_confirmed(&app, &sink)
+        .await
+        .token("/api/v1/subscriptions/unsubscribe");
     let res = app
-        .get(&format!(
-            "/api/v1/subscriptions/unsubscribe?token={one_click}"
-        ))
+        .get(&format!("{UNSUBSCRIBE}?token={one_click}"))
+        .send()
         .await;
     assert_eq!(res.status(), 405);
-    // The RFC 8058 one-click POST: a form body, no auth, no cookie, 200 and no redirect.
-    let res = app
-        .client
-        .post(app.url(&format!(
-            "/api/v1/subscriptions/unsubscribe?token={one_click}"
-        )))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .unwrap();
+}
+
+#[tokio::test]
+async fn the_one_click_post_unsubscribes_with_a_200_and_no_redirect() {
+    let (app, sink) = app_with_sink().await;
+    let (res, welcome) = pat_leaves_with_one_click(&app, &sink).await;
     assert_eq!(res.status(), 200);
-    let prefs: Value = app
-        .get(&format!("/api/v1/subscriptions/preferences?token={manage}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let manage = welcome.token("/subscriptions/preferences");
+    let prefs = app.get(&preferences(&manage)).send_json().await;
     assert_eq!(prefs["data"]["status"], "unsubscribed");
-    // The JSON form works too, and repeating is harmless.
-    let res = post_json(
-        &app,
-        "/api/v1/subscriptions/unsubscribe",
-        json!({"token": one_click}),
-    )
-    .await;
+}
+
+#[tokio::test]
+async fn unsubscribing_again_with_the_json_form_is_harmless_and_no_mail_follows() {
+    let (app, sink) = app_with_sink().await;
+    let (res, welcome) = pat_leaves_with_one_click(&app, &sink).await;
+    assert_eq!(res.status(), 200);
+    let one_click = welcome.token("/api/v1/subscriptions/unsubscribe");
+    let res = post_token(&app, UNSUBSCRIBE, &one_click).await;
     assert_eq!(res.status(), 200);
     assert_eq!(sink.count_to("Pat@example.org"), 2, "no mail after leaving");
 }
@@ -328,53 +385,32 @@ struct Dump {
     j: String,
 }
 
-#[tokio::test]
-async fn every_sign_up_gets_the_same_answer_whatever_the_address_state() {
-    let (app, sink) = app_with_sink().await;
-    // pending
-    sign_up(&app, json!({"email": "pending@example.org"})).await;
-    // confirmed
-    sign_up(&app, json!({"email": "confirmed@example.org"})).await;
-    let token = sink
-        .mail_to("confirmed@example.org", 1)
-        .await
-        .token("/subscriptions/confirm");
-    post_json(
-        &app,
-        "/api/v1/subscriptions/confirm",
-        json!({"token": token}),
-    )
-    .await;
-    // unsubscribed
-    sign_up(&app, json!({"email": "left@example.org"})).await;
-    let token = sink
-        .mail_to("left@example.org", 1)
-        .await
-        .token("/subscriptions/confirm");
-    post_json(
-        &app,
-        "/api/v1/subscriptions/confirm",
-        json!({"token": token}),
-    )
-    .await;
-    let manage = sink
+/// Addresses in each state: pending@ (signed up), confirmed@, and left@ (confirmed, then
+/// unsubscribed).
+async fn an_address_in_each_state(app: &TestApp, sink: &SmtpSink) {
+    sign_up(app, json!({"email": "pending@example.org"})).await;
+    sign_up_and_confirm(app, sink, "confirmed@example.org").await;
+    sign_up_and_confirm(app, sink, "left@example.org").await;
+    let one_click = sink
         .mail_to("left@example.org", 2)
         .await
         .token("/api/v1/subscriptions/unsubscribe");
-    post_json(
-        &app,
-        "/api/v1/subscriptions/unsubscribe",
-        json!({"token": manage}),
-    )
-    .await;
+    post_token(app, UNSUBSCRIBE, &one_click).await;
+}
 
+const ADDRESSES_IN_EACH_STATE: [&str; 4] = [
+    "new@example.org",
+    "pending@example.org",
+    "confirmed@example.org",
+    "left@example.org",
+];
+
+#[tokio::test]
+async fn every_sign_up_gets_the_same_answer_whatever_the_address_state() {
+    let (app, sink) = app_with_sink().await;
+    an_address_in_each_state(&app, &sink).await;
     let mut answers = Vec::new();
-    for email in [
-        "new@example.org",
-        "pending@example.org",
-        "confirmed@example.org",
-        "left@example.org",
-    ] {
+    for email in ADDRESSES_IN_EACH_STATE {
         let res = sign_up(&app, json!({"email": email})).await;
         let status = res.status();
         let headers: Vec<(String, String)> = res
@@ -387,8 +423,15 @@ async fn every_sign_up_gets_the_same_answer_whatever_the_address_state() {
     }
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     assert_eq!(answers[0].0, 202);
+}
 
-    // A confirmed address gets nothing new; a pending one and a returning one get a new link.
+#[tokio::test]
+async fn signing_up_again_mails_a_new_link_to_pending_and_returning_addresses_only() {
+    let (app, sink) = app_with_sink().await;
+    an_address_in_each_state(&app, &sink).await;
+    for email in ADDRESSES_IN_EACH_STATE {
+        sign_up(&app, json!({"email": email})).await;
+    }
     sink.mail_to("pending@example.org", 2).await;
     sink.mail_to("left@example.org", 3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -400,18 +443,12 @@ async fn concurrent_duplicate_sign_ups_make_one_row_and_no_error() {
     let (app, _sink) = app_with_sink().await;
     let mut tasks = Vec::new();
     for _ in 0..12 {
-        let client = app.client.clone();
-        let url = app.url("/api/v1/subscriptions");
-        tasks.push(tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&json!({"email": "twin@example.org"}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
+        let req = app
+            .post(SUBSCRIPTIONS)
+            .json(&json!({"email": "twin@example.org"}));
+        tasks.push(tokio::spawn(
+            async move { req.send().await.status().as_u16() },
+        ));
     }
     for t in tasks {
         let status = t.await.unwrap();
@@ -427,8 +464,8 @@ async fn concurrent_duplicate_sign_ups_make_one_row_and_no_error() {
 }
 
 #[tokio::test]
-async fn bad_sign_ups_and_bad_tokens_are_refused_clearly() {
-    let (app, sink) = app_with_sink().await;
+async fn bad_sign_ups_are_refused_naming_each_field() {
+    let (app, _sink) = app_with_sink().await;
     let res = sign_up(
         &app,
         json!({"email": "not-an-address", "name": "x".repeat(101), "topics": ["sports"]}),
@@ -445,18 +482,22 @@ async fn bad_sign_ups_and_bad_tokens_are_refused_clearly() {
     assert_eq!(fields(&assert_problem(res, 400).await), vec!["email"]);
     let res = sign_up(&app, json!({"email": "a@example.org", "topics": []})).await;
     assert_eq!(fields(&assert_problem(res, 400).await), vec!["topics"]);
+}
 
-    // Unknown, malformed: one generic 404. Expired: 410.
+#[tokio::test]
+async fn an_unknown_or_malformed_token_is_one_generic_404() {
+    let (app, _sink) = app_with_sink().await;
     let unknown = "A".repeat(43);
     for token in [unknown.as_str(), "short", "'; DROP TABLE subscribers; --"] {
-        let res = post_json(
-            &app,
-            "/api/v1/subscriptions/confirm",
-            json!({"token": token}),
-        )
-        .await;
-        assert_problem(res, 404).await;
+        assert_problem(post_token(&app, CONFIRM, token).await, 404).await;
     }
+    let res = app.get(&preferences("nope")).send().await;
+    assert_problem(res, 404).await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_410() {
+    let (app, sink) = app_with_sink().await;
     sign_up(&app, json!({"email": "late@example.org"})).await;
     let token = sink
         .mail_to("late@example.org", 1)
@@ -467,21 +508,11 @@ async fn bad_sign_ups_and_bad_tokens_are_refused_clearly() {
         .execute(&mut conn)
         .await
         .unwrap();
-    let res = post_json(
-        &app,
-        "/api/v1/subscriptions/confirm",
-        json!({"token": token}),
-    )
-    .await;
-    assert_problem(res, 410).await;
-    let res = app
-        .get("/api/v1/subscriptions/preferences?token=nope")
-        .await;
-    assert_problem(res, 404).await;
+    assert_problem(post_token(&app, CONFIRM, &token).await, 410).await;
 }
 
-#[tokio::test]
-async fn sign_ups_are_limited_per_client_and_confirmation_mails_per_address() {
+/// An app that takes 5 sign-up attempts a minute from one client.
+async fn app_taking_5_sign_ups_a_minute() -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await;
     let url = sink.url();
     let app = TestApp::spawn_with(move |s| {
@@ -490,29 +521,35 @@ async fn sign_ups_are_limited_per_client_and_confirmation_mails_per_address() {
         s.signups_per_minute = 5;
     })
     .await;
-    // Three confirmation mails a day for one address, then 429 and no fourth mail.
+    (app, sink)
+}
+
+/// Four sign-ups of eager@: three confirmation mails a day for one address, then a 429.
+async fn eager_signs_up_four_times(app: &TestApp) -> reqwest::Response {
     for _ in 0..3 {
-        assert_eq!(
-            sign_up(&app, json!({"email": "eager@example.org"}))
-                .await
-                .status(),
-            202
-        );
+        let res = sign_up(app, json!({"email": "eager@example.org"})).await;
+        assert_eq!(res.status(), 202);
     }
-    let res = sign_up(&app, json!({"email": "eager@example.org"})).await;
+    sign_up(app, json!({"email": "eager@example.org"})).await
+}
+
+#[tokio::test]
+async fn three_confirmation_mails_a_day_go_to_one_address_and_then_no_more() {
+    let (app, sink) = app_taking_5_sign_ups_a_minute().await;
+    let res = eager_signs_up_four_times(&app).await;
     assert!(res.headers().contains_key("retry-after"));
     assert_problem(res, 429).await;
     sink.mail_to("eager@example.org", 3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.count_to("eager@example.org"), 3);
+}
 
-    // Five sign-up attempts a minute from one client (the refused one counts too); then 429, no row.
-    assert_eq!(
-        sign_up(&app, json!({"email": "fourth@example.org"}))
-            .await
-            .status(),
-        202
-    );
+#[tokio::test]
+async fn five_sign_up_attempts_a_minute_from_one_client_refused_ones_counting_too() {
+    let (app, _sink) = app_taking_5_sign_ups_a_minute().await;
+    assert_problem(eager_signs_up_four_times(&app).await, 429).await;
+    let res = sign_up(&app, json!({"email": "fourth@example.org"})).await;
+    assert_eq!(res.status(), 202);
     let res = sign_up(&app, json!({"email": "fifth@example.org"})).await;
     assert!(res.headers().contains_key("retry-after"));
     assert_problem(res, 429).await;
@@ -525,13 +562,11 @@ async fn sign_ups_are_limited_per_client_and_confirmation_mails_per_address() {
     assert!(rows.is_empty());
     // X-Forwarded-For from an untrusted peer changes nothing.
     let res = app
-        .client
-        .post(app.url("/api/v1/subscriptions"))
+        .post(SUBSCRIPTIONS)
         .header("X-Forwarded-For", "203.0.113.9")
         .json(&json!({"email": "sixth@example.org"}))
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_problem(res, 429).await;
 }
 
@@ -566,14 +601,14 @@ async fn a_mail_claimed_by_an_instance_that_crashed_is_sent_later() {
     }
 }
 
-#[tokio::test]
-async fn an_admin_lists_filters_counts_and_erases_subscribers() {
-    let (app, sink) = app_with_sink().await;
+/// Four sign-ups, oldest first: ann (confirmed), bob and cy (research), and dee (media, with
+/// a name that is a spreadsheet formula). Returns an admin's token.
+async fn four_subscribers(app: &TestApp, sink: &SmtpSink) -> String {
     for email in ["ann@example.org", "bob@example.org", "cy@example.org"] {
-        sign_up(&app, json!({"email": email, "topics": ["research"]})).await;
+        sign_up(app, json!({"email": email, "topics": ["research"]})).await;
     }
     sign_up(
-        &app,
+        app,
         json!({"email": "dee@example.org", "name": "=HYPERLINK(\"x\")", "topics": ["media"]}),
     )
     .await;
@@ -581,74 +616,91 @@ async fn an_admin_lists_filters_counts_and_erases_subscribers() {
         .mail_to("ann@example.org", 1)
         .await
         .token("/subscriptions/confirm");
-    post_json(
-        &app,
-        "/api/v1/subscriptions/confirm",
-        json!({"token": token}),
-    )
-    .await;
+    post_token(app, CONFIRM, &token).await;
+    app.token(Role::Admin).await
+}
 
-    let editor = app.token(perfusion_api::domain::Role::Editor).await;
+/// Erases the newest subscriber (dee) as `admin`; returns its id.
+async fn erase_the_newest(app: &TestApp, admin: &str) -> i64 {
+    let all = app
+        .get(&format!("{SUBSCRIBERS}?limit=2"))
+        .token(admin)
+        .send_json()
+        .await;
+    let id = all["data"][0]["id"].as_i64().unwrap();
     let res = app
-        .client
-        .get(app.url("/api/v1/admin/subscribers"))
-        .bearer_auth(&editor)
+        .delete(&format!("{SUBSCRIBERS}/{id}"))
+        .token(admin)
         .send()
-        .await
-        .unwrap();
-    assert_problem(res, 403).await;
+        .await;
+    assert_eq!(res.status(), 204);
+    id
+}
 
-    let admin = app.token(perfusion_api::domain::Role::Admin).await;
-    let get = |path: String| {
-        let req = app.client.get(app.url(&path)).bearer_auth(&admin);
-        async move { req.send().await.unwrap() }
-    };
-    let all: Value = get("/api/v1/admin/subscribers?limit=2".into())
-        .await
-        .json()
-        .await
-        .unwrap();
+#[tokio::test]
+async fn an_editor_may_not_list_subscribers() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let res = app.get(SUBSCRIBERS).token(&editor).send().await;
+    assert_problem(res, 403).await;
+}
+
+#[tokio::test]
+async fn an_admin_pages_through_subscribers_newest_first() {
+    let (app, sink) = app_with_sink().await;
+    let admin = four_subscribers(&app, &sink).await;
+    let all = app
+        .get(&format!("{SUBSCRIBERS}?limit=2"))
+        .token(&admin)
+        .send_json()
+        .await;
     assert_eq!(all["meta"]["total"], 4);
     assert_eq!(all["data"][0]["email"], "dee@example.org", "newest first");
     let cursor = all["meta"]["next_cursor"].as_str().unwrap().to_owned();
-    let next: Value = get(format!("/api/v1/admin/subscribers?limit=2&cursor={cursor}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let next = app
+        .get(&format!("{SUBSCRIBERS}?limit=2&cursor={cursor}"))
+        .token(&admin)
+        .send_json()
+        .await;
     assert_eq!(next["data"][1]["email"], "ann@example.org");
-    let confirmed: Value = get("/api/v1/admin/subscribers?status=confirmed".into())
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(confirmed["meta"]["total"], 1);
-    let media: Value = get("/api/v1/admin/subscribers?topic=media".into())
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(media["data"][0]["email"], "dee@example.org");
-    let q: Value = get("/api/v1/admin/subscribers?q=BOB".into())
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(q["meta"]["total"], 1);
-    let wild: Value = get("/api/v1/admin/subscribers?q=%25".into())
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(wild["meta"]["total"], 0, "% is a character, not a wildcard");
-    let res = get("/api/v1/admin/subscribers?status=gone".into()).await;
-    assert_eq!(fields(&assert_problem(res, 400).await), vec!["status"]);
+}
 
-    let stats: Value = get("/api/v1/admin/subscribers/stats".into())
-        .await
-        .json()
-        .await
-        .unwrap();
+#[tokio::test]
+async fn an_admin_filters_subscribers_by_status_topic_and_text() {
+    let (app, sink) = app_with_sink().await;
+    let admin = four_subscribers(&app, &sink).await;
+    let get = async |query: &str| {
+        let path = format!("{SUBSCRIBERS}?{query}");
+        app.get(&path).token(&admin).send_json().await
+    };
+    assert_eq!(get("status=confirmed").await["meta"]["total"], 1);
+    assert_eq!(
+        get("topic=media").await["data"][0]["email"],
+        "dee@example.org"
+    );
+    assert_eq!(get("q=BOB").await["meta"]["total"], 1);
+    assert_eq!(
+        get("q=%25").await["meta"]["total"],
+        0,
+        "% is a character, not a wildcard"
+    );
+    let res = app
+        .get(&format!("{SUBSCRIBERS}?status=gone"))
+        .token(&admin)
+        .send()
+        .await;
+    assert_eq!(fields(&assert_problem(res, 400).await), vec!["status"]);
+}
+
+#[tokio::test]
+async fn an_admin_counts_subscribers_by_status_topic_and_week() {
+    let (app, sink) = app_with_sink().await;
+    let admin = four_subscribers(&app, &sink).await;
+    let stats = app
+        .get("/api/v1/admin/subscribers/stats")
+        .token(&admin)
+        .send_json()
+        .await;
     let by_status = &stats["data"]["by_status"];
     assert!(by_status
         .as_array()
@@ -660,40 +712,46 @@ async fn an_admin_lists_filters_counts_and_erases_subscribers() {
         json!([{"key": "research", "count": 1}])
     );
     assert_eq!(stats["data"]["signups_per_week"][0]["count"], 4);
+}
 
-    // The CSV export guards against spreadsheet formulas.
-    let csv = get("/api/v1/admin/subscribers.csv?topic=media".into()).await;
+#[tokio::test]
+async fn the_csv_export_guards_against_spreadsheet_formulas() {
+    let (app, sink) = app_with_sink().await;
+    let admin = four_subscribers(&app, &sink).await;
+    let csv = app
+        .get("/api/v1/admin/subscribers.csv?topic=media")
+        .token(&admin)
+        .send()
+        .await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
     assert!(text.starts_with("id,email,name,topics,status"));
     assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+}
 
-    // Erasure: the address and name are gone, the anonymous row still counts.
-    let id = all["data"][0]["id"].as_i64().unwrap();
-    let res = app
-        .client
-        .delete(app.url(&format!("/api/v1/admin/subscribers/{id}")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
-    let erased: Value = get(format!("/api/v1/admin/subscribers/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+#[tokio::test]
+async fn erasure_removes_the_address_and_name_and_the_anonymous_row_still_counts() {
+    let (app, sink) = app_with_sink().await;
+    let admin = four_subscribers(&app, &sink).await;
+    let id = erase_the_newest(&app, &admin).await;
+    let erased = app
+        .get(&format!("{SUBSCRIBERS}/{id}"))
+        .token(&admin)
+        .send_json()
+        .await;
     assert!(erased["data"]["email"].is_null() && erased["data"]["name"].is_null());
     assert_eq!(erased["data"]["status"], "erased");
-    // A later sign-up starts afresh, with the same answer as any other.
+}
+
+#[tokio::test]
+async fn a_sign_up_after_erasure_starts_afresh_with_the_same_answer_as_any_other() {
+    let (app, sink) = app_with_sink().await;
+    let admin = four_subscribers(&app, &sink).await;
+    erase_the_newest(&app, &admin).await;
     let res = sign_up(&app, json!({"email": "dee@example.org"})).await;
     assert_eq!(res.status(), 202);
     sink.mail_to("dee@example.org", 2).await;
-    let all: Value = get("/api/v1/admin/subscribers".into())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all = app.get(SUBSCRIBERS).token(&admin).send_json().await;
     assert_eq!(all["meta"]["total"], 5);
 }
 
@@ -709,14 +767,12 @@ async fn an_admin_exports_100000_subscribers_as_csv() {
     .execute(&mut conn)
     .await
     .unwrap();
-    let admin = app.token(perfusion_api::domain::Role::Admin).await;
+    let admin = app.token(Role::Admin).await;
     let res = app
-        .client
-        .get(app.url("/api/v1/admin/subscribers.csv?status=confirmed"))
-        .bearer_auth(&admin)
+        .get("/api/v1/admin/subscribers.csv?status=confirmed")
+        .token(&admin)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "private, no-store");
     let text = res.text().await.unwrap();
@@ -737,27 +793,14 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
     })
     .await;
     let from = |client: &'static str, email: &'static str| {
-        app.client
-            .post(app.url("/api/v1/subscriptions"))
+        app.post(SUBSCRIPTIONS)
             .header("X-Forwarded-For", format!("198.51.100.7, {client}"))
             .json(&json!({"email": email}))
             .send()
     };
-    assert_eq!(
-        from("203.0.113.1", "a1@example.org")
-            .await
-            .unwrap()
-            .status(),
-        202
-    );
-    assert_problem(from("203.0.113.1", "a2@example.org").await.unwrap(), 429).await;
-    assert_eq!(
-        from("203.0.113.2", "b1@example.org")
-            .await
-            .unwrap()
-            .status(),
-        202
-    );
+    assert_eq!(from("203.0.113.1", "a1@example.org").await.status(), 202);
+    assert_problem(from("203.0.113.1", "a2@example.org").await, 429).await;
+    assert_eq!(from("203.0.113.2", "b1@example.org").await.status(), 202);
 }
 
 #[tokio::test]
@@ -831,17 +874,7 @@ async fn sign_ups_never_confirmed_are_purged_after_a_week() {
 #[tokio::test]
 async fn the_daily_mail_limit_reveals_nothing_either() {
     let (app, sink) = app_with_sink().await;
-    sign_up(&app, json!({"email": "member@example.org"})).await;
-    let token = sink
-        .mail_to("member@example.org", 1)
-        .await
-        .token("/subscriptions/confirm");
-    post_json(
-        &app,
-        "/api/v1/subscriptions/confirm",
-        json!({"token": token}),
-    )
-    .await;
+    sign_up_and_confirm(&app, &sink, "member@example.org").await;
     sign_up(&app, json!({"email": "waiting@example.org"})).await;
     let mut sequences = Vec::new();
     for email in ["member@example.org", "waiting@example.org"] {
