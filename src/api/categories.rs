@@ -7,7 +7,9 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::responses::{AdminOnly, JsonBodyErrors, NotModified, PageErrors, Unavailable};
+use super::responses::{
+    AdminOnly, IfMatchHeader, JsonBodyErrors, NotModified, PageErrors, StaleIfMatch, Unavailable,
+};
 use super::{
     extract::{JsonBody, Query, SlugParam},
     fields::double_option,
@@ -232,14 +234,14 @@ impl CategoryInput {
 #[utoipa::path(
     operation_id = "updateCategory",
     tag = "Articles",
-    params(("slug" = String, Path, description = "The category's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(("slug" = String, Path, description = "The category's slug"), IfMatchHeader),
     request_body = CategoryPatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<Category>, headers(("ETag" = String))),
         (status = 404, description = "No category with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug or name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         JsonBodyErrors,
         AdminOnly,
         Unavailable,

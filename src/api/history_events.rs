@@ -6,7 +6,9 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::responses::{JsonBodyErrors, NotModified, PageErrors, SignedIn, Unavailable};
+use super::responses::{
+    IfMatchHeader, JsonBodyErrors, NotModified, PageErrors, SignedIn, StaleIfMatch, Unavailable,
+};
 use super::{
     extract::{JsonBody, Query, SlugParam},
     fields::double_option,
@@ -365,14 +367,14 @@ async fn insert_with_free_slug(
 #[utoipa::path(
     operation_id = "replaceHistoryEvent",
     tag = "History",
-    params(("slug" = String, Path, description = "The event's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(("slug" = String, Path, description = "The event's slug"), IfMatchHeader),
     request_body = HistoryEventInput,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced", body = Item<HistoryEvent>, headers(("ETag" = String))),
         (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         JsonBodyErrors,
         SignedIn,
         Unavailable,
@@ -404,14 +406,14 @@ pub async fn replace(
 #[utoipa::path(
     operation_id = "updateHistoryEvent",
     tag = "History",
-    params(("slug" = String, Path, description = "The event's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(("slug" = String, Path, description = "The event's slug"), IfMatchHeader),
     request_body = HistoryEventPatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<HistoryEvent>, headers(("ETag" = String))),
         (status = 404, description = "No event with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         JsonBodyErrors,
         SignedIn,
         Unavailable,

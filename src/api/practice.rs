@@ -6,7 +6,9 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::responses::{AdminOnly, JsonBodyErrors, NotModified, Unavailable};
+use super::responses::{
+    AdminOnly, IfMatchHeader, JsonBodyErrors, NotModified, StaleIfMatch, Unavailable,
+};
 use super::{
     extract::{JsonBody, SlugParam},
     fields::{double_option, optional_text, optional_url, slug_or_made_from},
@@ -236,14 +238,14 @@ pub async fn show_type(
 #[utoipa::path(
     operation_id = "updatePracticeType",
     tag = "Practice",
-    params(("slug" = String, Path, description = "The type's slug"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(("slug" = String, Path, description = "The type's slug"), IfMatchHeader),
     request_body = PracticeTypePatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<PracticeType>, headers(("ETag" = String))),
         (status = 404, description = "No type with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         JsonBodyErrors,
         AdminOnly,
         Unavailable,
@@ -425,13 +427,13 @@ pub async fn show_step(
 #[utoipa::path(
     operation_id = "updatePracticeStep",
     tag = "Practice",
-    params(("id" = i64, Path, description = "The step's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(("id" = i64, Path, description = "The step's id"), IfMatchHeader),
     request_body = PracticeStepPatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<PracticeStep>, headers(("ETag" = String))),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         JsonBodyErrors,
         AdminOnly,
         Unavailable,

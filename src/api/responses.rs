@@ -1,13 +1,18 @@
 //! The error responses many operations share, stated once for the OpenAPI document: an
 //! operation lists its own answers and names these sets, e.g.
 //! `responses((status = 201, …), (status = 409, …), JsonBodyErrors, AdminOnly, Unavailable)`.
-//! Each set is what the shared code really answers (the extractors, the auth guard, the pool).
+//! Each set is what the shared code really answers (the extractors, the auth guard, the pool,
+//! `IfMatch`). Also the `If-Match` header parameter of updates: `params(…, IfMatchHeader)`.
 
 use std::collections::BTreeMap;
 
 use utoipa::{
-    openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder},
-    IntoResponses,
+    openapi::{
+        path::{Parameter, ParameterBuilder, ParameterIn},
+        schema::{SchemaType, Type},
+        ContentBuilder, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder,
+    },
+    IntoParams, IntoResponses,
 };
 
 fn problem(description: &str) -> RefOr<Response> {
@@ -94,5 +99,65 @@ impl IntoResponses for AdminOnly {
             ("401", problem("No or invalid token")),
             ("403", problem("Not an admin")),
         ])
+    }
+}
+
+/// 412: the `If-Match` sent is stale (`IfMatch::check`).
+pub struct StaleIfMatch;
+
+impl IntoResponses for StaleIfMatch {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        set(&[("412", problem("Stale If-Match"))])
+    }
+}
+
+/// 412 and 428: `If-Match` is stale or missing (`IfMatch::require`).
+pub struct IfMatchRequired;
+
+impl IntoResponses for IfMatchRequired {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        set(&[
+            ("412", problem("Stale If-Match")),
+            ("428", problem("No If-Match")),
+        ])
+    }
+}
+
+fn if_match(required: bool, description: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name("If-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(if required {
+            Required::True
+        } else {
+            Required::False
+        })
+        .description(Some(description))
+        .schema(Some(ObjectBuilder::new().schema_type(if required {
+            SchemaType::Type(Type::String)
+        } else {
+            SchemaType::from_iter([Type::String, Type::Null])
+        })))
+        .build()
+}
+
+/// The optional `If-Match` header of an update (412 when stale).
+pub struct IfMatchHeader;
+
+impl IntoParams for IfMatchHeader {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![if_match(
+            false,
+            "The ETag you read; 412 if it changed since",
+        )]
+    }
+}
+
+/// The required `If-Match` header of an update (428 without it, 412 when stale).
+pub struct IfMatchRequiredHeader;
+
+impl IntoParams for IfMatchRequiredHeader {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![if_match(true, "The ETag you read")]
     }
 }

@@ -7,7 +7,9 @@ use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::ToSchema;
 
-use super::responses::{JsonBodyErrors, NotModified, PageErrors, SignedIn, Unavailable};
+use super::responses::{
+    IfMatchHeader, JsonBodyErrors, NotModified, PageErrors, SignedIn, StaleIfMatch, Unavailable,
+};
 use super::{
     extract::{JsonBody, Query},
     fields::{double_option, optional_text, optional_url},
@@ -400,13 +402,13 @@ pub async fn show_observation(
     operation_id = "updateStaffingObservation",
     tag = "Staffing",
     params(("key" = String, Path, description = "The metric's key"), ("id" = i64, Path, description = "The observation's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+        IfMatchHeader),
     request_body = ObservationPatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Corrected", body = Item<Observation>, headers(("ETag" = String))),
         (status = 404, description = "No such metric or observation", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         JsonBodyErrors,
         SignedIn,
         Unavailable,

@@ -10,7 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::representation::{full, location, Article, NO_ARTICLE};
 use crate::api::extract::{JsonBody, Query, SlugParam};
 use crate::api::fields::{double_option, published_time, slug_or_made_from};
-use crate::api::responses::{JsonBodyErrors, SignedIn, Unavailable};
+use crate::api::responses::{
+    IfMatchRequired, IfMatchRequiredHeader, JsonBodyErrors, SignedIn, Unavailable,
+};
 use crate::http::{
     cache::{created, json_ok, IfMatch},
     envelope::Item,
@@ -325,15 +327,14 @@ impl Draft {
 #[utoipa::path(
     operation_id = "replaceArticle",
     tag = "Articles",
-    params(("slug" = String, Path, description = "The article's slug"), ("If-Match" = String, Header, description = "The ETag you read")),
+    params(("slug" = String, Path, description = "The article's slug"), IfMatchRequiredHeader),
     request_body = ArticleInput,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced", body = Item<Article>, headers(("ETag" = String))),
         (status = 404, description = "No article with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+        IfMatchRequired,
         JsonBodyErrors,
         SignedIn,
         Unavailable,
@@ -373,15 +374,14 @@ pub async fn replace(
 #[utoipa::path(
     operation_id = "updateArticle",
     tag = "Articles",
-    params(("slug" = String, Path, description = "The article's slug"), ("If-Match" = String, Header, description = "The ETag you read")),
+    params(("slug" = String, Path, description = "The article's slug"), IfMatchRequiredHeader),
     request_body = ArticlePatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<Article>, headers(("ETag" = String))),
         (status = 404, description = "No article with this slug", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+        IfMatchRequired,
         JsonBodyErrors,
         SignedIn,
         Unavailable,

@@ -7,7 +7,9 @@ use utoipa::ToSchema;
 
 use crate::api::extract::{JsonBody, Query, StateParam};
 use crate::api::fields::{double_option, optional_text, optional_url};
-use crate::api::responses::{AdminOnly, JsonBodyErrors, NotModified, PageErrors, Unavailable};
+use crate::api::responses::{
+    AdminOnly, IfMatchHeader, JsonBodyErrors, NotModified, PageErrors, StaleIfMatch, Unavailable,
+};
 use crate::http::{
     cache::{json_ok, IfMatch},
     envelope::{Item, Page},
@@ -177,13 +179,13 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
     operation_id = "updateLicensure",
     tag = "Certification",
     params(("state" = String, Path, description = "The two-letter state code", pattern = "^[A-Z]{2}$"),
-        ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+        IfMatchHeader),
     request_body = LicensurePatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<StateLicensure>, headers(("ETag" = String))),
         (status = 404, description = "No such state", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         JsonBodyErrors,
         AdminOnly,
         Unavailable,

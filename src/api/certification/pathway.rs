@@ -6,7 +6,9 @@ use utoipa::ToSchema;
 
 use crate::api::extract::JsonBody;
 use crate::api::fields::{double_option, optional_text, optional_url};
-use crate::api::responses::{AdminOnly, JsonBodyErrors, NotModified, Unavailable};
+use crate::api::responses::{
+    AdminOnly, IfMatchHeader, JsonBodyErrors, NotModified, StaleIfMatch, Unavailable,
+};
 use crate::http::{
     cache::{created, json_ok, IfMatch},
     envelope::Item,
@@ -263,13 +265,13 @@ pub async fn show_step(
 #[utoipa::path(
     operation_id = "updateCertificationStep",
     tag = "Certification",
-    params(("id" = i64, Path, description = "The step's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(("id" = i64, Path, description = "The step's id"), IfMatchHeader),
     request_body = StepPatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<CertificationStep>, headers(("ETag" = String))),
         (status = 404, description = "No step with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         JsonBodyErrors,
         AdminOnly,
         Unavailable,

@@ -7,7 +7,9 @@ use utoipa::ToSchema;
 
 use crate::api::extract::{JsonBody, Query};
 use crate::api::fields::{double_option, optional_url};
-use crate::api::responses::{AdminOnly, JsonBodyErrors, NotModified, PageErrors, Unavailable};
+use crate::api::responses::{
+    AdminOnly, IfMatchHeader, JsonBodyErrors, NotModified, PageErrors, StaleIfMatch, Unavailable,
+};
 use crate::http::{
     cache::{created, json_ok, IfMatch},
     envelope::{Item, Page, PageMeta},
@@ -328,13 +330,13 @@ pub async fn show(
 #[utoipa::path(
     operation_id = "updateCertificationProgram",
     tag = "Certification",
-    params(("id" = i64, Path, description = "The program's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 if it changed since")),
+    params(("id" = i64, Path, description = "The program's id"), IfMatchHeader),
     request_body = ProgramPatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Item<Program>, headers(("ETag" = String))),
         (status = 404, description = "No program with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
         JsonBodyErrors,
         AdminOnly,
         Unavailable,
