@@ -12,7 +12,7 @@ use super::responses::{
 };
 use super::{
     extract::{JsonBody, Query, SlugParam},
-    fields::double_option,
+    fields::{checked, double_option, optional_text},
 };
 use crate::http::{
     cache::{created, json_ok, IfMatch},
@@ -255,9 +255,8 @@ pub async fn update(
     slug: web::Path<SlugParam>,
     input: JsonBody<CategoryPatch>,
 ) -> ApiResult<HttpResponse> {
-    let JsonBody(input, mut v) = input;
-    let changes = parse_patch(&input, &mut v);
-    v.finish()?;
+    let JsonBody(input, v) = input;
+    let changes = input.parse(v)?;
     let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
     let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
@@ -275,25 +274,19 @@ pub async fn update(
     Ok(json_ok(&req, &Item::new(data)))
 }
 
-fn parse_patch(input: &CategoryPatch, v: &mut Validator) -> CategoryChangeset {
-    CategoryChangeset {
-        slug: input
-            .slug
-            .as_deref()
-            .and_then(|s| v.check("slug", Slug::parse(s)))
-            .map(Slug::into_inner),
-        name: input
-            .name
-            .as_deref()
-            .and_then(|s| v.check("name", Name::parse(s)))
-            .map(BoundedText::into_inner),
-        description: input.description.as_ref().map(|d| {
-            d.as_deref()
-                .and_then(|d| v.check("description", Description::parse(d)))
-                .map(BoundedText::into_inner)
-                .filter(|d| !d.is_empty())
-        }),
-        position: input.position,
+impl CategoryPatch {
+    fn parse(&self, mut v: Validator) -> ApiResult<CategoryChangeset> {
+        let changes = CategoryChangeset {
+            slug: checked(&mut v, "slug", self.slug.as_deref(), Slug::parse),
+            name: checked(&mut v, "name", self.name.as_deref(), Name::parse),
+            description: self
+                .description
+                .as_ref()
+                .map(|d| optional_text::<1000>(&mut v, "description", d.as_deref())),
+            position: self.position,
+        };
+        v.finish()?;
+        Ok(changes)
     }
 }
 

@@ -10,6 +10,17 @@ use crate::{
     errors::Validator,
 };
 
+/// A field checked by `parse` (into a domain type) and kept as its text, if given: `None`
+/// when absent, or when invalid (the error recorded under `field`).
+pub fn checked<T: Into<String>>(
+    v: &mut Validator,
+    field: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<String> {
+    value.and_then(|s| v.check(field, parse(s))).map(Into::into)
+}
+
 /// Optional text: empty means none.
 pub fn optional_text<const MAX: usize>(
     v: &mut Validator,

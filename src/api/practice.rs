@@ -11,7 +11,7 @@ use super::responses::{
 };
 use super::{
     extract::{JsonBody, SlugParam},
-    fields::{double_option, optional_text, optional_url, slug_or_made_from},
+    fields::{checked, double_option, optional_text, optional_url, slug_or_made_from},
 };
 use crate::http::{
     cache::{created, json_ok, IfMatch},
@@ -280,21 +280,9 @@ pub async fn update_type(
 impl PracticeTypePatch {
     fn parse(&self, mut v: Validator) -> ApiResult<PracticeTypeChangeset> {
         let changes = PracticeTypeChangeset {
-            slug: self
-                .slug
-                .as_deref()
-                .and_then(|s| v.check("slug", Slug::parse(s)))
-                .map(Slug::into_inner),
-            name: self
-                .name
-                .as_deref()
-                .and_then(|s| v.check("name", Name::parse(s)))
-                .map(BoundedText::into_inner),
-            summary: self
-                .summary
-                .as_deref()
-                .and_then(|s| v.check("summary", Summary::parse(s)))
-                .map(BoundedText::into_inner),
+            slug: checked(&mut v, "slug", self.slug.as_deref(), Slug::parse),
+            name: checked(&mut v, "name", self.name.as_deref(), Name::parse),
+            summary: checked(&mut v, "summary", self.summary.as_deref(), Summary::parse),
             source_url: self
                 .source_url
                 .as_ref()
@@ -466,11 +454,7 @@ impl PracticeStepPatch {
     fn parse(&self, mut v: Validator) -> ApiResult<PracticeStepChangeset> {
         let changes = PracticeStepChangeset {
             position: self.position,
-            title: self
-                .title
-                .as_deref()
-                .and_then(|t| v.check("title", Name::parse(t)))
-                .map(BoundedText::into_inner),
+            title: checked(&mut v, "title", self.title.as_deref(), Name::parse),
             detail: self
                 .detail
                 .as_ref()

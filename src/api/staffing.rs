@@ -12,7 +12,7 @@ use super::responses::{
 };
 use super::{
     extract::{JsonBody, Query},
-    fields::{double_option, optional_text, optional_url},
+    fields::{checked, double_option, optional_text, optional_url},
 };
 use crate::http::{
     cache::{created, json_ok, IfMatch},
@@ -186,11 +186,7 @@ impl ObservationPatch {
                 .as_of
                 .as_deref()
                 .and_then(|d| v.check("as_of", parse_as_of(d))),
-            source: input
-                .source
-                .as_deref()
-                .and_then(|s| v.check("source", Source::parse(s)))
-                .map(BoundedText::into_inner),
+            source: checked(&mut v, "source", input.source.as_deref(), Source::parse),
             source_url: input
                 .source_url
                 .as_ref()

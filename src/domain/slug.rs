@@ -81,6 +81,12 @@ impl Slug {
     }
 }
 
+impl From<Slug> for String {
+    fn from(s: Slug) -> Self {
+        s.0
+    }
+}
+
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

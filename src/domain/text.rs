@@ -46,6 +46,12 @@ impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
     }
 }
 
+impl<const MIN: usize, const MAX: usize> From<BoundedText<MIN, MAX>> for String {
+    fn from(t: BoundedText<MIN, MAX>) -> Self {
+        t.0
+    }
+}
+
 /// The field's schema in the OpenAPI document: its lengths and pattern, from the type.
 impl<const MIN: usize, const MAX: usize> utoipa::ToSchema for BoundedText<MIN, MAX> {}
 

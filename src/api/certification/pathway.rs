@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::JsonBody;
-use crate::api::fields::{double_option, optional_text, optional_url};
+use crate::api::fields::{checked, double_option, optional_text, optional_url};
 use crate::api::responses::{
     AdminOnly, IfMatchHeader, JsonBodyErrors, NotModified, StaleIfMatch, Unavailable,
 };
@@ -304,11 +304,7 @@ impl StepPatch {
     fn parse(&self, mut v: Validator) -> ApiResult<StepChangeset> {
         let changes = StepChangeset {
             position: self.position,
-            title: self
-                .title
-                .as_deref()
-                .and_then(|t| v.check("title", Title::parse(t)))
-                .map(BoundedText::into_inner),
+            title: checked(&mut v, "title", self.title.as_deref(), Title::parse),
             detail: self
                 .detail
                 .as_ref()

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::{JsonBody, Query};
-use crate::api::fields::{double_option, optional_url};
+use crate::api::fields::{checked, double_option, optional_url};
 use crate::api::responses::{
     AdminOnly, IfMatchHeader, JsonBodyErrors, NotModified, PageErrors, StaleIfMatch, Unavailable,
 };
@@ -206,16 +206,13 @@ impl ProgramPatch {
     fn parse(self, mut v: Validator) -> ApiResult<ProgramChangeset> {
         let input = self;
         let changes = ProgramChangeset {
-            name: input
-                .name
-                .as_deref()
-                .and_then(|t| v.check("name", Name::parse(t)))
-                .map(BoundedText::into_inner),
-            institution: input
-                .institution
-                .as_deref()
-                .and_then(|t| v.check("institution", Name::parse(t)))
-                .map(BoundedText::into_inner),
+            name: checked(&mut v, "name", input.name.as_deref(), Name::parse),
+            institution: checked(
+                &mut v,
+                "institution",
+                input.institution.as_deref(),
+                Name::parse,
+            ),
             city: input
                 .city
                 .as_ref()
