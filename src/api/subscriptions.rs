@@ -87,16 +87,12 @@ pub async fn sign_up(
         subscriber::sign_up(tx, &new, today, CONFIRMATIONS_PER_DAY).await
     })
     .await?
-    .ok_or_else(|| ApiError::TooManyRequests {
-        retry_after_secs: seconds_until_tomorrow(),
-    })?;
+    .ok_or_else(mails_for_today_sent)?;
     if signed.mailed {
         state.outbox_wakeup.notify_one();
     }
-    Ok(private_json(
-        StatusCode::ACCEPTED,
-        &Item::new(SignupAccepted::new()),
-    ))
+    let accepted = Item::new(SignupAccepted::new());
+    Ok(private_json(StatusCode::ACCEPTED, &accepted))
 }
 
 /// One check-and-count of the client's sign-ups, before any work: a burst cannot slip past the
@@ -153,6 +149,13 @@ impl SignupAccepted {
         Self {
             message: "If this address can receive mail, a message with a confirmation link is on its way. The link works for 48 hours.".into(),
         }
+    }
+}
+
+/// 429 when an address has had its confirmation mails for today.
+fn mails_for_today_sent() -> ApiError {
+    ApiError::TooManyRequests {
+        retry_after_secs: seconds_until_tomorrow(),
     }
 }
 

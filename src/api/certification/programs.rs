@@ -2,6 +2,7 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -129,21 +130,26 @@ pub async fn list(
     let mut conn = state.pool.get().await?;
     let rows = program::list(&mut conn, page.after.clone(), page.fetch()).await?;
     let total = program::count(&mut conn).await?;
-    let counts = certification::program_counts(&mut conn).await?;
-    let overview = certification::overview(&mut conn).await?;
     let Page { data, meta } = page.page(rows, total, |p| (p.name.clone(), p.id), Program::from);
-    let reported_counts = counts.into_iter().map(ReportedCount::from).collect();
-    let meta = ProgramsMeta {
-        page: meta,
-        reported_counts,
-        note: overview.programs_note,
+    let body = ProgramsPage {
+        data,
+        meta: ProgramsMeta::load(&mut conn, meta).await?,
     };
-    let body = ProgramsPage { data, meta };
-    Ok(list_response(
-        &req,
-        &body,
-        body.meta.page.next_cursor.as_deref(),
-    ))
+    let next_cursor = body.meta.page.next_cursor.as_deref();
+    Ok(list_response(&req, &body, next_cursor))
+}
+
+impl ProgramsMeta {
+    /// A page's meta with what the sources say the number of programs is.
+    async fn load(conn: &mut AsyncPgConnection, page: PageMeta) -> ApiResult<Self> {
+        let counts = certification::program_counts(conn).await?;
+        let overview = certification::overview(conn).await?;
+        Ok(Self {
+            page,
+            reported_counts: counts.into_iter().map(ReportedCount::from).collect(),
+            note: overview.programs_note,
+        })
+    }
 }
 
 impl From<certification::ProgramCount> for ReportedCount {
