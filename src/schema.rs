@@ -255,12 +255,14 @@ diesel::table! {
         id -> Int8,
         metric_id -> Int8,
         value -> Float8,
-        as_of -> Date,
+        as_of -> Nullable<Date>,
         source -> Text,
         source_url -> Nullable<Text>,
         note -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        retrieved_at -> Nullable<Date>,
+        headline -> Bool,
     }
 }
 

@@ -1,8 +1,8 @@
-//! Staffing statistics: `/api/v1/staffing-statistics`. Each workforce metric with its latest
+//! Staffing statistics: `/api/v1/staffing-statistics`. Each workforce metric with its current
 //! sourced figure, its whole history, and observations that editors add, correct or remove.
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::ToSchema;
@@ -22,7 +22,7 @@ use crate::http::{
 use crate::{
     auth::AuthUser,
     db,
-    domain::{BoundedText, MetricUnit, WebUrl},
+    domain::{check_figure_dates, figure_date_label, BoundedText, MetricUnit, PastDate, WebUrl},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::staffing::{self, NewObservation, ObservationChangeset},
     state::AppState,
@@ -52,7 +52,28 @@ fn optional_number<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Err
     }
 }
 
-/// A workforce metric with its latest observation at the top level (null when it has none).
+/// Which observation a metric's current figure is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The observation an editor chose as the metric's figure.
+    Headline,
+    /// No headline: the newest dated observation.
+    Newest,
+}
+
+impl Basis {
+    fn of(o: &staffing::Observation) -> Self {
+        if o.headline {
+            Self::Headline
+        } else {
+            Self::Newest
+        }
+    }
+}
+
+/// A workforce metric with its current figure at the top level: the headline observation an
+/// editor chose, else the newest dated one (all null when it has neither).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StaffingStatistic {
     #[schema(example = "certified_perfusionists")]
@@ -61,37 +82,53 @@ pub struct StaffingStatistic {
     pub label: String,
     pub unit: MetricUnit,
     pub description: String,
-    /// The latest value.
+    /// The current figure.
     #[serde(serialize_with = "optional_number")]
     #[schema(required = true, example = 4522)]
     pub value: Option<f64>,
-    /// The date the latest value describes; for the Perfusion Partners page's figures, the date
-    /// they were taken in (2026-11-23), which makes them the latest though their origin is
-    /// undated (see `note`).
+    /// Which observation `value` is: `headline` (an editor's choice) or `newest` (the newest
+    /// dated one).
+    #[schema(required = true)]
+    pub basis: Option<Basis>,
+    /// The observation `value` comes from.
+    #[schema(required = true)]
+    pub observation_id: Option<i64>,
+    /// The day the figure describes; null when its source is undated (the Perfusion Partners
+    /// page's figures are): see `retrieved_at`.
     #[schema(required = true)]
     pub as_of: Option<NaiveDate>,
-    /// Where the latest value comes from.
+    /// For an undated figure, the day it was taken from its source.
+    #[schema(required = true)]
+    pub retrieved_at: Option<NaiveDate>,
+    /// The figure's date as it can be shown: `2016-06-30`, or `undated (retrieved 2026-11-23)`.
+    #[schema(required = true, example = "undated (retrieved 2026-11-23)")]
+    pub date_label: Option<String>,
+    /// Where the figure comes from.
     #[schema(required = true)]
     pub source: Option<String>,
     #[schema(required = true)]
     pub source_url: Option<String>,
-    /// What to know about the latest value (e.g. where sources disagree).
+    /// What to know about the figure (e.g. where sources disagree).
     #[schema(required = true)]
     pub note: Option<String>,
 }
 
 impl StaffingStatistic {
-    fn new(metric: staffing::Metric, latest: Option<&staffing::Observation>) -> Self {
+    fn new(metric: staffing::Metric, current: Option<&staffing::Observation>) -> Self {
         Self {
             unit: metric.unit,
             key: metric.key,
             label: metric.label,
             description: metric.description,
-            value: latest.map(|o| o.value),
-            as_of: latest.map(|o| o.as_of),
-            source: latest.map(|o| o.source.clone()),
-            source_url: latest.and_then(|o| o.source_url.clone()),
-            note: latest.and_then(|o| o.note.clone()),
+            value: current.map(|o| o.value),
+            basis: current.map(Basis::of),
+            observation_id: current.map(|o| o.id),
+            as_of: current.and_then(|o| o.as_of),
+            retrieved_at: current.and_then(|o| o.retrieved_at),
+            date_label: current.map(|o| figure_date_label(o.as_of, o.retrieved_at)),
+            source: current.map(|o| o.source.clone()),
+            source_url: current.and_then(|o| o.source_url.clone()),
+            note: current.and_then(|o| o.note.clone()),
         }
     }
 }
@@ -104,7 +141,16 @@ pub struct Observation {
     #[serde(serialize_with = "number")]
     #[schema(example = 4522)]
     pub value: f64,
-    pub as_of: NaiveDate,
+    /// The day the figure describes; null when its source is undated.
+    #[schema(required = true)]
+    pub as_of: Option<NaiveDate>,
+    /// For an undated figure, the day it was taken from its source.
+    #[schema(required = true)]
+    pub retrieved_at: Option<NaiveDate>,
+    /// The figure's date as it can be shown: `2016-06-30`, or `undated (retrieved 2026-11-23)`.
+    pub date_label: String,
+    /// Whether an editor chose it as the metric's current figure (at most one is).
+    pub headline: bool,
     pub source: String,
     #[schema(required = true)]
     pub source_url: Option<String>,
@@ -119,7 +165,10 @@ impl From<staffing::Observation> for Observation {
         Self {
             id: o.id,
             value: o.value,
+            date_label: figure_date_label(o.as_of, o.retrieved_at),
             as_of: o.as_of,
+            retrieved_at: o.retrieved_at,
+            headline: o.headline,
             source: o.source,
             source_url: o.source_url,
             note: o.note,
@@ -129,25 +178,33 @@ impl From<staffing::Observation> for Observation {
     }
 }
 
-/// A metric with its latest observation and its whole series.
+/// A metric with its current figure and its whole series.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StaffingMetric {
     #[serde(flatten)]
-    pub latest: StaffingStatistic,
-    /// Every observation, oldest first.
+    pub current: StaffingStatistic,
+    /// Every observation: the dated ones oldest first, then the undated ones (`as_of` null,
+    /// labelled by `date_label`).
     pub series: Vec<Observation>,
 }
 
-/// A new observation.
+/// A new observation. It needs the day it describes (`as_of`) or, for an undated source, the
+/// day it was taken in (`retrieved_at`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationInput {
     /// Checked by the metric's unit: a percentage from 0 to 100, or a whole count from 0.
     #[schema(required = true, value_type = f64, minimum = 0)]
     pub value: Option<f64>,
-    /// The date the value describes (YYYY-MM-DD), from 1900 to today.
-    #[schema(required = true, value_type = String, format = Date)]
+    /// The day the value describes (YYYY-MM-DD), from 1900 to today; leave it out when the
+    /// source is undated.
+    #[schema(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
+    /// For an undated source: the day the value was taken from it (YYYY-MM-DD), up to today.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub retrieved_at: Option<String>,
+    /// Make it the metric's current figure (the old headline stops being one). Default false.
+    pub headline: Option<bool>,
     /// Who says so.
     #[schema(required = true, inline, value_type = BoundedText<1, 500>)]
     pub source: Option<String>,
@@ -157,14 +214,57 @@ pub struct ObservationInput {
     pub note: Option<String>,
 }
 
-/// Changes to an observation; `null` clears `source_url` or `note`.
+impl ObservationInput {
+    /// Every field checked (the value against the metric's unit); all problems at once.
+    fn parse(&self, mut v: Validator, metric: &staffing::Metric) -> ApiResult<NewObservation> {
+        let today = Utc::now().date_naive();
+        let value = v.require("value", self.value.map(|x| metric.unit.check(x)));
+        let as_of = self
+            .as_of
+            .as_deref()
+            .map(|d| v.check("as_of", PastDate::parse(d, today)));
+        let retrieved_at = self
+            .retrieved_at
+            .as_deref()
+            .map(|d| v.check("retrieved_at", PastDate::parse(d, today)));
+        if as_of.is_none() && retrieved_at.is_none() {
+            v.check("as_of", check_figure_dates(None, None));
+        }
+        let source = v.require("source", self.source.as_deref().map(Source::parse));
+        let source_url = optional_url(&mut v, "source_url", self.source_url.as_deref());
+        let note = optional_text::<2000>(&mut v, "note", self.note.as_deref());
+        v.finish()?;
+        let (Some(value), Some(source)) = (value, source) else {
+            unreachable!("a missing or invalid field was recorded above")
+        };
+        Ok(NewObservation {
+            metric_id: metric.id,
+            value,
+            as_of: as_of.flatten().map(PastDate::get),
+            retrieved_at: retrieved_at.flatten().map(PastDate::get),
+            headline: self.headline.unwrap_or(false),
+            source: source.into_inner(),
+            source_url,
+            note,
+        })
+    }
+}
+
+/// Changes to an observation; `null` clears `as_of`, `retrieved_at`, `source_url` or `note`
+/// (it must keep `as_of` or `retrieved_at`). `headline: true` makes it the metric's current
+/// figure in place of the old headline; `false` leaves the metric without one.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationPatch {
     #[schema(minimum = 0)]
     pub value: Option<f64>,
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, format = Date)]
-    pub as_of: Option<String>,
+    pub as_of: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub retrieved_at: Option<Option<String>>,
+    pub headline: Option<bool>,
     #[schema(inline, value_type = Option<BoundedText<1, 500>>)]
     pub source: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
@@ -179,19 +279,24 @@ impl ObservationPatch {
     /// The changes it asks for, the value checked against the metric's unit, or every invalid
     /// field at once.
     fn parse(self, mut v: Validator, unit: MetricUnit) -> ApiResult<ObservationChangeset> {
-        let input = self;
+        let today = Utc::now().date_naive();
+        let date = |v: &mut Validator, field: &str, d: &Option<Option<String>>| {
+            d.as_ref().map(|d| {
+                d.as_deref()
+                    .and_then(|d| v.check(field, PastDate::parse(d, today)).map(PastDate::get))
+            })
+        };
         let changes = ObservationChangeset {
-            value: input.value.and_then(|x| v.check("value", unit.check(x))),
-            as_of: input
-                .as_of
-                .as_deref()
-                .and_then(|d| v.check("as_of", parse_as_of(d))),
-            source: checked(&mut v, "source", input.source.as_deref(), Source::parse),
-            source_url: input
+            value: self.value.and_then(|x| v.check("value", unit.check(x))),
+            as_of: date(&mut v, "as_of", &self.as_of),
+            retrieved_at: date(&mut v, "retrieved_at", &self.retrieved_at),
+            headline: self.headline,
+            source: checked(&mut v, "source", self.source.as_deref(), Source::parse),
+            source_url: self
                 .source_url
                 .as_ref()
                 .map(|u| optional_url(&mut v, "source_url", u.as_deref())),
-            note: input
+            note: self
                 .note
                 .as_ref()
                 .map(|n| optional_text::<2000>(&mut v, "note", n.as_deref())),
@@ -199,16 +304,6 @@ impl ObservationPatch {
         v.finish()?;
         Ok(changes)
     }
-}
-
-/// A date from 1900 to today.
-fn parse_as_of(s: &str) -> Result<NaiveDate, String> {
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| "must be a date such as 2026-11-23".to_owned())?;
-    if d.year() < 1900 || d > Utc::now().date_naive() {
-        return Err("must be from 1900-01-01 to today".into());
-    }
-    Ok(d)
 }
 
 /// A `{key}` path segment; one that cannot be a metric key is a 404 without a query.
@@ -239,7 +334,7 @@ pub struct ObservationPath {
     id: i64,
 }
 
-/// Every metric with its latest observation and source.
+/// Every metric with its current figure (its headline observation, else its newest dated one) and source.
 #[utoipa::path(
     operation_id = "listStaffingStatistics",
     tag = "Staffing",
@@ -262,7 +357,7 @@ pub async fn list(
         .0
         .request::<(i32, i64)>(CURSOR_KIND, &state.cursor_key)?;
     let mut conn = state.pool.get().await?;
-    let rows = staffing::list_metrics_with_latest(&mut conn, page.after, page.fetch()).await?;
+    let rows = staffing::list_metrics_with_current(&mut conn, page.after, page.fetch()).await?;
     let total = staffing::count_metrics(&mut conn).await?;
     let position = |(m, _): &(staffing::Metric, _)| (m.position, m.id);
     Ok(page.respond(&req, rows, total, position, |(m, l)| {
@@ -292,14 +387,13 @@ pub async fn show(
     let metric = staffing::find_metric(&mut conn, &key.0)
         .await
         .or_404(NO_METRIC)?;
+    let current = staffing::current(&mut conn, &[metric.id]).await?;
     let series = staffing::series(&mut conn, metric.id).await?;
-    let latest = StaffingStatistic::new(metric, series.last());
+    let current = StaffingStatistic::new(metric, current.values().next());
+    let series = series.into_iter().map(Observation::from).collect();
     Ok(json_ok(
         &req,
-        &Item::new(StaffingMetric {
-            latest,
-            series: series.into_iter().map(Observation::from).collect(),
-        }),
+        &Item::new(StaffingMetric { current, series }),
     ))
 }
 
@@ -340,29 +434,6 @@ pub async fn add_observation(
         metric.key, row.id
     );
     Ok(created(&req, location, &Item::new(Observation::from(row))))
-}
-
-impl ObservationInput {
-    /// Every field checked (the value against the metric's unit); all problems at once.
-    fn parse(&self, mut v: Validator, metric: &staffing::Metric) -> ApiResult<NewObservation> {
-        let value = v.require("value", self.value.map(|x| metric.unit.check(x)));
-        let as_of = v.require("as_of", self.as_of.as_deref().map(parse_as_of));
-        let source = v.require("source", self.source.as_deref().map(Source::parse));
-        let source_url = optional_url(&mut v, "source_url", self.source_url.as_deref());
-        let note = optional_text::<2000>(&mut v, "note", self.note.as_deref());
-        v.finish()?;
-        let (Some(value), Some(as_of), Some(source)) = (value, as_of, source) else {
-            unreachable!("a missing or invalid field was recorded above")
-        };
-        Ok(NewObservation {
-            metric_id: metric.id,
-            value,
-            as_of,
-            source: source.into_inner(),
-            source_url,
-            note,
-        })
-    }
 }
 
 /// One observation.
@@ -429,8 +500,10 @@ pub async fn update_observation(
         let current = staffing::find_observation_for_update(tx, metric.id, id)
             .await
             .or_404(NO_OBSERVATION)?;
-        if_match.check(&Observation::from(current))?;
-        Ok(staffing::update(tx, id, &changes).await?)
+        if_match.check(&Observation::from(current.clone()))?;
+        let (as_of, retrieved_at) = changes.dates_of(&current);
+        check_figure_dates(as_of, retrieved_at).map_err(|m| ApiError::field("as_of", m))?;
+        Ok(staffing::update(tx, &current, &changes).await?)
     })
     .await?;
     Ok(json_ok(&req, &Item::new(Observation::from(row))))

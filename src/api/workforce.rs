@@ -8,9 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
 use super::responses::{NotModified, Unavailable};
+use super::staffing::Basis;
 use crate::http::{cache::json_ok, envelope::Item};
 use crate::{
-    domain::Projection,
+    domain::{figure_date_label, Projection},
     errors::{ApiResult, Problem, Validator},
     models::staffing,
     state::AppState,
@@ -23,19 +24,19 @@ pub struct ProjectionParams {
     /// Years to project, 1 to 50 (default 10).
     #[param(minimum = 1, maximum = 50, default = 10)]
     pub years: Option<u32>,
-    /// New perfusionists a year, 0 to 1,000,000 (default: the latest `annual_graduates`).
+    /// New perfusionists a year, 0 to 1,000,000 (default: the current `annual_graduates`).
     #[param(minimum = 0, maximum = 1000000)]
     pub graduates_per_year: Option<f64>,
-    /// Perfusionists leaving a year, 0 to 1,000,000 (default: the latest `annual_exits`).
+    /// Perfusionists leaving a year, 0 to 1,000,000 (default: the current `annual_exits`).
     #[param(minimum = 0, maximum = 1000000)]
     pub exits_per_year: Option<f64>,
     /// Yearly growth of demand in percent, -50 to 100 (default 0).
     #[param(minimum = -50, maximum = 100, default = 0)]
     pub demand_growth_percent: Option<f64>,
-    /// Perfusionists now, 0 to 10,000,000 (default: the latest `certified_perfusionists`).
+    /// Perfusionists now, 0 to 10,000,000 (default: the current `certified_perfusionists`).
     #[param(minimum = 0, maximum = 10000000)]
     pub start_supply: Option<f64>,
-    /// Unfilled demand now, -10,000,000 to 10,000,000 (default: the latest `shortage`).
+    /// Unfilled demand now, -10,000,000 to 10,000,000 (default: the current `shortage`).
     #[param(minimum = -10000000, maximum = 10000000)]
     pub start_shortage: Option<f64>,
     /// Report the first year the gap exceeds this, -10,000,000 to 10,000,000.
@@ -51,8 +52,9 @@ pub enum ParameterOrigin {
     Query,
     /// The model's fixed default.
     Default,
-    /// The latest observation of a staffing metric.
-    LatestObservation,
+    /// The current figure of a staffing metric: its headline observation, else its newest
+    /// dated one (see `basis`).
+    Observation,
 }
 
 /// A parameter as used, and where it came from.
@@ -60,13 +62,25 @@ pub enum ParameterOrigin {
 pub struct Parameter {
     pub value: f64,
     pub origin: ParameterOrigin,
-    /// For `latest_observation`: the metric's key.
+    /// For `observation`: the metric's key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
-    /// For `latest_observation`: the date the value describes.
+    /// For `observation`: which observation (its id, in the metric's series).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observation_id: Option<i64>,
+    /// For `observation`: `headline` (an editor's choice) or `newest` (the newest dated one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Basis>,
+    /// For `observation`: the day the value describes; absent when its source is undated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<NaiveDate>,
-    /// For `latest_observation`: who says so.
+    /// For an undated `observation`: the day it was taken from its source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieved_at: Option<NaiveDate>,
+    /// For `observation`: its date as it can be shown (`undated (retrieved 2026-11-23)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_label: Option<String>,
+    /// For `observation`: who says so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,7 +93,11 @@ impl Parameter {
             value,
             origin,
             metric: None,
+            observation_id: None,
+            basis: None,
             as_of: None,
+            retrieved_at: None,
+            date_label: None,
             source: None,
             source_url: None,
         }
@@ -149,7 +167,7 @@ fn bounded(
 }
 
 /// A parameter: as given in the query (`None` if it was invalid, already reported), else the
-/// latest observation of `metric`.
+/// current figure of `metric`.
 async fn resolve(
     conn: &mut AsyncPgConnection,
     v: &mut Validator,
@@ -159,12 +177,20 @@ async fn resolve(
     if given.is_some() {
         return Ok(checked.map(|x| Parameter::fixed(x, ParameterOrigin::Query)));
     }
-    Ok(match staffing::latest_by_key(conn, metric).await? {
+    Ok(match staffing::current_by_key(conn, metric).await? {
         Some(o) => Some(Parameter {
             value: o.value,
-            origin: ParameterOrigin::LatestObservation,
+            origin: ParameterOrigin::Observation,
             metric: Some(metric.to_owned()),
-            as_of: Some(o.as_of),
+            observation_id: Some(o.id),
+            basis: Some(if o.headline {
+                Basis::Headline
+            } else {
+                Basis::Newest
+            }),
+            date_label: Some(figure_date_label(o.as_of, o.retrieved_at)),
+            as_of: o.as_of,
+            retrieved_at: o.retrieved_at,
             source: Some(o.source),
             source_url: o.source_url,
         }),
@@ -186,8 +212,10 @@ async fn resolve(
 /// `demand(t) = demand(0) * (1 + demand_growth_percent / 100)^t`;
 /// `gap(t) = demand(t) - supply(t)`, a shortage when positive. The series has one row for the
 /// current year (t = 0) and one for each of the next `years`. Parameters left out default to
-/// the latest observation of the matching staffing metric (`annual_graduates`, `annual_exits`,
-/// `certified_perfusionists`, `shortage`), and the response says where each value came from.
+/// the current figure of the matching staffing metric (`annual_graduates`, `annual_exits`,
+/// `certified_perfusionists`, `shortage`: its headline observation, else its newest dated one),
+/// and the response names each default's observation with its date (`as_of`, or `retrieved_at`
+/// for an undated figure).
 #[utoipa::path(
     operation_id = "getWorkforceProjection",
     tag = "Staffing",
@@ -218,7 +246,7 @@ pub struct ProjectionInputs {
 }
 
 impl ProjectionParams {
-    /// Checks every parameter and fills each one left out from its metric's latest observation;
+    /// Checks every parameter and fills each one left out from its metric's current figure;
     /// a 400 names every bad or missing parameter at once.
     pub async fn resolve(self, conn: &mut AsyncPgConnection) -> ApiResult<ProjectionInputs> {
         let p = self;

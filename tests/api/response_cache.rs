@@ -302,7 +302,9 @@ async fn every_kind_of_staffing_observation_write_is_seen_by_the_next_public_rea
         write(
             Method::POST,
             "/api/v1/staffing-statistics/certified_perfusionists/observations",
-            Some(json!({"value": 4600, "as_of": "2026-11-24", "source": "ABCP annual report"})),
+            Some(
+                json!({"value": 4600, "as_of": "2026-11-24", "source": "ABCP annual report", "headline": true}),
+            ),
             &[
                 "/api/v1/staffing-statistics",
                 "/api/v1/staffing-statistics/certified_perfusionists",

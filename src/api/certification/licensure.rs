@@ -1,7 +1,7 @@
 //! Licensure of perfusionists by state (`/api/v1/certification/licensure`).
 
 use actix_web::{get, patch, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,7 +18,7 @@ use crate::http::{
 use crate::{
     auth::Admin,
     db,
-    domain::{BoundedText, WebUrl},
+    domain::{BoundedText, PastDate, WebUrl},
     errors::{ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::licensure::{self, LicensureChangeset},
     state::AppState,
@@ -164,15 +164,6 @@ pub struct LicensurePatch {
     pub note: Option<Option<String>>,
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| "must be a date such as 2024-06-04".to_owned())?;
-    if d.year() < 1900 || d > Utc::now().date_naive() {
-        return Err("must be from 1900-01-01 to today".into());
-    }
-    Ok(d)
-}
-
 /// Changes a state's licensure (admin). An `If-Match` with a stale ETag is refused
 /// with 412.
 #[utoipa::path(
@@ -214,6 +205,11 @@ pub async fn update(
     Ok(json_ok(&req, &Item::new(StateLicensure::from(row))))
 }
 
+/// A source's date, from 1900 to today.
+fn past_date(s: &str) -> Result<NaiveDate, String> {
+    PastDate::parse(s, Utc::now().date_naive()).map(PastDate::get)
+}
+
 impl LicensurePatch {
     fn parse(&self, mut v: Validator) -> ApiResult<LicensureChangeset> {
         let changes = LicensureChangeset {
@@ -221,7 +217,7 @@ impl LicensurePatch {
             as_of: self
                 .as_of
                 .as_ref()
-                .map(|d| d.as_deref().and_then(|d| v.check("as_of", parse_date(d)))),
+                .map(|d| d.as_deref().and_then(|d| v.check("as_of", past_date(d)))),
             source_url: self
                 .source_url
                 .as_ref()

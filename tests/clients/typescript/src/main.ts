@@ -72,7 +72,14 @@ async function readsStaffingAndAProjection(): Promise<void> {
     // `value` is a number or null, never absent.
     assert.ok(s.value === null || typeof s.value === "number", s.key);
   }
-  check(`read ${stats.data.data.length} staffing statistics`);
+  // A figure is shown with its date as the API words it, and says why it is the figure.
+  const certified = stats.data.data.find((s) => s.key === "certified_perfusionists");
+  assert.ok(certified && certified.value !== null);
+  const basis: "headline" | "newest" | null = certified.basis;
+  assert.ok(basis === "headline" || basis === "newest");
+  const shown = `${certified.value} (${certified.date_label ?? "no date"})`;
+  assert.ok(certified.as_of !== null || certified.retrieved_at !== null, shown);
+  check(`read ${stats.data.data.length} staffing statistics; shows ${shown}, ${basis}`);
 
   const projection = await api.GET("/api/v1/workforce/projection", {
     params: { query: { years: 10 } },
