@@ -7,6 +7,7 @@ pub mod articles;
 pub mod auth;
 pub mod categories;
 pub mod certification;
+pub mod charts;
 pub mod extract;
 pub mod feeds;
 pub mod fields;
@@ -64,6 +65,8 @@ macro_rules! route_table {
             .service(staffing::update_observation)
             .service(staffing::remove_observation)
             .service(workforce::projection)
+            .service(charts::projection_chart)
+            .service(charts::staffing_chart)
             .service(certification::pathway::show)
             .service(certification::pathway::create_step)
             .service(certification::pathway::show_step)

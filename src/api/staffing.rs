@@ -309,6 +309,12 @@ impl ObservationPatch {
 /// A `{key}` path segment; one that cannot be a metric key is a 404 without a query.
 pub struct KeyParam(String);
 
+impl KeyParam {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl<'de> Deserialize<'de> for KeyParam {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;

@@ -33,6 +33,7 @@ macro_rules! text_column {
 
 mod accreditation_status;
 mod article_status;
+pub mod chart;
 mod email;
 mod markdown;
 mod metric_unit;

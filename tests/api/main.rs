@@ -3,6 +3,7 @@
 mod acknowledged_writes;
 mod admin;
 mod articles;
+mod charts;
 mod errors;
 mod health;
 mod helpers;
