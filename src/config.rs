@@ -49,6 +49,8 @@ pub struct Settings {
     pub public_base_url: String,
     pub smtp_url: Option<Secret>,
     pub cors_allowed_origins: Vec<String>,
+    /// Origins that may frame the widgets under `/embed` (none given: any).
+    pub embed_allowed_origins: Vec<String>,
     /// Largest JSON body accepted by default, in bytes.
     pub max_body_bytes: usize,
     /// Failed logins allowed per client address per window before 429.
@@ -158,6 +160,29 @@ impl Settings {
             })
             .unwrap_or_default();
 
+        let embed_allowed_origins: Vec<String> = lookup("EMBED_ALLOWED_ORIGINS")
+            .map(|v| {
+                v.split([',', ' '])
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for origin in &embed_allowed_origins {
+            let valid = origin == "*"
+                || url::Url::parse(origin).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https")
+                        && u.host_str().is_some()
+                        && u.path() == "/"
+                        && u.query().is_none()
+                });
+            if !valid || origin.contains([';', '\'', '"']) {
+                return Err(ConfigError(format!(
+                    "EMBED_ALLOWED_ORIGINS must list origins such as https://hospital.example (or *), not `{origin}`"
+                )));
+            }
+        }
+
         let trusted_proxies = match lookup("TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(v) => v
@@ -193,6 +218,7 @@ impl Settings {
             public_base_url,
             smtp_url: lookup("SMTP_URL").map(Secret::new),
             cors_allowed_origins,
+            embed_allowed_origins,
             max_body_bytes: parse_number(&lookup, "MAX_BODY_BYTES", 64 * 1024, 1024..=16 << 20)?
                 as usize,
             login_failures_per_window: parse_number(
@@ -256,6 +282,37 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn embed_origins_are_origins_or_a_star() {
+        let s = settings(&[(
+            "EMBED_ALLOWED_ORIGINS",
+            "https://a.example, https://b.example/",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.embed_allowed_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
+        assert!(settings(&[]).unwrap().embed_allowed_origins.is_empty());
+        assert_eq!(
+            settings(&[("EMBED_ALLOWED_ORIGINS", "*")])
+                .unwrap()
+                .embed_allowed_origins,
+            vec!["*"]
+        );
+        for bad in [
+            "a.example",
+            "https://a.example/path",
+            "https://a.example;script-src *",
+            "javascript:x",
+        ] {
+            assert!(
+                settings(&[("EMBED_ALLOWED_ORIGINS", bad)]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -101,6 +101,9 @@ impl Application {
         let metrics = web::Data::from(metrics);
         let body_limit = BodyLimit(settings.max_body_bytes);
         let allowed_origins = Arc::new(settings.cors_allowed_origins.clone());
+        let frame_policy = web::Data::new(http_semantics::FramePolicy::new(
+            &settings.embed_allowed_origins,
+        ));
 
         let listener = TcpListener::bind(settings.bind_addr)?;
         let port = listener.local_addr()?.port();
@@ -113,6 +116,7 @@ impl Application {
                 .app_data(routes.clone())
                 .app_data(metrics.clone())
                 .app_data(body_limit)
+                .app_data(frame_policy.clone())
                 .app_data(
                     web::PathConfig::default().error_handler(|_, req| api::path_error(req).into()),
                 )
@@ -131,9 +135,9 @@ impl Application {
                 .wrap(
                     DefaultHeaders::new()
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::REFERRER_POLICY, "no-referrer"))
-                        .add((header::X_FRAME_OPTIONS, "DENY")),
+                        .add((header::REFERRER_POLICY, "no-referrer")),
                 )
+                .wrap(from_fn(http_semantics::frame_policy))
                 .wrap(from_fn(http_semantics::head_as_get))
                 .wrap(from_fn(telemetry::observe))
         })

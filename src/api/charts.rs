@@ -455,7 +455,7 @@ impl MetricChart {
 }
 
 /// The projection's chart.
-fn projection_svg(p: &WorkforceProjection, style: &ChartStyle) -> Markup {
+pub fn projection_svg(p: &WorkforceProjection, style: &ChartStyle) -> Markup {
     let series = &p.series;
     let (first, last) = match (series.first(), series.last()) {
         (Some(a), Some(b)) => (a, b),
@@ -486,28 +486,8 @@ fn projection_svg(p: &WorkforceProjection, style: &ChartStyle) -> Markup {
             )
         })
         .collect();
-    let start = &p.parameters.start_supply;
-    let start_from = match (&start.source, &start.date_label) {
-        (Some(source), Some(date)) => format!(
-            "starting supply {} ({source}, {date})",
-            format_number(start.value)
-        ),
-        _ => format!("starting supply {}", format_number(start.value)),
-    };
-    let desc = format!(
-        "Projected perfusionist supply and demand from {} to {}. Supply goes from {} to {}; demand from {} to {}; the gap (demand minus supply, a shortage when positive) from {} to {}. Inputs: {start_from}, {} graduates and {} leaving a year, demand growing {}% a year.",
-        first.year,
-        last.year,
-        format_number(first.supply),
-        format_number(last.supply),
-        format_number(first.demand),
-        format_number(last.demand),
-        format_number(first.gap),
-        format_number(last.gap),
-        format_number(p.parameters.graduates_per_year.value),
-        format_number(p.parameters.exits_per_year.value),
-        format_number(p.parameters.demand_growth_percent.value),
-    );
+    let desc = projection_summary(p);
+    let start_from = starting_supply(p);
     let chart = LineChart {
         title: "Perfusionist supply and demand".into(),
         desc,
@@ -533,4 +513,40 @@ fn projection_svg(p: &WorkforceProjection, style: &ChartStyle) -> Markup {
         level: None,
     };
     chart.render(style)
+}
+
+/// Where the projection's supply starts, with its source and date when it came from a figure.
+fn starting_supply(p: &WorkforceProjection) -> String {
+    let start = &p.parameters.start_supply;
+    match (&start.source, &start.date_label) {
+        (Some(source), Some(date)) => {
+            format!(
+                "starting supply {} ({source}, {date})",
+                format_number(start.value)
+            )
+        }
+        _ => format!("starting supply {}", format_number(start.value)),
+    }
+}
+
+/// The projection in words: the range of years, supply, demand and the gap, and the inputs.
+pub fn projection_summary(p: &WorkforceProjection) -> String {
+    let (Some(first), Some(last)) = (p.series.first(), p.series.last()) else {
+        return String::new();
+    };
+    format!(
+        "Projected perfusionist supply and demand from {} to {}. Supply goes from {} to {}; demand from {} to {}; the gap (demand minus supply, a shortage when positive) from {} to {}. Inputs: {}, {} graduates and {} leaving a year, demand growing {}% a year.",
+        first.year,
+        last.year,
+        format_number(first.supply),
+        format_number(last.supply),
+        format_number(first.demand),
+        format_number(last.demand),
+        format_number(first.gap),
+        format_number(last.gap),
+        starting_supply(p),
+        format_number(p.parameters.graduates_per_year.value),
+        format_number(p.parameters.exits_per_year.value),
+        format_number(p.parameters.demand_growth_percent.value),
+    )
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod categories;
 pub mod certification;
 pub mod charts;
+pub mod embeds;
 pub mod extract;
 pub mod feeds;
 pub mod fields;
@@ -67,6 +68,9 @@ macro_rules! route_table {
             .service(workforce::projection)
             .service(charts::projection_chart)
             .service(charts::staffing_chart)
+            .service(embeds::staffing_figure)
+            .service(embeds::projection)
+            .service(embeds::history)
             .service(certification::pathway::show)
             .service(certification::pathway::create_step)
             .service(certification::pathway::show_step)

@@ -86,8 +86,9 @@ async fn a_metric_chart_is_an_svg_image_that_does_nothing_but_draw() {
     assert_eq!(h["content-type"], "image/svg+xml; charset=utf-8");
     assert_eq!(
         h["content-security-policy"],
-        "default-src 'none'; style-src 'unsafe-inline'"
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     );
+    assert_eq!(h["x-frame-options"], "DENY", "only widgets may be framed");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert!(h["cache-control"].to_str().unwrap().starts_with("public"));
     let etag = h["etag"].to_str().unwrap().to_owned();

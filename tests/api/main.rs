@@ -4,6 +4,7 @@ mod acknowledged_writes;
 mod admin;
 mod articles;
 mod charts;
+mod embeds;
 mod errors;
 mod health;
 mod helpers;

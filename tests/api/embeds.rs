@@ -1,0 +1,167 @@
+//! Widgets, as a partner site's page uses them: in an iframe, drawn by a browser, read by a
+//! screen reader, and allowed in the frame only for the partners the operator names.
+
+use perfusion_api::domain::Role;
+use serde_json::json;
+
+use crate::helpers::{assert_problem, fields, TestApp};
+
+const FIGURE: &str = "/embed/staffing-statistics/certified_perfusionists";
+
+/// A widget as a browser in an iframe asks for it.
+async fn widget(app: &TestApp, path: &str) -> (reqwest::header::HeaderMap, String) {
+    let res = app.get(path).header("Accept", "text/html").send().await;
+    assert_eq!(res.status(), 200, "{path}");
+    let headers = res.headers().clone();
+    (headers, res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_figure_widget_shows_the_figure_its_date_and_its_source() {
+    let app = TestApp::spawn().await;
+    let (h, page) = widget(&app, FIGURE).await;
+    assert_eq!(h["content-type"], "text/html; charset=utf-8");
+    assert!(page.starts_with("<!DOCTYPE html><html lang=\"en\">"));
+    assert!(page.contains("<h1>Certified perfusionists</h1>"));
+    assert!(page.contains("4,522"));
+    assert!(page.contains("undated (retrieved 2026-11-23)"));
+    assert!(page.contains(
+        r#"<a href="https://perfusionleaders.com/about-us/" target="_blank" rel="noopener noreferrer">"#
+    ));
+    assert!(!page.contains("<script"), "no script is needed");
+    assert!(page.len() < 30 * 1024, "under 30 KB: {}", page.len());
+    let etag = h["etag"].to_str().unwrap();
+    let again = app.get(FIGURE).header("If-None-Match", etag).send().await;
+    assert_eq!(again.status(), 304);
+}
+
+#[tokio::test]
+async fn widgets_may_be_framed_anywhere_by_default_and_nothing_else_may() {
+    let app = TestApp::spawn().await;
+    let (h, _) = widget(&app, FIGURE).await;
+    assert!(h.get("x-frame-options").is_none());
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.starts_with("default-src 'none'; style-src 'unsafe-inline'"),
+        "{csp}"
+    );
+    assert!(csp.contains("form-action 'self'"));
+    assert!(csp.ends_with("frame-ancestors *"), "{csp}");
+    let res = app.get("/api/v1/history-events").send().await;
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(
+        res.headers()["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
+}
+
+#[tokio::test]
+async fn an_operator_names_the_partners_that_may_frame_widgets() {
+    let app = TestApp::spawn_with(|s| {
+        s.embed_allowed_origins = vec![
+            "https://hospital.example".into(),
+            "https://society.example".into(),
+        ]
+    })
+    .await;
+    let (h, _) = widget(&app, "/embed/history-events").await;
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.ends_with("frame-ancestors https://hospital.example https://society.example"),
+        "{csp}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_parameter_is_a_small_html_page_for_a_browser_and_a_problem_otherwise() {
+    let app = TestApp::spawn().await;
+    let path = format!("{FIGURE}?accent=red&theme=dark");
+    let res = app.get(&path).header("Accept", "text/html").send().await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<code>accent</code>"), "{page}");
+    let res = app.get(&path).send().await;
+    assert_eq!(fields(&assert_problem(res, 400).await), vec!["accent"]);
+    let res = app
+        .get("/embed/staffing-statistics/no_such_metric")
+        .header("Accept", "text/html")
+        .send()
+        .await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("<h1>"));
+    let res = app.get(&format!("{FIGURE}?theme=neon")).send().await;
+    assert_eq!(fields(&assert_problem(res, 400).await), vec!["theme"]);
+}
+
+#[tokio::test]
+async fn a_widget_takes_the_partners_theme_and_accent() {
+    let app = TestApp::spawn().await;
+    let (_, page) = widget(&app, &format!("{FIGURE}?theme=dark&accent=%2300ff88")).await;
+    assert!(page.contains("background:#121417"), "the dark theme");
+    assert!(page.contains("color:#00ff88"), "links in the accent");
+}
+
+#[tokio::test]
+async fn the_projection_widget_draws_the_chart_and_says_it_in_words() {
+    let app = TestApp::spawn().await;
+    let (_, page) = widget(&app, "/embed/workforce/projection?years=5").await;
+    assert!(page.contains("<svg"));
+    assert!(page.contains("<figcaption"));
+    assert!(page.contains("Supply goes from 4,522 to 4,022"), "{page}");
+    let res = app
+        .get("/embed/workforce/projection?years=0")
+        .header("Accept", "text/html")
+        .send()
+        .await;
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn the_timeline_widget_lists_the_history_oldest_first() {
+    let app = TestApp::spawn().await;
+    let (_, page) = widget(&app, "/embed/history-events").await;
+    assert!(page.contains("<ol class=\"timeline\">"));
+    let gibbon = page.find("1953").expect("1953 is on the timeline");
+    let later = page.find("1970").unwrap_or(usize::MAX);
+    assert!(gibbon < later || later == usize::MAX);
+}
+
+#[tokio::test]
+async fn what_editors_write_is_escaped_in_every_widget() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let hostile = r#"<script>alert("x")</script> & "quotes""#;
+    let res = app
+        .post("/api/v1/staffing-statistics/certified_perfusionists/observations")
+        .token(&editor)
+        .json(
+            &json!({"value": 4600, "as_of": "2025-01-01", "source": hostile,
+            "source_url": "https://example.org/?a=1&b=\"2\"", "headline": true}),
+        )
+        .send()
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post("/api/v1/history-events")
+        .token(&editor)
+        .json(&json!({"title": hostile, "summary": hostile, "year": 2025}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 201);
+    for path in [FIGURE, "/embed/history-events"] {
+        let (_, page) = widget(&app, path).await;
+        assert!(!page.contains("<script"), "{path}");
+        assert!(
+            page.contains(
+                "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;"
+            ),
+            "{path}"
+        );
+    }
+    let (_, page) = widget(&app, FIGURE).await;
+    assert!(
+        page.contains(r#"href="https://example.org/?a=1&amp;b="#),
+        "an attribute is escaped too"
+    );
+}
