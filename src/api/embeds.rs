@@ -39,6 +39,15 @@ pub struct EmbedParams {
 }
 
 impl EmbedParams {
+    /// The style of a widget whose drawing is `width` x `height`, or a 400 naming what is
+    /// wrong.
+    fn style(&self, width: u32, height: u32) -> ApiResult<ChartStyle> {
+        let mut v = Validator::default();
+        let style = self.check(&mut v, width, height);
+        v.finish()?;
+        Ok(style.expect("a bad parameter was recorded above"))
+    }
+
     /// The style of a widget whose drawing is `width` x `height` (its own size, not a
     /// partner's: only the theme and accent are theirs).
     fn check(&self, v: &mut Validator, width: u32, height: u32) -> Option<ChartStyle> {
@@ -188,11 +197,7 @@ pub async fn staffing_figure(
     key: web::Path<KeyParam>,
 ) -> HttpResponse {
     let page = async {
-        let params: EmbedParams = parse_query(req.query_string())?;
-        let mut v = Validator::default();
-        let style = params.check(&mut v, 300, 60);
-        v.finish()?;
-        let style = style.expect("a bad parameter was recorded above");
+        let style = parse_query::<EmbedParams>(req.query_string())?.style(300, 60)?;
         let mut conn = state.pool.get().await?;
         let metric = staffing::find_metric(&mut conn, key.as_str())
             .await
@@ -299,10 +304,7 @@ pub async fn projection(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
     let page = async {
         let params: ProjectionWidgetParams = parse_query(req.query_string())?;
         let (inputs, look) = params.split();
-        let mut v = Validator::default();
-        let style = look.check(&mut v, 560, 280);
-        v.finish()?;
-        let style = style.expect("a bad parameter was recorded above");
+        let style = look.style(560, 280)?;
         let mut conn = state.pool.get().await?;
         let projected = inputs.resolve(&mut conn).await?.project(Utc::now().year());
         let chart = projection_svg(&projected, &style);
@@ -371,11 +373,7 @@ impl ProjectionWidgetParams {
 #[get("/embed/history-events")]
 pub async fn history(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let page = async {
-        let params: EmbedParams = parse_query(req.query_string())?;
-        let mut v = Validator::default();
-        let style = params.check(&mut v, 300, 60);
-        v.finish()?;
-        let style = style.expect("a bad parameter was recorded above");
+        let style = parse_query::<EmbedParams>(req.query_string())?.style(300, 60)?;
         let mut conn = state.pool.get().await?;
         let events = history_event::list(&mut conn, None, TIMELINE_SIZE).await?;
         Ok(timeline_page(&events, &style))

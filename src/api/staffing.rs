@@ -306,6 +306,12 @@ impl ObservationPatch {
     }
 }
 
+/// A 400 unless the observation still has `as_of` or `retrieved_at` once `changes` apply.
+fn keeps_a_date(changes: &ObservationChangeset, current: &staffing::Observation) -> ApiResult<()> {
+    let (as_of, retrieved_at) = changes.dates_of(current);
+    check_figure_dates(as_of, retrieved_at).map_err(|m| ApiError::field("as_of", m))
+}
+
 /// A `{key}` path segment; one that cannot be a metric key is a 404 without a query.
 pub struct KeyParam(String);
 
@@ -507,8 +513,7 @@ pub async fn update_observation(
             .await
             .or_404(NO_OBSERVATION)?;
         if_match.check(&Observation::from(current.clone()))?;
-        let (as_of, retrieved_at) = changes.dates_of(&current);
-        check_figure_dates(as_of, retrieved_at).map_err(|m| ApiError::field("as_of", m))?;
+        keeps_a_date(&changes, &current)?;
         Ok(staffing::update(tx, &current, &changes).await?)
     })
     .await?;
