@@ -52,6 +52,8 @@ pub struct ChartStyle {
     pub height: u32,
     pub palette: Palette,
     pub accent: String,
+    /// Draw the title on the chart (a widget shows it as its heading instead).
+    pub titled: bool,
 }
 
 impl ChartParams {
@@ -86,6 +88,7 @@ impl ChartParams {
             height: height?,
             palette,
             accent: accent?,
+            titled: true,
         })
     }
 }
@@ -284,8 +287,10 @@ impl LineChart {
                 title id="chart-title" { (self.title) }
                 desc id="chart-desc" { (self.desc) }
                 rect width="100%" height="100%" fill=(p.background) {}
-                text x="12" y="22" font-size="15" font-weight="600" fill=(p.text) {
-                    (fits(&self.title, w - 24.0, 15.0))
+                @if style.titled {
+                    text x="12" y="22" font-size="15" font-weight="600" fill=(p.text) {
+                        (fits(&self.title, w - 24.0, 15.0))
+                    }
                 }
                 text x="12" y="38" font-size="11" fill=(p.muted) { (self.y_label) }
                 @for t in &y_ticks {

@@ -60,6 +60,7 @@ impl EmbedParams {
         look.check(v).map(|style| ChartStyle {
             width,
             height,
+            titled: false,
             ..style
         })
     }
@@ -125,6 +126,7 @@ fn default_style() -> ChartStyle {
         height: 300,
         palette,
         accent: palette.default_accent.to_owned(),
+        titled: false,
     }
 }
 
@@ -136,9 +138,9 @@ fn layout(title: &str, style: &ChartStyle, body: Markup) -> Markup {
         "*{{box-sizing:border-box}}\
          body{{margin:0;padding:16px;background:{bg};color:{text};\
          font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}}\
-         h1{{font-size:17px;margin:0 0 8px}}h2{{font-size:15px;margin:0}}\
+         h1{{font-size:17px;margin:0 0 8px}}h2{{font-size:15px;margin:0}}p{{margin:0 0 8px}}\
          a{{color:{link}}}a:focus-visible{{outline:3px solid {link};outline-offset:2px}}\
-         .figure{{font-size:34px;font-weight:700;line-height:1.2}}\
+         .figure{{font-size:34px;font-weight:700;line-height:1.2;margin:0}}\
          .muted{{color:{muted};font-size:13px}}\
          ol.timeline{{list-style:none;margin:0;padding:0}}\
          ol.timeline li{{border-left:3px solid {link};padding:0 0 12px 12px}}\

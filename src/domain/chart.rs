@@ -127,17 +127,10 @@ pub fn nice_ticks(min: f64, max: f64, count: usize) -> Vec<f64> {
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
-    let first = (min / step).floor() * step;
-    let mut ticks = Vec::new();
-    let mut t = first;
-    while t <= max + step * 1e-9 || ticks.len() < 2 {
-        ticks.push((t / step).round() * step);
-        t += step;
-        if ticks.len() > 50 {
-            break;
-        }
-    }
-    ticks
+    let first = (min / step).floor();
+    let last = (max / step).ceil().max(first + 1.0);
+    let n = ((last - first) as usize).min(50);
+    (0..=n).map(|i| (first + i as f64) * step).collect()
 }
 
 /// A number for people: thousands separated by commas, at most one decimal (`4,522`, `44.3`).
