@@ -49,6 +49,9 @@ pub struct Settings {
     pub public_base_url: String,
     pub smtp_url: Option<Secret>,
     pub cors_allowed_origins: Vec<String>,
+    /// An article's canonical address on a site with its own front end
+    /// (`https://example.org/articles/{slug}`); none: this service's `/articles/{slug}`.
+    pub article_url_template: Option<String>,
     /// Origins that may frame the widgets under `/embed` (none given: any).
     pub embed_allowed_origins: Vec<String>,
     /// Largest JSON body accepted by default, in bytes.
@@ -160,6 +163,19 @@ impl Settings {
             })
             .unwrap_or_default();
 
+        let article_url_template = lookup("ARTICLE_URL_TEMPLATE").filter(|t| !t.trim().is_empty());
+        if let Some(t) = &article_url_template {
+            let url = url::Url::parse(&t.replace("{slug}", "slug"));
+            let valid = t.matches("{slug}").count() == 1
+                && url.is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some()
+                });
+            if !valid {
+                return Err(ConfigError(format!(
+                    "ARTICLE_URL_TEMPLATE must be an http(s) URL with {{slug}} once, such as https://example.org/articles/{{slug}}, not `{t}`"
+                )));
+            }
+        }
         let embed_allowed_origins: Vec<String> = lookup("EMBED_ALLOWED_ORIGINS")
             .map(|v| {
                 v.split([',', ' '])
@@ -219,6 +235,7 @@ impl Settings {
             smtp_url: lookup("SMTP_URL").map(Secret::new),
             cors_allowed_origins,
             embed_allowed_origins,
+            article_url_template,
             max_body_bytes: parse_number(&lookup, "MAX_BODY_BYTES", 64 * 1024, 1024..=16 << 20)?
                 as usize,
             login_failures_per_window: parse_number(
@@ -282,6 +299,28 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn an_article_url_template_is_a_url_with_the_slug_once() {
+        let s = settings(&[(
+            "ARTICLE_URL_TEMPLATE",
+            "https://site.example/articles/{slug}",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.article_url_template.as_deref(),
+            Some("https://site.example/articles/{slug}")
+        );
+        assert!(settings(&[]).unwrap().article_url_template.is_none());
+        for bad in [
+            "https://site.example/articles",
+            "site.example/{slug}",
+            "https://x/{slug}/{slug}",
+            "ftp://x/{slug}",
+        ] {
+            assert!(settings(&[("ARTICLE_URL_TEMPLATE", bad)]).is_err(), "{bad}");
+        }
     }
 
     #[test]

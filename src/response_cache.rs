@@ -68,6 +68,8 @@ const CACHEABLE: &[&str] = &[
     "/api/v1/staffing-statistics",
     "/api/v1/tags",
     "/api/v1/workforce",
+    "/articles",
+    "/embed",
     "/feeds",
 ];
 

@@ -75,6 +75,10 @@ impl Application {
                 settings.login_failure_window,
             ),
             public_base_url: settings.public_base_url.clone(),
+            links: crate::http::links::SiteLinks::new(
+                &settings.public_base_url,
+                settings.article_url_template.as_deref(),
+            ),
             metrics: metrics.clone(),
             openapi_json: crate::openapi::render(&spec),
             cursor_key: CursorKey::derive(&secret),

@@ -4,8 +4,8 @@
 use std::{net::IpAddr, sync::Arc};
 
 use crate::{
-    auth::TokenKeys, db::DbPool, http::pagination::CursorKey, rate_limit::WindowLimiter,
-    response_cache::ResponseCache, telemetry::Metrics,
+    auth::TokenKeys, db::DbPool, http::links::SiteLinks, http::pagination::CursorKey,
+    rate_limit::WindowLimiter, response_cache::ResponseCache, telemetry::Metrics,
 };
 
 /// What every handler can reach.
@@ -14,6 +14,8 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub login_failures: WindowLimiter<IpAddr>,
     pub public_base_url: String,
+    /// Where people read what the service serves (an article's page).
+    pub links: SiteLinks,
     pub metrics: Arc<Metrics>,
     pub openapi_json: String,
     /// Signs list cursors.

@@ -4,24 +4,27 @@
 //! them is `EMBED_ALLOWED_ORIGINS` (see `http::semantics::frame_policy`). A bad parameter is a
 //! small HTML page for a browser, problem+json for anything else.
 
-use actix_web::{
-    get, http::header, http::StatusCode, web, HttpRequest, HttpResponse, ResponseError,
-};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::articles::feed::{latest, FeedParams};
+use super::articles::representation::{full, Article, NO_ARTICLE};
 use super::charts::{projection_summary, projection_svg, ChartParams, ChartStyle};
 use super::extract::parse_query;
+use super::extract::SlugParam;
+use super::html::{layout, out_link, respond};
 use super::responses::{NotModified, Unavailable};
 use super::staffing::KeyParam;
 use super::workforce::ProjectionParams;
 use crate::domain::chart::{format_number, Scale, Theme};
 use crate::domain::{figure_date_label, MetricUnit};
-use crate::errors::{ApiError, ApiResult, Problem, QueryResultExt, Validator};
-use crate::http::cache::cached_response;
-use crate::models::{history_event, staffing};
+use crate::errors::ApiError;
+use crate::errors::{ApiResult, Problem, QueryResultExt, Validator};
+use crate::http::links::SiteLinks;
+use crate::models::{self, history_event, staffing};
 use crate::state::AppState;
 
 const NO_METRIC: &str = "There is no staffing metric with this key.";
@@ -64,110 +67,6 @@ impl EmbedParams {
             ..style
         })
     }
-}
-
-/// A widget's answer: the page, or the error as a browser or a program wants it.
-fn respond(req: &HttpRequest, page: ApiResult<Markup>) -> HttpResponse {
-    match page {
-        Ok(page) => cached_response(
-            req,
-            StatusCode::OK,
-            "text/html; charset=utf-8",
-            page.into_string().into_bytes(),
-            &[],
-        ),
-        Err(e) if wants_html(req) => error_page(&e),
-        Err(e) => e.error_response(),
-    }
-}
-
-/// True when the client asked for HTML (a browser in an iframe does).
-fn wants_html(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all(header::ACCEPT)
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("text/html"))
-}
-
-/// The error as a small HTML page (never cached), for a person looking at the widget.
-fn error_page(e: &ApiError) -> HttpResponse {
-    if let ApiError::Internal(cause) = e {
-        tracing::error!(error = format!("{cause:#}"), "internal error");
-    }
-    let problem = e.problem();
-    let style = default_style();
-    let page = layout(
-        &problem.title,
-        &style,
-        html! {
-            main {
-                h1 { (problem.title) }
-                p { (problem.detail) }
-                @if let Some(errors) = &problem.errors {
-                    ul {
-                        @for err in errors {
-                            li { code { (err.field) } " " (err.message) }
-                        }
-                    }
-                }
-            }
-        },
-    );
-    HttpResponse::build(e.status_code())
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(page.into_string())
-}
-
-fn default_style() -> ChartStyle {
-    let palette = Theme::Light.palette();
-    ChartStyle {
-        width: 600,
-        height: 300,
-        palette,
-        accent: palette.default_accent.to_owned(),
-        titled: false,
-    }
-}
-
-/// The page around a widget: its own styles from the theme and the (validated) accent. The
-/// style sheet is written from those colour values only, never from request or content text.
-fn layout(title: &str, style: &ChartStyle, body: Markup) -> Markup {
-    let p = &style.palette;
-    let css = format!(
-        "*{{box-sizing:border-box}}\
-         body{{margin:0;padding:16px;background:{bg};color:{text};\
-         font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}}\
-         h1{{font-size:17px;margin:0 0 8px}}h2{{font-size:15px;margin:0}}p{{margin:0 0 8px}}\
-         a{{color:{link}}}a:focus-visible{{outline:3px solid {link};outline-offset:2px}}\
-         .figure{{font-size:34px;font-weight:700;line-height:1.2;margin:0}}\
-         .muted{{color:{muted};font-size:13px}}\
-         ol.timeline{{list-style:none;margin:0;padding:0}}\
-         ol.timeline li{{border-left:3px solid {link};padding:0 0 12px 12px}}\
-         svg{{max-width:100%;height:auto;display:block}}",
-        bg = p.background,
-        text = p.text,
-        muted = p.muted,
-        link = style.accent,
-    );
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
-                title { (title) }
-                style { (PreEscaped(css)) }
-            }
-            body { (body) }
-        }
-    }
-}
-
-/// A link that opens in a new tab, leaving the partner's page.
-fn out_link(href: &str, text: &str) -> Markup {
-    html! { a href=(href) target="_blank" rel="noopener noreferrer" { (text) } }
 }
 
 fn with_unit(v: f64, unit: MetricUnit) -> String {
@@ -379,6 +278,144 @@ pub async fn history(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         let mut conn = state.pool.get().await?;
         let events = history_event::list(&mut conn, None, TIMELINE_SIZE).await?;
         Ok(timeline_page(&events, &style))
+    };
+    respond(&req, page.await)
+}
+
+/// The latest articles widget's query.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticlesWidgetParams {
+    /// Only articles in this category (its slug); an unknown one is a 400.
+    #[param(inline, value_type = Option<crate::domain::Slug>)]
+    pub category: Option<String>,
+    /// Only articles with this tag (its slug or name, any case).
+    #[param(max_length = 50)]
+    pub tag: Option<String>,
+    /// How many, 1 to 10 (default 5).
+    #[param(minimum = 1, maximum = 10, default = 5)]
+    pub limit: Option<u32>,
+    /// `light` (default) or `dark`.
+    #[param(inline)]
+    pub theme: Option<Theme>,
+    /// Links in this colour: a hex colour such as `#a4262c` (send `#` as `%23`).
+    #[param(pattern = "^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
+    pub accent: Option<String>,
+}
+
+/// The latest published articles: each title links to the article's page (in a new tab), with
+/// its date and excerpt.
+#[utoipa::path(
+    operation_id = "getArticlesWidget",
+    tag = "Embeds",
+    params(ArticlesWidgetParams),
+    responses(
+        (status = 200, description = "The widget, an HTML page for an iframe", content_type = "text/html", body = String,
+        headers(("ETag" = String), ("Cache-Control" = String), ("Content-Security-Policy" = String))),
+        (status = 400, description = "A bad parameter (an HTML page for browsers)", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
+    )
+)]
+#[get("/embed/articles")]
+pub async fn articles(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let page = async {
+        let params: ArticlesWidgetParams = parse_query(req.query_string())?;
+        let limit = params.limit.unwrap_or(5);
+        if !(1..=10).contains(&limit) {
+            return Err(ApiError::field("limit", "must be from 1 to 10"));
+        }
+        let look = EmbedParams {
+            theme: params.theme,
+            accent: params.accent,
+        };
+        let style = look.style(300, 60)?;
+        let filter = FeedParams {
+            category: params.category,
+            tag: params.tag,
+        };
+        let mut conn = state.pool.get().await?;
+        let list = latest(
+            &mut conn,
+            &filter,
+            Utc::now(),
+            &state.cursor_key,
+            limit.into(),
+        )
+        .await?;
+        Ok(articles_page(&list, &state.links, &style))
+    };
+    respond(&req, page.await)
+}
+
+fn articles_page(list: &[Article], links: &SiteLinks, style: &ChartStyle) -> Markup {
+    let body = html! {
+        main {
+            h1 { "Latest articles" }
+            @if list.is_empty() { p { "No articles yet." } }
+            ul class="articles" {
+                @for a in list {
+                    li { (card(a, links, false)) }
+                }
+            }
+        }
+    };
+    layout("Latest articles", style, body)
+}
+
+/// One article: its title (a link to its page), date, category and excerpt; with `full`, its
+/// image and a "Read more" link too.
+fn card(a: &Article, links: &SiteLinks, full: bool) -> Markup {
+    let s = &a.summary;
+    let href = links.article(&s.slug);
+    html! {
+        h2 { (out_link(&href, &s.title)) }
+        p class="muted" {
+            @if let Some(t) = s.published_at {
+                time datetime=(t.to_rfc3339()) { (t.format("%-d %B %Y")) } " · "
+            }
+            (s.category.name)
+        }
+        @if full {
+            @if let Some(image) = &s.featured_image_url {
+                img src=(image) alt=(s.featured_image_alt.as_deref().unwrap_or("")) loading="lazy"
+                    style="max-width:100%;height:auto;margin:0 0 8px";
+            }
+        }
+        @if !s.excerpt.is_empty() { p { (s.excerpt) } }
+        @if full { p { (out_link(&href, "Read more")) } }
+    }
+}
+
+/// One published article's card: image, title, date, category, excerpt and a link to read it.
+#[utoipa::path(
+    operation_id = "getArticleWidget",
+    tag = "Embeds",
+    params(("slug" = String, Path, description = "The article's slug"), EmbedParams),
+    responses(
+        (status = 200, description = "The widget, an HTML page for an iframe", content_type = "text/html", body = String,
+        headers(("ETag" = String), ("Cache-Control" = String), ("Content-Security-Policy" = String))),
+        (status = 400, description = "A bad parameter (an HTML page for browsers)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No published article with this slug", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        Unavailable,
+    )
+)]
+#[get("/embed/articles/{slug}")]
+pub async fn article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<SlugParam>,
+) -> HttpResponse {
+    let page = async {
+        let style = parse_query::<EmbedParams>(req.query_string())?.style(300, 60)?;
+        let now = Utc::now();
+        let mut conn = state.pool.get().await?;
+        let row = models::article::find(&mut conn, &slug, Some(now)).await?;
+        let row = row.ok_or_else(|| ApiError::NotFound(NO_ARTICLE.into()))?;
+        let a = full(&mut conn, row, now).await?;
+        let body = html! { main { article { (card(&a, &state.links, true)) } } };
+        Ok(layout(&a.summary.title, &style, body))
     };
     respond(&req, page.await)
 }

@@ -30,6 +30,7 @@ const DESCRIPTION: &str =
 
 struct FeedContext {
     base: String,
+    links: crate::http::links::SiteLinks,
     /// This feed's own absolute URL, with its query.
     self_url: String,
     articles: Vec<Article>,
@@ -46,6 +47,7 @@ impl FeedContext {
         let query = req.query_string();
         Ok(FeedContext {
             base: state.public_base_url.clone(),
+            links: state.links.clone(),
             self_url: format!(
                 "{}{}{}{}",
                 state.public_base_url,
@@ -57,7 +59,13 @@ impl FeedContext {
         })
     }
 
+    /// Where a reader opens an article: its page (see `SiteLinks`), never its JSON.
     fn link(&self, slug: &str) -> String {
+        self.links.article(slug)
+    }
+
+    /// An entry's permanent id, as it has been since the first feed (readers key on it).
+    fn id(&self, slug: &str) -> String {
         format!("{}/api/v1/articles/{slug}", self.base)
     }
 
@@ -110,8 +118,8 @@ impl FeedContext {
                     .title(Some(s.title.clone()))
                     .link(Some(link.clone()))
                     .guid(Some(::rss::Guid {
-                        value: link,
-                        permalink: true,
+                        value: self.id(&s.slug),
+                        permalink: false,
                     }))
                     .description(Some(s.excerpt.clone()))
                     .content(Some(a.body_html.clone()))
@@ -130,7 +138,7 @@ impl FeedContext {
             .collect();
         let channel = ::rss::ChannelBuilder::default()
             .title(TITLE)
-            .link(format!("{}/api/v1/articles", self.base))
+            .link(self.links.ours("/embed/articles"))
             .description(DESCRIPTION)
             .language(Some("en".to_owned()))
             .last_build_date(Some(self.updated().to_rfc2822()))
@@ -166,7 +174,7 @@ impl FeedContext {
                 let link = self.link(&s.slug);
                 let mut entry = EntryBuilder::default();
                 entry
-                    .id(link.clone())
+                    .id(self.id(&s.slug))
                     .title(Text::plain(s.title.clone()))
                     .updated(last_change(s).fixed_offset())
                     .published(s.published_at.map(|t| t.fixed_offset()))
@@ -215,8 +223,9 @@ impl FeedContext {
             )
             .link(
                 LinkBuilder::default()
-                    .href(format!("{}/api/v1/articles", self.base))
+                    .href(self.links.ours("/embed/articles"))
                     .rel("alternate")
+                    .mime_type(Some("text/html".to_owned()))
                     .build(),
             )
             .entries(entries)
@@ -233,7 +242,7 @@ impl FeedContext {
                 let s = &a.summary;
                 let link = self.link(&s.slug);
                 JsonFeedItem {
-                    id: link.clone(),
+                    id: self.id(&s.slug),
                     url: link,
                     title: s.title.clone(),
                     content_html: a.body_html.clone(),
@@ -257,7 +266,7 @@ impl FeedContext {
             version: "https://jsonfeed.org/version/1.1".into(),
             title: TITLE.into(),
             description: DESCRIPTION.into(),
-            home_page_url: format!("{}/api/v1/articles", self.base),
+            home_page_url: self.links.ours("/embed/articles"),
             feed_url: self.self_url.clone(),
             language: "en".into(),
             items,

@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod fields;
 pub mod health;
 pub mod history_events;
+pub mod html;
 pub mod practice;
 pub mod problems;
 pub mod responses;
@@ -47,6 +48,7 @@ macro_rules! route_table {
             .service(articles::write::replace)
             .service(articles::write::update)
             .service(articles::write::remove)
+            .service(articles::page::page)
             .service(categories::list)
             .service(categories::create)
             .service(categories::show)
@@ -71,6 +73,8 @@ macro_rules! route_table {
             .service(embeds::staffing_figure)
             .service(embeds::projection)
             .service(embeds::history)
+            .service(embeds::articles)
+            .service(embeds::article)
             .service(certification::pathway::show)
             .service(certification::pathway::create_step)
             .service(certification::pathway::show_step)

@@ -6,5 +6,6 @@
 
 pub mod cache;
 pub mod envelope;
+pub mod links;
 pub mod pagination;
 pub mod semantics;

@@ -832,11 +832,37 @@ async fn partner_sites_read_three_feeds_that_parse() {
         for entry in &feed.entries {
             let link = &entry.links[0].href;
             assert!(
-                link.starts_with("https://api.perfusion.example/api/v1/articles/"),
-                "{path}: absolute link {link}"
+                link.starts_with("https://api.perfusion.example/articles/"),
+                "{path}: a reader opens the article's page, not its JSON: {link}"
+            );
+            assert!(
+                entry
+                    .id
+                    .starts_with("https://api.perfusion.example/api/v1/articles/"),
+                "{path}: the entry keeps its permanent id: {}",
+                entry.id
             );
             assert!(entry.title.is_some());
             assert!(entry.published.is_some(), "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_site_with_its_own_front_end_gets_feed_links_to_its_pages() {
+    let app = TestApp::spawn_with(|s| {
+        s.article_url_template = Some("https://perfusionpartners.example/read/{slug}".into())
+    })
+    .await;
+    for path in FEEDS {
+        let body = app.get(path).send().await.bytes().await.unwrap();
+        let feed = feed_rs::parser::parse(&body[..]).unwrap();
+        for entry in &feed.entries {
+            let link = &entry.links[0].href;
+            assert!(
+                link.starts_with("https://perfusionpartners.example/read/"),
+                "{path}: {link}"
+            );
         }
     }
 }

@@ -165,3 +165,174 @@ async fn what_editors_write_is_escaped_in_every_widget() {
         "an attribute is escaped too"
     );
 }
+
+/// Publishes an article titled `title` as an editor; returns its slug.
+async fn publish(app: &TestApp, editor: &str, title: &str) -> String {
+    let res = app
+        .post("/api/v1/articles")
+        .token(editor)
+        .json(&json!({"title": title, "excerpt": format!("About {title}"),
+            "body_markdown": "Some words.", "category": "perfusion-research",
+            "status": "published", "tags": ["Pumps"]}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json::<serde_json::Value>().await.unwrap()["data"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_article_has_a_readable_page_with_its_card_tags_and_structured_data() {
+    let app =
+        TestApp::spawn_with(|s| s.public_base_url = "https://api.perfusion.example".into()).await;
+    let editor = app.token(Role::Editor).await;
+    let slug = publish(&app, &editor, "Roller pumps explained").await;
+    let res = app.get(&format!("/articles/{slug}")).send().await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        res.headers()["x-frame-options"],
+        "DENY",
+        "a page is no widget"
+    );
+    let page = res.text().await.unwrap();
+    let canonical = format!("https://api.perfusion.example/articles/{slug}");
+    assert!(page.contains(&format!(r#"<link rel="canonical" href="{canonical}">"#)));
+    assert!(page.contains(r#"<meta property="og:title" content="Roller pumps explained">"#));
+    assert!(page.contains(r#"<meta property="og:type" content="article">"#));
+    assert!(page.contains(r#"<meta name="twitter:card" content="summary">"#));
+    assert!(page.contains("<h1>Roller pumps explained</h1>"));
+    assert!(page.contains("<p>Some words.</p>"), "the rendered body");
+    let start = page.find(r#"<script type="application/ld+json">"#).unwrap() + 35;
+    let end = start + page[start..].find("</script>").unwrap();
+    let ld: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    assert_eq!(ld["@type"], "Article");
+    assert_eq!(ld["headline"], "Roller pumps explained");
+    assert_eq!(ld["mainEntityOfPage"], canonical.as_str());
+    assert_eq!(ld["keywords"], json!(["Pumps"]));
+}
+
+#[tokio::test]
+async fn an_old_slug_redirects_to_the_articles_page_and_a_draft_has_none() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let slug = publish(&app, &editor, "Old name").await;
+    let path = format!("/api/v1/articles/{slug}");
+    let etag = app.get(&path).token(&editor).send().await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .patch(&path)
+        .token(&editor)
+        .if_match(&etag)
+        .json(&json!({"slug": "new-name"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app.get(&format!("/articles/{slug}")).send().await;
+    assert_eq!(res.status(), 301);
+    assert_eq!(res.headers()["location"], "/articles/new-name");
+    let res = app
+        .post("/api/v1/articles")
+        .token(&editor)
+        .json(
+            &json!({"title": "Unfinished", "body_markdown": "x", "category": "perfusion-research"}),
+        )
+        .send()
+        .await;
+    let draft = res.json::<serde_json::Value>().await.unwrap()["data"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .get(&format!("/articles/{draft}"))
+        .header("Accept", "text/html")
+        .send()
+        .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+}
+
+#[tokio::test]
+async fn the_articles_widget_links_each_title_to_its_page() {
+    let app =
+        TestApp::spawn_with(|s| s.public_base_url = "https://api.perfusion.example".into()).await;
+    let editor = app.token(Role::Editor).await;
+    let slug = publish(&app, &editor, "Newest of all").await;
+    let (_, page) = widget(&app, "/embed/articles?limit=2").await;
+    assert_eq!(page.matches("<li>").count(), 2, "limit");
+    assert!(page.contains(&format!(
+        r#"<a href="https://api.perfusion.example/articles/{slug}" target="_blank" rel="noopener noreferrer">Newest of all</a>"#
+    )));
+    assert!(!page.contains("/api/v1/articles/"), "never the JSON");
+    let (_, page) = widget(&app, "/embed/articles?tag=Pumps").await;
+    assert_eq!(page.matches("<li>").count(), 1, "by tag");
+    for bad in ["limit=11", "limit=0", "category=no-such-category"] {
+        let res = app.get(&format!("/embed/articles?{bad}")).send().await;
+        let field = bad.split('=').next().unwrap();
+        assert_eq!(
+            fields(&assert_problem(res, 400).await),
+            vec![field],
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_article_card_reads_more_on_the_sites_own_front_end_when_it_has_one() {
+    let app = TestApp::spawn_with(|s| {
+        s.article_url_template = Some("https://perfusionpartners.example/read/{slug}".into())
+    })
+    .await;
+    let editor = app.token(Role::Editor).await;
+    let slug = publish(&app, &editor, "A card").await;
+    let (_, page) = widget(&app, &format!("/embed/articles/{slug}")).await;
+    assert!(page.contains(&format!(
+        r#"<a href="https://perfusionpartners.example/read/{slug}" target="_blank" rel="noopener noreferrer">Read more</a>"#
+    )));
+    assert!(page.contains("About A card"), "the excerpt");
+    let res = app
+        .get("/embed/articles/no-such-article")
+        .header("Accept", "text/html")
+        .send()
+        .await;
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn an_articles_hostile_title_is_escaped_on_its_page_card_and_list() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let hostile = r#"<script>alert("x")</script> & "quotes""#;
+    let slug = publish(&app, &editor, hostile).await;
+    for path in [
+        format!("/articles/{slug}"),
+        format!("/embed/articles/{slug}"),
+        "/embed/articles".to_owned(),
+    ] {
+        let res = app.get(&path).send().await;
+        assert_eq!(res.status(), 200, "{path}");
+        let page = res.text().await.unwrap();
+        assert!(!page.contains("<script>alert"), "{path}");
+        assert!(
+            page.contains(
+                "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;"
+            ),
+            "{path}"
+        );
+    }
+    let page = app
+        .get(&format!("/articles/{slug}"))
+        .send()
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"\u003cscript\u003ealert"#),
+        "JSON-LD cannot end its element"
+    );
+}

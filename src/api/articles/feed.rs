@@ -35,6 +35,17 @@ pub async fn latest_for_feed(
     now: DateTime<Utc>,
     key: &CursorKey,
 ) -> ApiResult<Vec<Article>> {
+    latest(conn, params, now, key, FEED_SIZE).await
+}
+
+/// Up to `limit` of the latest published articles matching `params`, newest first, in full.
+pub async fn latest(
+    conn: &mut AsyncPgConnection,
+    params: &FeedParams,
+    now: DateTime<Utc>,
+    key: &CursorKey,
+    limit: i64,
+) -> ApiResult<Vec<Article>> {
     let query = ArticleListParams {
         category: params.category.clone(),
         tag: params.tag.clone(),
@@ -49,7 +60,7 @@ pub async fn latest_for_feed(
         request.filter.category_id,
         request.filter.tag_id,
         now,
-        FEED_SIZE,
+        limit,
     )
     .await?;
     let keys: Vec<_> = rows

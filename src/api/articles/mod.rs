@@ -4,6 +4,7 @@
 
 pub mod feed;
 pub mod list;
+pub mod page;
 pub mod representation;
 pub mod show;
 pub mod write;
