@@ -226,6 +226,20 @@ fn describe(serde_message: &str) -> String {
     m.to_owned()
 }
 
+/// A small request body, read whole: a 413 past `limit` bytes.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::BadRequest("The body could not be read.".into()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A `{slug}` path segment; one that cannot be a slug is a 404 without a query.
 pub struct SlugParam(String);
 

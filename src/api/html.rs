@@ -35,9 +35,9 @@ pub fn wants_html(req: &HttpRequest) -> bool {
 
 /// The error as a small HTML page (never cached), for a person looking at the widget.
 pub fn error_page(e: &ApiError) -> HttpResponse {
-    if let ApiError::Internal(cause) = e {
-        tracing::error!(error = format!("{cause:#}"), "internal error");
-    }
+    // The problem answer (which logs what needs logging) gives the status and its headers
+    // (Retry-After, Allow, WWW-Authenticate); only the body becomes a page.
+    let as_problem = e.error_response();
     let problem = e.problem();
     let style = default_style();
     let page = layout(
@@ -57,8 +57,13 @@ pub fn error_page(e: &ApiError) -> HttpResponse {
             }
         },
     );
-    HttpResponse::build(e.status_code())
-        .content_type("text/html; charset=utf-8")
+    let mut res = HttpResponse::build(as_problem.status());
+    for (name, value) in as_problem.headers() {
+        if name != header::CONTENT_TYPE {
+            res.insert_header((name.clone(), value.clone()));
+        }
+    }
+    res.content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(page.into_string())
 }
@@ -95,6 +100,13 @@ pub fn layout_with_head(title: &str, style: &ChartStyle, head: Markup, body: Mar
          ol.timeline li{{border-left:3px solid {link};padding:0 0 12px 12px}}\
          ul.articles{{list-style:none;margin:0;padding:0}}ul.articles li{{margin:0 0 14px}}\
          .body img{{max-width:100%;height:auto}}main{{max-width:46rem}}\
+         input[type=email],input[type=text]{{font:inherit;width:100%;max-width:22rem;padding:6px;\
+         border:1px solid {muted};border-radius:4px;background:{bg};color:{text}}}\
+         input:focus-visible,button:focus-visible{{outline:3px solid {link};outline-offset:2px}}\
+         fieldset{{border:1px solid {muted};border-radius:4px;margin:0 0 8px}}\
+         button{{font:inherit;padding:6px 16px;border:0;border-radius:4px;background:{link};\
+         color:{bg};cursor:pointer}}.error{{color:{link};font-weight:600}}\
+         .hp{{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}}\
          svg{{max-width:100%;height:auto;display:block}}",
         bg = p.background,
         text = p.text,

@@ -75,6 +75,8 @@ macro_rules! route_table {
             .service(embeds::history)
             .service(embeds::articles)
             .service(embeds::article)
+            .service(embeds::subscribe::form)
+            .service(embeds::subscribe::submit)
             .service(certification::pathway::show)
             .service(certification::pathway::create_step)
             .service(certification::pathway::show_step)

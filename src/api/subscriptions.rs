@@ -7,7 +7,6 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use chrono::Utc;
 
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -79,7 +78,20 @@ pub async fn sign_up(
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let signup = input.parse(v)?;
-    count_sign_up(&req, &state)?;
+    sign_up_address(&req, &state, &signup).await?;
+    let accepted = Item::new(SignupAccepted::new());
+    Ok(private_json(StatusCode::ACCEPTED, &accepted))
+}
+
+/// The sign-up itself, shared by the JSON endpoint and the widget's form: the client's
+/// sign-ups counted, then the one sign-up transaction (double opt-in: a confirmation mail is
+/// queued for a new, pending or unsubscribed address), and the mail worker woken.
+pub async fn sign_up_address(
+    req: &HttpRequest,
+    state: &AppState,
+    signup: &Signup,
+) -> ApiResult<()> {
+    count_sign_up(req, state)?;
     let today = Utc::now().date_naive();
     let mut conn = state.pool.get().await?;
     let new = signup.as_new();
@@ -91,8 +103,7 @@ pub async fn sign_up(
     if signed.mailed {
         state.outbox_wakeup.notify_one();
     }
-    let accepted = Item::new(SignupAccepted::new());
-    Ok(private_json(StatusCode::ACCEPTED, &accepted))
+    Ok(())
 }
 
 /// One check-and-count of the client's sign-ups, before any work: a burst cannot slip past the
@@ -114,7 +125,7 @@ pub struct Signup {
 
 impl SignupInput {
     /// Every field checked; all problems reported at once (with those already in `v`).
-    fn parse(&self, mut v: Validator) -> ApiResult<Signup> {
+    pub fn parse(&self, mut v: Validator) -> ApiResult<Signup> {
         let email = v.require("email", self.email.as_deref().map(Email::parse));
         let name = self
             .name
@@ -144,10 +155,13 @@ impl Signup {
     }
 }
 
+/// The one answer every sign-up gets, whatever the address.
+pub const SIGNUP_ACCEPTED: &str = "If this address can receive mail, a message with a confirmation link is on its way. The link works for 48 hours.";
+
 impl SignupAccepted {
     fn new() -> Self {
         Self {
-            message: "If this address can receive mail, a message with a confirmation link is on its way. The link works for 48 hours.".into(),
+            message: SIGNUP_ACCEPTED.into(),
         }
     }
 }
@@ -300,19 +314,10 @@ pub async fn unsubscribe(
 /// one-click form post, whose body is only `List-Unsubscribe=One-Click`).
 async fn unsubscribe_token(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     from_query: Option<String>,
 ) -> ApiResult<Option<String>> {
-    const LIMIT: usize = 4096;
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| ApiError::BadRequest("The body could not be read.".into()))?;
-        if body.len() + chunk.len() > LIMIT {
-            return Err(ApiError::PayloadTooLarge { limit: LIMIT });
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = super::extract::read_body(payload, 4096).await?;
     let essence = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -336,3 +336,124 @@ async fn an_articles_hostile_title_is_escaped_on_its_page_card_and_list() {
         "JSON-LD cannot end its element"
     );
 }
+
+const SUBSCRIBE: &str = "/embed/subscribe";
+
+/// Posts the sign-up form as a browser does.
+async fn post_form(app: &TestApp, form: &str) -> reqwest::Response {
+    app.post(SUBSCRIBE)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "text/html")
+        .body(form.to_owned())
+        .send()
+        .await
+}
+
+async fn subscriber_count(app: &TestApp, email: &str) -> i64 {
+    use diesel::sql_types::{BigInt, Text};
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM subscribers s JOIN outbox o ON o.subscriber_id = s.id \
+         WHERE s.email = $1 AND s.status = 'pending' AND o.kind = 'confirmation'",
+    )
+    .bind::<Text, _>(email)
+    .get_result::<Count>(&mut app.conn().await)
+    .await
+    .unwrap()
+    .n
+}
+
+#[tokio::test]
+async fn the_sign_up_form_has_labelled_fields_and_the_partners_topics_ticked() {
+    let app = TestApp::spawn().await;
+    let (_, page) = widget(&app, SUBSCRIBE).await;
+    assert!(page.contains(r#"<form method="post" action="/embed/subscribe""#));
+    assert!(page.contains(r#"<label for="email">Email</label>"#));
+    assert!(page.contains(r#"id="email" name="email" type="email""#));
+    assert_eq!(page.matches(r#"type="checkbox""#).count(), 5);
+    assert_eq!(page.matches("checked").count(), 5, "all topics by default");
+    let (_, page) = widget(&app, &format!("{SUBSCRIBE}?topics=research,careers")).await;
+    assert_eq!(page.matches("checked").count(), 2);
+    let res = app.get(&format!("{SUBSCRIBE}?topics=gossip")).send().await;
+    assert_eq!(fields(&assert_problem(res, 400).await), vec!["topics"]);
+}
+
+#[tokio::test]
+async fn the_form_signs_an_address_up_through_the_same_double_opt_in() {
+    let app = TestApp::spawn().await;
+    let res = post_form(
+        &app,
+        "email=Kim%40Example.org&name=Kim&topics=research&topics=media&website=",
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    let page = res.text().await.unwrap();
+    assert!(page.contains(
+        "If this address can receive mail, a message with a confirmation link is on its way."
+    ));
+    assert_eq!(
+        subscriber_count(&app, "Kim@example.org").await,
+        1,
+        "pending, with its confirmation mail queued"
+    );
+    let again = post_form(&app, "email=Kim%40Example.org&topics=research").await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        again.text().await.unwrap(),
+        page,
+        "the same words for every address"
+    );
+}
+
+#[tokio::test]
+async fn a_bot_that_fills_the_hidden_field_is_answered_as_anyone_and_nothing_is_sent() {
+    let app = TestApp::spawn().await;
+    let res = post_form(
+        &app,
+        "email=bot%40example.org&topics=research&website=http%3A%2F%2Fspam",
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Check your mail"));
+    assert_eq!(subscriber_count(&app, "bot@example.org").await, 0);
+}
+
+#[tokio::test]
+async fn a_bad_field_shows_the_form_again_with_what_is_wrong_and_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let res = post_form(
+        &app,
+        "email=not-an-address&name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&topics=research",
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    let page = res.text().await.unwrap();
+    assert!(page.contains(r#"aria-invalid="true""#));
+    assert!(page.contains(r#"<span id="email-error" class="error">Email "#));
+    assert!(
+        page.contains(r#"value="not-an-address""#),
+        "what was typed stays"
+    );
+    assert!(!page.contains("<script>alert"), "and is escaped");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let res = post_form(&app, "email=kim%40example.org").await;
+    assert_eq!(res.status(), 400, "no topic ticked");
+}
+
+#[tokio::test]
+async fn the_form_meets_the_same_rate_limit_as_the_json_sign_up() {
+    let app = TestApp::spawn_with(|s| s.signups_per_minute = 1).await;
+    let first = post_form(&app, "email=a%40example.org&topics=research").await;
+    assert_eq!(first.status(), 200);
+    let second = post_form(&app, "email=b%40example.org&topics=research").await;
+    assert_eq!(second.status(), 429);
+    assert!(second.headers().contains_key("retry-after"));
+    assert_eq!(second.headers()["content-type"], "text/html; charset=utf-8");
+}

@@ -4,21 +4,23 @@
 //! them is `EMBED_ALLOWED_ORIGINS` (see `http::semantics::frame_policy`). A bad parameter is a
 //! small HTML page for a browser, problem+json for anything else.
 
+pub mod subscribe;
+
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::articles::feed::{latest, FeedParams};
-use super::articles::representation::{full, Article, NO_ARTICLE};
-use super::charts::{projection_summary, projection_svg, ChartParams, ChartStyle};
-use super::extract::parse_query;
-use super::extract::SlugParam;
-use super::html::{layout, out_link, respond};
-use super::responses::{NotModified, Unavailable};
-use super::staffing::KeyParam;
-use super::workforce::ProjectionParams;
+use crate::api::articles::feed::{latest, FeedParams};
+use crate::api::articles::representation::{full, Article, NO_ARTICLE};
+use crate::api::charts::{projection_summary, projection_svg, ChartParams, ChartStyle};
+use crate::api::extract::parse_query;
+use crate::api::extract::SlugParam;
+use crate::api::html::{layout, out_link, respond};
+use crate::api::responses::{NotModified, Unavailable};
+use crate::api::staffing::KeyParam;
+use crate::api::workforce::ProjectionParams;
 use crate::domain::chart::{format_number, Scale, Theme};
 use crate::domain::{figure_date_label, MetricUnit};
 use crate::errors::ApiError;
@@ -44,7 +46,7 @@ pub struct EmbedParams {
 impl EmbedParams {
     /// The style of a widget whose drawing is `width` x `height`, or a 400 naming what is
     /// wrong.
-    fn style(&self, width: u32, height: u32) -> ApiResult<ChartStyle> {
+    pub fn style(&self, width: u32, height: u32) -> ApiResult<ChartStyle> {
         let mut v = Validator::default();
         let style = self.check(&mut v, width, height);
         v.finish()?;
@@ -191,7 +193,7 @@ fn sparkline(series: &[staffing::Observation], style: &ChartStyle) -> Markup {
 #[utoipa::path(
     operation_id = "getWorkforceProjectionWidget",
     tag = "Embeds",
-    params(ProjectionParams, EmbedParams),
+    params(ProjectionWidgetParams),
     responses(
         (status = 200, description = "The widget, an HTML page for an iframe", content_type = "text/html", body = String,
         headers(("ETag" = String), ("Cache-Control" = String), ("Content-Security-Policy" = String))),
@@ -227,15 +229,32 @@ pub async fn projection(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
 }
 
 /// The projection widget's query: the projection's parameters and the widget's look.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProjectionWidgetParams {
+    /// Years to project, 1 to 50 (default 10).
+    #[param(minimum = 1, maximum = 50, default = 10)]
     pub years: Option<u32>,
+    /// New perfusionists a year, 0 to 1,000,000 (default: the current `annual_graduates`).
+    #[param(minimum = 0, maximum = 1000000)]
     pub graduates_per_year: Option<f64>,
+    /// Perfusionists leaving a year, 0 to 1,000,000 (default: the current `annual_exits`).
+    #[param(minimum = 0, maximum = 1000000)]
     pub exits_per_year: Option<f64>,
+    /// Yearly growth of demand in percent, -50 to 100 (default 0).
+    #[param(minimum = -50, maximum = 100, default = 0)]
     pub demand_growth_percent: Option<f64>,
+    /// Perfusionists now, 0 to 10,000,000 (default: the current `certified_perfusionists`).
+    #[param(minimum = 0, maximum = 10000000)]
     pub start_supply: Option<f64>,
+    /// Unfilled demand now, -10,000,000 to 10,000,000 (default: the current `shortage`).
+    #[param(minimum = -10000000, maximum = 10000000)]
     pub start_shortage: Option<f64>,
+    /// `light` (default) or `dark`.
+    #[param(inline)]
     pub theme: Option<Theme>,
+    /// The supply line's colour, a hex colour such as `#a4262c` (send `#` as `%23`).
+    #[param(pattern = "^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
     pub accent: Option<String>,
 }
 
@@ -321,31 +340,32 @@ pub struct ArticlesWidgetParams {
 pub async fn articles(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let page = async {
         let params: ArticlesWidgetParams = parse_query(req.query_string())?;
-        let limit = params.limit.unwrap_or(5);
+        let (filter, limit, style) = params.parse()?;
+        let mut conn = state.pool.get().await?;
+        let now = Utc::now();
+        let list = latest(&mut conn, &filter, now, &state.cursor_key, limit).await?;
+        Ok(articles_page(&list, &state.links, &style))
+    };
+    respond(&req, page.await)
+}
+
+impl ArticlesWidgetParams {
+    /// The articles asked for, how many, and the look.
+    fn parse(self) -> ApiResult<(FeedParams, i64, ChartStyle)> {
+        let limit = self.limit.unwrap_or(5);
         if !(1..=10).contains(&limit) {
             return Err(ApiError::field("limit", "must be from 1 to 10"));
         }
         let look = EmbedParams {
-            theme: params.theme,
-            accent: params.accent,
+            theme: self.theme,
+            accent: self.accent,
         };
-        let style = look.style(300, 60)?;
         let filter = FeedParams {
-            category: params.category,
-            tag: params.tag,
+            category: self.category,
+            tag: self.tag,
         };
-        let mut conn = state.pool.get().await?;
-        let list = latest(
-            &mut conn,
-            &filter,
-            Utc::now(),
-            &state.cursor_key,
-            limit.into(),
-        )
-        .await?;
-        Ok(articles_page(&list, &state.links, &style))
-    };
-    respond(&req, page.await)
+        Ok((filter, limit.into(), look.style(300, 60)?))
+    }
 }
 
 fn articles_page(list: &[Article], links: &SiteLinks, style: &ChartStyle) -> Markup {
