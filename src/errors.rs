@@ -106,6 +106,8 @@ problem_types! {
         "The body must be JSON, sent with `Content-Type: application/json`.";
     RATE_LIMITED = "rate_limited", TOO_MANY_REQUESTS, "Too many requests",
         "Too many requests of this kind from your address; wait the seconds given in `Retry-After`.";
+    NOT_IMPLEMENTED = "not_implemented", NOT_IMPLEMENTED, "Not implemented",
+        "The service does not offer this variant of the request, for example oEmbed as XML: ask for `format=json`.";
     SERVICE_UNAVAILABLE = "service_unavailable", SERVICE_UNAVAILABLE, "Service unavailable",
         "The database cannot be reached right now; retry after the seconds given in `Retry-After`. A write answered this way may or may not have been stored: read before you retry a create.";
     INTERNAL_ERROR = "internal_error", INTERNAL_SERVER_ERROR, "Internal server error",
@@ -144,6 +146,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// A variant of a request the service does not offer, e.g. oEmbed as XML (501).
+    #[error("not implemented: {0}")]
+    NotImplemented(String),
     /// The database cannot be reached; the client should retry.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -173,6 +178,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => &PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => &UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => &RATE_LIMITED,
+            Self::NotImplemented(_) => &NOT_IMPLEMENTED,
             Self::Unavailable(_) => &SERVICE_UNAVAILABLE,
             Self::Internal(_) => &INTERNAL_ERROR,
         }
@@ -194,6 +200,7 @@ impl ApiError {
             | Self::NotFound(d)
             | Self::Conflict(d)
             | Self::Gone(d)
+            | Self::NotImplemented(d)
             | Self::UnsupportedMediaType(d) => d.clone(),
             Self::MethodNotAllowed { allow } => {
                 format!("This resource allows {}.", allow.join(", "))

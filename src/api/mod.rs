@@ -15,6 +15,7 @@ pub mod fields;
 pub mod health;
 pub mod history_events;
 pub mod html;
+pub mod oembed;
 pub mod practice;
 pub mod problems;
 pub mod responses;
@@ -77,6 +78,7 @@ macro_rules! route_table {
             .service(embeds::article)
             .service(embeds::subscribe::form)
             .service(embeds::subscribe::submit)
+            .service(oembed::oembed)
             .service(certification::pathway::show)
             .service(certification::pathway::create_step)
             .service(certification::pathway::show_step)

@@ -22,6 +22,28 @@ impl SiteLinks {
         format!("{}{path}", self.base)
     }
 
+    /// The path (and query) of `url` on this service, if it is one of ours: an address under
+    /// `PUBLIC_BASE_URL`, or an article's address on the `ARTICLE_URL_TEMPLATE` site (as
+    /// `/articles/{slug}`). Nothing is fetched.
+    pub fn path_of(&self, url: &str) -> Option<(String, Option<String>)> {
+        if let Some(template) = &self.article_template {
+            let (before, after) = template.split_once("{slug}")?;
+            if let Some(slug) = url.strip_prefix(before).and_then(|r| r.strip_suffix(after)) {
+                if !slug.is_empty() && !slug.contains(['/', '?', '#']) {
+                    return Some((format!("/articles/{slug}"), None));
+                }
+            }
+        }
+        let parsed = url::Url::parse(url).ok()?;
+        let base = url::Url::parse(&self.base).ok()?;
+        let same_origin = parsed.scheme() == base.scheme()
+            && parsed.host_str() == base.host_str()
+            && parsed.port_or_known_default() == base.port_or_known_default();
+        let base_path = base.path().trim_end_matches('/');
+        let path = parsed.path().strip_prefix(base_path)?;
+        same_origin.then(|| (path.to_owned(), parsed.query().map(str::to_owned)))
+    }
+
     /// An article's canonical address.
     pub fn article(&self, slug: &str) -> String {
         match &self.article_template {
@@ -45,5 +67,31 @@ mod tests {
         );
         assert_eq!(there.article("pump"), "https://site.example/read/pump");
         assert_eq!(there.ours("/embed"), "https://api.example/embed");
+    }
+
+    #[test]
+    fn only_our_own_addresses_have_a_path() {
+        let links = SiteLinks::new(
+            "https://api.example",
+            Some("https://site.example/read/{slug}"),
+        );
+        assert_eq!(
+            links.path_of("https://api.example/embed/history-events?theme=dark"),
+            Some(("/embed/history-events".into(), Some("theme=dark".into())))
+        );
+        assert_eq!(
+            links.path_of("https://site.example/read/pump"),
+            Some(("/articles/pump".into(), None))
+        );
+        for other in [
+            "https://evil.example/embed/history-events",
+            "http://api.example/embed/history-events",
+            "https://api.example:8443/x",
+            "https://site.example/read/a/b",
+            "not a url",
+            "file:///etc/passwd",
+        ] {
+            assert_eq!(links.path_of(other), None, "{other}");
+        }
     }
 }

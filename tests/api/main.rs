@@ -11,6 +11,7 @@ mod helpers;
 mod history_events;
 mod http_semantics;
 mod lifecycle;
+mod oembed;
 mod reference;
 mod response_cache;
 mod staffing;

@@ -66,6 +66,8 @@ fn article_page(a: &Article, links: &SiteLinks) -> Markup {
     let published = s.published_at.map(|t| t.to_rfc3339());
     let head = html! {
         link rel="canonical" href=(canonical);
+        link rel="alternate" type="application/json+oembed" title=(s.title)
+            href=(oembed_url(links, &canonical));
         meta name="description" content=(s.excerpt);
         meta property="og:type" content="article";
         meta property="og:site_name" content=(SITE_NAME);
@@ -120,6 +122,15 @@ fn article_page(a: &Article, links: &SiteLinks) -> Markup {
         }
     };
     layout_with_head(&s.title, &default_style(), head, body)
+}
+
+/// The oEmbed address of a page (its discovery link).
+fn oembed_url(links: &SiteLinks, address: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("url", address)
+        .append_pair("format", "json")
+        .finish();
+    links.ours(&format!("/oembed?{query}"))
 }
 
 /// The schema.org `Article` of a page, as JSON safe inside a `<script>` element: `<`, `>` and
