@@ -106,12 +106,15 @@ pub fn layout_with_head(title: &str, style: &ChartStyle, head: Markup, body: Mar
          fieldset{{border:1px solid {muted};border-radius:4px;margin:0 0 8px}}\
          button{{font:inherit;padding:6px 16px;border:0;border-radius:4px;background:{link};\
          color:{bg};cursor:pointer}}.error{{color:{link};font-weight:600}}\
+         pre{{white-space:pre-wrap;word-break:break-all;background:{grid};padding:8px;border-radius:4px}}\
+         section{{margin:0 0 28px}}\
          .hp{{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}}\
          svg{{max-width:100%;height:auto;display:block}}",
         bg = p.background,
         text = p.text,
         muted = p.muted,
         link = style.accent,
+        grid = p.grid,
     );
     html! {
         (DOCTYPE)

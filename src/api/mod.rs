@@ -76,6 +76,7 @@ macro_rules! route_table {
             .service(embeds::history)
             .service(embeds::articles)
             .service(embeds::article)
+            .service(embeds::gallery)
             .service(embeds::subscribe::form)
             .service(embeds::subscribe::submit)
             .service(oembed::oembed)

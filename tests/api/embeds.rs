@@ -457,3 +457,33 @@ async fn the_form_meets_the_same_rate_limit_as_the_json_sign_up() {
     assert!(second.headers().contains_key("retry-after"));
     assert_eq!(second.headers()["content-type"], "text/html; charset=utf-8");
 }
+
+#[tokio::test]
+async fn the_gallery_shows_every_widget_and_chart_live_with_its_snippet() {
+    let app =
+        TestApp::spawn_with(|s| s.public_base_url = "https://api.perfusion.example".into()).await;
+    let (h, page) = widget(&app, "/embed").await;
+    assert!(
+        h.get("x-frame-options").is_none(),
+        "the gallery is under /embed"
+    );
+    for path in [
+        "/embed/articles?limit=3",
+        "/embed/staffing-statistics/certified_perfusionists",
+        "/embed/workforce/projection",
+        "/embed/history-events",
+        "/embed/subscribe",
+    ] {
+        let src = format!("https://api.perfusion.example{path}").replace('&', "&amp;");
+        assert!(
+            page.contains(&format!(r#"<iframe src="{src}""#)),
+            "{path} live"
+        );
+        assert!(
+            page.contains(&format!(r#"&lt;iframe src=&quot;{src}"#)),
+            "{path} snippet"
+        );
+    }
+    assert_eq!(page.matches("<img src=").count(), 2, "two charts");
+    assert!(page.contains("/oembed?url="));
+}

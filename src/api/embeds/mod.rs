@@ -8,7 +8,7 @@ pub mod subscribe;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
-use maud::{html, Markup};
+use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -464,4 +464,95 @@ fn timeline_page(events: &[history_event::HistoryEvent], style: &ChartStyle) -> 
         }
     };
     layout("The history of perfusion", style, body)
+}
+
+/// Every widget and chart live, each with the snippet a partner pastes: an iframe, an image,
+/// or the address to give an oEmbed-aware CMS.
+#[utoipa::path(
+    operation_id = "getEmbedGallery",
+    tag = "Embeds",
+    params(EmbedParams),
+    responses(
+        (status = 200, description = "The gallery, an HTML page", content_type = "text/html", body = String,
+        headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 400, description = "A bad parameter (an HTML page for browsers)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/embed")]
+pub async fn gallery(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let page = (|| {
+        let style = parse_query::<EmbedParams>(req.query_string())?.style(600, 300)?;
+        Ok(gallery_page(&state.links, &style))
+    })();
+    respond(&req, page)
+}
+
+/// A widget in the gallery: its title, its path, the frame's size.
+const WIDGETS: [(&str, &str, u32, u32); 5] = [
+    ("Latest articles", "/embed/articles?limit=3", 360, 520),
+    (
+        "A staffing figure",
+        "/embed/staffing-statistics/certified_perfusionists",
+        320,
+        300,
+    ),
+    (
+        "The workforce projection",
+        "/embed/workforce/projection",
+        600,
+        440,
+    ),
+    (
+        "The history of perfusion",
+        "/embed/history-events",
+        600,
+        500,
+    ),
+    ("Join the community", "/embed/subscribe", 360, 520),
+];
+
+/// A chart in the gallery: its alternative text and its path.
+const CHARTS: [(&str, &str); 2] = [
+    (
+        "New graduates each year",
+        "/api/v1/staffing-statistics/annual_graduates/chart.svg?width=480",
+    ),
+    (
+        "Perfusionist supply and demand",
+        "/api/v1/workforce/projection.svg?width=480",
+    ),
+];
+
+fn gallery_page(links: &SiteLinks, style: &ChartStyle) -> Markup {
+    let body = html! {
+        main style="max-width:70rem" {
+            h1 { "Widgets and charts for partner sites" }
+            p { "Paste a snippet into your page. Widgets take " code { "theme=dark" } " and "
+                code { "accent=%23a4262c" } "; charts also " code { "width" } " and " code { "height" } "." }
+            @for (title, path, width, height) in WIDGETS {
+                @let src = links.ours(path);
+                @let snippet = html! {
+                    iframe src=(src) title=(title) width=(width) height=(height) style="border:0" {}
+                }.into_string();
+                section {
+                    h2 { (title) }
+                    (PreEscaped(&snippet))
+                    p { "Snippet:" }
+                    pre { code { (snippet) } }
+                    p class="muted" { "oEmbed: " code { (links.ours("/oembed?url=")) (src) } }
+                }
+            }
+            @for (alt, path) in CHARTS {
+                @let src = links.ours(path);
+                @let snippet = html! { img src=(src) alt=(alt); }.into_string();
+                section {
+                    h2 { (alt) " (chart)" }
+                    (PreEscaped(&snippet))
+                    p { "Snippet:" }
+                    pre { code { (snippet) } }
+                }
+            }
+        }
+    };
+    layout("Widgets and charts for partner sites", style, body)
 }
