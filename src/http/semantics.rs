@@ -21,7 +21,8 @@ use crate::errors::ApiError;
 #[derive(Debug, Clone)]
 pub struct FramePolicy {
     /// The `Content-Security-Policy` of a widget: it may draw with inline styles, show images
-    /// of this service, post its form here, and be framed by the allowed origins; nothing else.
+    /// and frames of this service (the gallery shows the widgets), post its form here, and be
+    /// framed by the allowed origins; nothing else.
     embed_csp: String,
 }
 
@@ -35,7 +36,7 @@ impl FramePolicy {
         Self {
             embed_csp: format!(
                 "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
-                 form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
+                 frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
             ),
         }
     }

@@ -46,6 +46,10 @@ async fn widgets_may_be_framed_anywhere_by_default_and_nothing_else_may() {
         "{csp}"
     );
     assert!(csp.contains("form-action 'self'"));
+    assert!(
+        csp.contains("frame-src 'self'"),
+        "the gallery frames the widgets"
+    );
     assert!(csp.ends_with("frame-ancestors *"), "{csp}");
     let res = app.get("/api/v1/history-events").send().await;
     assert_eq!(res.headers()["x-frame-options"], "DENY");
@@ -485,5 +489,7 @@ async fn the_gallery_shows_every_widget_and_chart_live_with_its_snippet() {
         );
     }
     assert_eq!(page.matches("<img src=").count(), 2, "two charts");
-    assert!(page.contains("/oembed?url="));
+    assert!(page.contains(
+        "/oembed?url=https%3A%2F%2Fapi.perfusion.example%2Fembed%2Farticles%3Flimit%3D3"
+    ));
 }

@@ -523,6 +523,14 @@ const CHARTS: [(&str, &str); 2] = [
     ),
 ];
 
+/// The oEmbed address of `src`, as a CMS would ask for it.
+fn oembed_address(links: &SiteLinks, src: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("url", src)
+        .finish();
+    links.ours(&format!("/oembed?{query}"))
+}
+
 fn gallery_page(links: &SiteLinks, style: &ChartStyle) -> Markup {
     let body = html! {
         main style="max-width:70rem" {
@@ -539,7 +547,7 @@ fn gallery_page(links: &SiteLinks, style: &ChartStyle) -> Markup {
                     (PreEscaped(&snippet))
                     p { "Snippet:" }
                     pre { code { (snippet) } }
-                    p class="muted" { "oEmbed: " code { (links.ours("/oembed?url=")) (src) } }
+                    p class="muted" { "oEmbed: " code { (oembed_address(links, &src)) } }
                 }
             }
             @for (alt, path) in CHARTS {
