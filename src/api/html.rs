@@ -104,6 +104,8 @@ pub fn layout_with_head(title: &str, style: &ChartStyle, head: Markup, body: Mar
          border:1px solid {muted};border-radius:4px;background:{bg};color:{text}}}\
          input:focus-visible,button:focus-visible{{outline:3px solid {link};outline-offset:2px}}\
          fieldset{{border:1px solid {muted};border-radius:4px;margin:0 0 8px}}\
+         fieldset label{{display:inline-flex;align-items:center;gap:8px;min-height:32px}}\
+         input[type=checkbox]{{width:24px;height:24px;margin:0}}\
          button{{font:inherit;padding:6px 16px;border:0;border-radius:4px;background:{link};\
          color:{bg};cursor:pointer}}.error{{color:{link};font-weight:600}}\
          pre{{white-space:pre-wrap;word-break:break-all;background:{grid};padding:8px;border-radius:4px}}\

@@ -262,7 +262,7 @@ fn form_page(style: &ChartStyle, filled: &Filled, errors: &[FieldError]) -> Mark
                         label {
                             input type="checkbox" name="topics" value=(topic.as_str())
                                 checked[filled.topics.contains(&topic)];
-                            " " (topic.as_str())
+                            (topic.as_str())
                         }
                         br;
                     }
