@@ -17,12 +17,14 @@ import sys
 
 # The scenarios of a full run, in table order.
 CACHE_ON = ["health", "list", "list_category", "list_tag", "deep_page", "detail",
-            "not_modified", "search", "feed_rss", "feed_rss_gzip", "staffing", "projection", "health_end", "signup", "export"]
-CACHE_OFF = ["list_nocache", "deep_page_nocache", "detail_nocache", "search_nocache",
-             "search_nocache_c1"]
+            "not_modified", "search", "feed_rss", "feed_rss_gzip", "staffing", "projection", "embed_article", "embed_articles", "chart_svg", "health_end",
+            "signup", "export"]
+CACHE_OFF = ["list_nocache", "deep_page_nocache", "detail_nocache", "embed_article_nocache",
+             "search_nocache", "search_nocache_c1"]
 SCALE = ["list_nocache", "deep_page_nocache", "search_nocache"]
 
-HEADLINE = {"list", "list_category", "list_tag", "detail", "feed_rss", "feed_rss_gzip"}
+HEADLINE = {"list", "list_category", "list_tag", "detail", "feed_rss", "feed_rss_gzip",
+            "embed_article", "embed_articles"}
 
 
 def load_jsonl(path):
