@@ -35,9 +35,18 @@ pub struct OembedParams {
     /// The tallest the consumer can show, in pixels.
     #[param(minimum = 1, maximum = 10000)]
     pub maxheight: Option<u32>,
-    /// `json` (the default); `xml` is not offered (501).
-    #[param(inline)]
+    /// `json` (the default). `xml`, which oEmbed also names, is answered 501 Not Implemented as
+    /// the oEmbed specification asks of a provider that does not offer it.
+    #[param(schema_with = json_only)]
     pub format: Option<OembedFormat>,
+}
+
+/// The one format offered, as the document states it.
+fn json_only() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["json"]))
+        .build()
 }
 
 /// The formats oEmbed names.

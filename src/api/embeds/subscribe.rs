@@ -87,7 +87,8 @@ pub async fn form(req: HttpRequest) -> HttpResponse {
 }
 
 /// Signs an address up from the form: the same double opt-in, limits and validation as the
-/// JSON sign-up, and the same answer for every address.
+/// JSON sign-up, and the same answer for every address. A form that fills the hidden field is
+/// checked like any other and then answered as anyone, with nothing written.
 #[utoipa::path(
     operation_id = "postSubscribeWidget",
     tag = "Embeds",
@@ -111,13 +112,13 @@ pub async fn submit(
         Err(e) => return respond(&req, Err(e)),
     };
     let style = filled.style();
-    if !filled.honeypot.is_empty() {
-        return answer(&style);
-    }
     let (signup, errors) = filled.check();
     let Some(signup) = signup else {
         return page_with_status(StatusCode::BAD_REQUEST, form_page(&style, &filled, &errors));
     };
+    if !filled.honeypot.is_empty() {
+        return answer(&style);
+    }
     match sign_up_address(&req, &state, &signup).await {
         Ok(()) => answer(&style),
         Err(e) => respond(&req, Err(e)),
