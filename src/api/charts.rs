@@ -142,69 +142,12 @@ pub async fn staffing_chart(
     Ok(svg_response(&req, chart.render(&style)))
 }
 
-/// The query of the projection chart: the projection's parameters and the chart's.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ProjectionChartParams {
-    /// Years to project, 1 to 50 (default 10).
-    #[param(minimum = 1, maximum = 50, default = 10)]
-    pub years: Option<u32>,
-    /// New perfusionists a year, 0 to 1,000,000 (default: the current `annual_graduates`).
-    #[param(minimum = 0, maximum = 1000000)]
-    pub graduates_per_year: Option<f64>,
-    /// Perfusionists leaving a year, 0 to 1,000,000 (default: the current `annual_exits`).
-    #[param(minimum = 0, maximum = 1000000)]
-    pub exits_per_year: Option<f64>,
-    /// Yearly growth of demand in percent, -50 to 100 (default 0).
-    #[param(minimum = -50, maximum = 100, default = 0)]
-    pub demand_growth_percent: Option<f64>,
-    /// Perfusionists now, 0 to 10,000,000 (default: the current `certified_perfusionists`).
-    #[param(minimum = 0, maximum = 10000000)]
-    pub start_supply: Option<f64>,
-    /// Unfilled demand now, -10,000,000 to 10,000,000 (default: the current `shortage`).
-    #[param(minimum = -10000000, maximum = 10000000)]
-    pub start_shortage: Option<f64>,
-    /// Width in pixels, 200 to 1200 (default 600).
-    #[param(minimum = 200, maximum = 1200, default = 600)]
-    pub width: Option<u32>,
-    /// Height in pixels, 120 to 800 (default 300).
-    #[param(minimum = 120, maximum = 800, default = 300)]
-    pub height: Option<u32>,
-    /// `light` (default) or `dark`.
-    #[param(inline)]
-    pub theme: Option<Theme>,
-    /// The supply line's colour, a hex colour such as `#a4262c`.
-    #[param(pattern = "^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
-    pub accent: Option<String>,
-}
-
-impl ProjectionChartParams {
-    fn split(self) -> (ProjectionParams, ChartParams) {
-        let projection = ProjectionParams {
-            years: self.years,
-            graduates_per_year: self.graduates_per_year,
-            exits_per_year: self.exits_per_year,
-            demand_growth_percent: self.demand_growth_percent,
-            start_supply: self.start_supply,
-            start_shortage: self.start_shortage,
-            threshold: None,
-        };
-        let chart = ChartParams {
-            width: self.width,
-            height: self.height,
-            theme: self.theme,
-            accent: self.accent,
-        };
-        (projection, chart)
-    }
-}
-
 /// The workforce projection as an accessible SVG chart: supply and demand year by year (the
 /// same parameters and defaults as the JSON projection), with the figures in words.
 #[utoipa::path(
     operation_id = "getWorkforceProjectionChart",
     tag = "Staffing",
-    params(ProjectionChartParams),
+    params(ProjectionParams, ChartParams),
     responses(
         (status = 200, description = "The chart", content_type = "image/svg+xml", body = String,
         headers(("ETag" = String), ("Cache-Control" = String), ("Content-Security-Policy" = String))),
@@ -217,9 +160,11 @@ impl ProjectionChartParams {
 pub async fn projection_chart(
     req: HttpRequest,
     state: web::Data<AppState>,
-    params: Query<ProjectionChartParams>,
+    projection: Query<ProjectionParams>,
+    chart: Query<ChartParams>,
 ) -> ApiResult<HttpResponse> {
-    let (projection, chart) = params.0.split();
+    // One query, read as the projection's parameters and as the chart's.
+    let (projection, chart) = (projection.0, chart.0);
     let mut v = Validator::default();
     let style = chart.check(&mut v);
     v.finish()?;

@@ -193,7 +193,7 @@ fn sparkline(series: &[staffing::Observation], style: &ChartStyle) -> Markup {
 #[utoipa::path(
     operation_id = "getWorkforceProjectionWidget",
     tag = "Embeds",
-    params(ProjectionWidgetParams),
+    params(ProjectionParams, EmbedParams),
     responses(
         (status = 200, description = "The widget, an HTML page for an iframe", content_type = "text/html", body = String,
         headers(("ETag" = String), ("Cache-Control" = String), ("Content-Security-Policy" = String))),
@@ -205,9 +205,9 @@ fn sparkline(series: &[staffing::Observation], style: &ChartStyle) -> Markup {
 #[get("/embed/workforce/projection")]
 pub async fn projection(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let page = async {
-        let params: ProjectionWidgetParams = parse_query(req.query_string())?;
-        let (inputs, look) = params.split();
-        let style = look.style(560, 280)?;
+        // One query, read as the projection's parameters and as the widget's look.
+        let inputs: ProjectionParams = parse_query(req.query_string())?;
+        let style = parse_query::<EmbedParams>(req.query_string())?.style(560, 280)?;
         let mut conn = state.pool.get().await?;
         let projected = inputs.resolve(&mut conn).await?.project(Utc::now().year());
         let chart = projection_svg(&projected, &style);
@@ -226,55 +226,6 @@ pub async fn projection(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
         ))
     };
     respond(&req, page.await)
-}
-
-/// The projection widget's query: the projection's parameters and the widget's look.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ProjectionWidgetParams {
-    /// Years to project, 1 to 50 (default 10).
-    #[param(minimum = 1, maximum = 50, default = 10)]
-    pub years: Option<u32>,
-    /// New perfusionists a year, 0 to 1,000,000 (default: the current `annual_graduates`).
-    #[param(minimum = 0, maximum = 1000000)]
-    pub graduates_per_year: Option<f64>,
-    /// Perfusionists leaving a year, 0 to 1,000,000 (default: the current `annual_exits`).
-    #[param(minimum = 0, maximum = 1000000)]
-    pub exits_per_year: Option<f64>,
-    /// Yearly growth of demand in percent, -50 to 100 (default 0).
-    #[param(minimum = -50, maximum = 100, default = 0)]
-    pub demand_growth_percent: Option<f64>,
-    /// Perfusionists now, 0 to 10,000,000 (default: the current `certified_perfusionists`).
-    #[param(minimum = 0, maximum = 10000000)]
-    pub start_supply: Option<f64>,
-    /// Unfilled demand now, -10,000,000 to 10,000,000 (default: the current `shortage`).
-    #[param(minimum = -10000000, maximum = 10000000)]
-    pub start_shortage: Option<f64>,
-    /// `light` (default) or `dark`.
-    #[param(inline)]
-    pub theme: Option<Theme>,
-    /// The supply line's colour, a hex colour such as `#a4262c` (send `#` as `%23`).
-    #[param(pattern = "^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
-    pub accent: Option<String>,
-}
-
-impl ProjectionWidgetParams {
-    fn split(self) -> (ProjectionParams, EmbedParams) {
-        let inputs = ProjectionParams {
-            years: self.years,
-            graduates_per_year: self.graduates_per_year,
-            exits_per_year: self.exits_per_year,
-            demand_growth_percent: self.demand_growth_percent,
-            start_supply: self.start_supply,
-            start_shortage: self.start_shortage,
-            threshold: None,
-        };
-        let look = EmbedParams {
-            theme: self.theme,
-            accent: self.accent,
-        };
-        (inputs, look)
-    }
 }
 
 /// The history of perfusion as a timeline, oldest first.
