@@ -78,7 +78,10 @@ pub fn spec_json() -> String {
 pub fn render(spec: &utoipa::openapi::OpenApi) -> String {
     let mut doc = serde_json::to_value(spec).expect("the OpenAPI document serializes");
     reference_named_schemas(&mut doc);
+    add_cross_field_rules(&mut doc);
     require_path_parameters(&mut doc);
+    add_chain_links(&mut doc);
+    html_error_pages(&mut doc);
     example_problems_by_status(&mut doc);
     merge_inline_wrappers(&mut doc);
     let mut json = serde_json::to_string_pretty(&doc).expect("a JSON value serializes");
@@ -124,6 +127,147 @@ fn merge_inline_wrappers(node: &mut serde_json::Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(merge_inline_wrappers),
         _ => {}
+    }
+}
+
+/// The rules of [`crate::api::schemas::cross_field_rules`], added once the named schemas are
+/// referenced (an inline copy is recognised by being equal to the derived schema).
+fn add_cross_field_rules(doc: &mut serde_json::Value) {
+    for (name, keyword, value) in crate::api::schemas::cross_field_rules() {
+        let schema = doc["components"]["schemas"][name]
+            .as_object_mut()
+            .unwrap_or_else(|| panic!("no schema named {name} for its cross-field rule"));
+        schema.insert(keyword.into(), value);
+    }
+}
+
+/// The links of each chain in [`crate::api::chains::CHAINS`]: a create's 201 and an update's
+/// 200 name the item by the body (`$response.body#/data/slug`; an update may change a slug),
+/// the read's 200 by its own path; each update is given the answer's `ETag` as `If-Match`.
+/// Then the links of [`crate::api::chains::FEEDS`].
+fn add_chain_links(doc: &mut serde_json::Value) {
+    use crate::api::chains::{CHAINS, FEEDS};
+    use serde_json::{json, Map, Value};
+    let mut places: Vec<(String, String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if let Some(id) = op["operationId"].as_str() {
+                places.push((id.to_owned(), path.clone(), method.clone()));
+            }
+        }
+    }
+    let place = |id: &str| {
+        places
+            .iter()
+            .find(|(op, _, _)| op == id)
+            .map(|(_, path, method)| (path.clone(), method.clone()))
+            .unwrap_or_else(|| panic!("a link names {id}, which is no operation"))
+    };
+    let add = |doc: &mut Value, source: &str, status: &str, link: Value| {
+        let (path, method) = place(source);
+        let response = &mut doc["paths"][&path][&method]["responses"][status];
+        let Some(response) = response.as_object_mut() else {
+            panic!("{source} has no {status} answer to link from");
+        };
+        let name = link["operationId"].as_str().unwrap_or_default().to_owned();
+        response.entry("links").or_insert_with(|| json!({}))[name] = link;
+    };
+    let takes_if_match = |doc: &Value, id: &str| {
+        let (path, method) = place(id);
+        doc["paths"][&path][&method]["parameters"]
+            .as_array()
+            .is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p["in"] == "header" && p["name"] == "If-Match")
+            })
+    };
+    for chain in CHAINS {
+        let by_body = format!("$response.body#/data/{}", chain.param);
+        let by_path = format!("$request.path.{}", chain.param);
+        let updates_and_delete: Vec<&str> =
+            chain.updates.iter().copied().chain(chain.delete).collect();
+        let read_views_delete: Vec<&str> = std::iter::once(chain.read)
+            .chain(chain.views.iter().copied())
+            .chain(chain.delete)
+            .collect();
+        let mut from: Vec<(&str, &str, &str, Vec<&str>)> = Vec::new();
+        if let Some(create) = chain.create {
+            let all = read_views_delete.iter().chain(chain.updates).copied();
+            from.push((create, "201", &by_body, all.collect()));
+        }
+        from.push((chain.read, "200", &by_path, updates_and_delete.clone()));
+        for update in chain.updates {
+            from.push((update, "200", &by_body, read_views_delete.clone()));
+        }
+        for (source, status, item, targets) in from {
+            for target in targets {
+                let mut parameters = Map::new();
+                parameters.insert(chain.param.into(), item.into());
+                for shared in chain.shared {
+                    parameters.insert((*shared).into(), format!("$request.path.{shared}").into());
+                }
+                if takes_if_match(doc, target) {
+                    parameters.insert("header.If-Match".into(), "$response.header.ETag".into());
+                }
+                let verb = match target {
+                    t if t == chain.read => "Reads",
+                    t if Some(t) == chain.delete => "Deletes",
+                    t if chain.views.contains(&t) => "Shows (once published)",
+                    _ => "Changes",
+                };
+                let link = json!({
+                    "operationId": target,
+                    "parameters": parameters,
+                    "description": format!("{verb} the item this answer is about."),
+                });
+                add(doc, source, status, link);
+            }
+        }
+    }
+    for feed in FEEDS {
+        let mut link = json!({"operationId": feed.to, "description": feed.description});
+        match feed.into.split_once('.') {
+            Some(("body", field)) => link["requestBody"] = json!({ field: feed.value }),
+            _ => link["parameters"] = json!({ feed.into: feed.value }),
+        }
+        add(doc, feed.from, feed.status, link);
+    }
+}
+
+/// A page (an operation whose 200 is `text/html`: the widgets and article pages) answers its
+/// errors through `api::html::respond`: problem+json, or the same problem as a small HTML page
+/// when the request's `Accept` names `text/html` (a browser in an iframe). Each error response
+/// says both.
+fn html_error_pages(doc: &mut serde_json::Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    let html = serde_json::json!({"schema": {"type": "string"}});
+    for item in paths.values_mut().filter_map(|item| item.as_object_mut()) {
+        for op in item.values_mut() {
+            let Some(responses) = op
+                .get_mut("responses")
+                .and_then(serde_json::Value::as_object_mut)
+            else {
+                continue;
+            };
+            let is_page = responses
+                .get("200")
+                .is_some_and(|ok| ok["content"].get("text/html").is_some());
+            if !is_page {
+                continue;
+            }
+            for (_, response) in responses.iter_mut().filter(|(s, _)| !s.starts_with('2')) {
+                if let Some(content) = response
+                    .get_mut("content")
+                    .and_then(serde_json::Value::as_object_mut)
+                {
+                    if content.contains_key("application/problem+json") {
+                        content.entry("text/html").or_insert_with(|| html.clone());
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -83,7 +83,7 @@ pub struct SubscriberFilter {
     /// Subscribed to this topic.
     pub topic: Option<Topic>,
     /// A piece of the email address, any case.
-    #[param(max_length = 254)]
+    #[param(inline, value_type = Option<crate::domain::BoundedText<0, 254>>)]
     pub q: Option<String>,
 }
 
@@ -113,7 +113,7 @@ pub struct SubscriberListParams {
     #[param(schema_with = super::schemas::subscriber_status)]
     pub status: Option<String>,
     pub topic: Option<Topic>,
-    #[param(max_length = 254)]
+    #[param(inline, value_type = Option<crate::domain::BoundedText<0, 254>>)]
     pub q: Option<String>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100, default = 20)]

@@ -79,8 +79,9 @@ impl<T: DeserializeOwned + 'static, const MAX: usize> FromRequest for JsonBody<T
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value: Value = serde_json::from_slice(&body)
+            let mut value: Value = serde_json::from_slice(&body)
                 .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
+            integral_numbers_as_integers(&mut value);
             if !value.is_object() {
                 return Err(ApiError::field("body", "must be a JSON object"));
             }
@@ -90,6 +91,24 @@ impl<T: DeserializeOwned + 'static, const MAX: usize> FromRequest for JsonBody<T
                 None => Err(ApiError::Validation(errors_or_body(errors))),
             }
         })
+    }
+}
+
+/// JSON has one number type, and JSON Schema's `integer` is any number without a fraction:
+/// `3.0` and `3e2` are integers there, as `3` is. serde reads them as floats, which an integer
+/// field refuses, so every whole number is made an integer before the body is read.
+fn integral_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            // i64::MAX as f64 rounds up to 2^63, which does not fit: keep below it.
+            if x.fract() == 0.0 && x >= i64::MIN as f64 && x < i64::MAX as f64 {
+                *value = Value::from(x as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -354,6 +373,18 @@ mod tests {
                 && fields.contains(&"extra"),
             "{fields:?}"
         );
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let mut body =
+            serde_json::json!({"title": "t", "year": 1958.0, "people": [], "x": [2.5, 1e2]});
+        integral_numbers_as_integers(&mut body);
+        assert_eq!(body["year"], serde_json::json!(1958));
+        assert_eq!(body["x"], serde_json::json!([2.5, 100]));
+        body.as_object_mut().unwrap().remove("x");
+        let (value, errs) = from_value::<Input>(body);
+        assert_eq!(value.and_then(|v| v.year), Some(1958), "{errs:?}");
     }
 
     #[derive(Debug, Deserialize)]

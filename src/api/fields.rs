@@ -52,22 +52,24 @@ pub fn slug_or_made_from(
     }
 }
 
-/// A time parameter or field: `2026-11-24T09:30:00Z` or `2026-11-24` (midnight UTC), in the years 1900 to 9999.
+/// A time parameter or field: `2026-11-24T09:30:00Z` or `2026-11-24` (midnight UTC), written
+/// in the years 1900 to 9999 (the year as written, before any offset: what the document's
+/// `pattern: "^(19[0-9]{2}|[2-9][0-9]{3})-"` says next to `format: date-time`).
 pub fn published_time(s: &str) -> Result<DateTime<Utc>, String> {
-    let t = DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
+    let (t, year) = DateTime::parse_from_rfc3339(s)
+        .map(|t| (t.with_timezone(&Utc), t.year()))
         .ok()
         .or_else(|| {
             NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc())
+                .map(|t| (t.and_utc(), t.year()))
         })
         .ok_or_else(|| {
             "must be an RFC 3339 time such as 2026-11-24T09:30:00Z, or a date such as 2026-11-24"
                 .to_owned()
         })?;
-    if !(1900..=9999).contains(&t.year()) {
+    if !(1900..=9999).contains(&year) {
         return Err("must be in the years 1900 to 9999".into());
     }
     Ok(t)

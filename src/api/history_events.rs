@@ -82,9 +82,9 @@ pub struct HistoryEventInput {
     /// Lowercase a-z, 0-9 and single hyphens; at most 120 characters.
     #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
-    #[schema(required = true, inline, value_type = Option<BoundedText<1, 200>>)]
+    #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
     pub title: Option<String>,
-    #[schema(required = true, inline, value_type = Option<BoundedText<1, 2000>>)]
+    #[schema(required = true, inline, value_type = BoundedText<1, 2000>)]
     pub summary: Option<String>,
     /// From 1500 to the current year.
     #[schema(required = true, value_type = i64, minimum = 1500)]
@@ -92,7 +92,7 @@ pub struct HistoryEventInput {
     /// Default false.
     pub year_is_approximate: Option<bool>,
     /// Up to 50 names, each 1 to 200 characters.
-    #[schema(max_items = 50)]
+    #[schema(inline, value_type = Option<Vec<BoundedText<1, 200>>>, max_items = 50)]
     pub people: Option<Vec<String>>,
     /// An absolute http or https URL.
     #[schema(inline, value_type = Option<WebUrl>)]
@@ -112,7 +112,7 @@ pub struct HistoryEventPatch {
     #[schema(minimum = 1500)]
     pub year: Option<i64>,
     pub year_is_approximate: Option<bool>,
-    #[schema(max_items = 50)]
+    #[schema(inline, value_type = Option<Vec<BoundedText<1, 200>>>, max_items = 50)]
     pub people: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(inline, value_type = Option<WebUrl>)]

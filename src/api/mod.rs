@@ -7,6 +7,7 @@ pub mod articles;
 pub mod auth;
 pub mod categories;
 pub mod certification;
+pub mod chains;
 pub mod charts;
 pub mod embeds;
 pub mod extract;

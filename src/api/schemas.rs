@@ -45,3 +45,16 @@ pub fn article_sort() -> Object {
          (with `q`; the default when `q` is given).",
     )
 }
+
+/// Rules across the fields of a named schema that utoipa's derive cannot state, as JSON Schema
+/// keywords that `openapi::render` adds to that schema: `(schema, keyword, value)`.
+pub fn cross_field_rules() -> Vec<(&'static str, &'static str, serde_json::Value)> {
+    let given = |field: &str| serde_json::json!({"required": [field], "properties": {field: {"type": "string"}}});
+    vec![(
+        // A new observation is dated by the day it describes or, when its source is undated,
+        // by the day it was taken in: one of the two, not null.
+        "ObservationInput",
+        "anyOf",
+        serde_json::json!([given("as_of"), given("retrieved_at")]),
+    )]
+}

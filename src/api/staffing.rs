@@ -193,15 +193,16 @@ pub struct StaffingMetric {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationInput {
-    /// Checked by the metric's unit: a percentage from 0 to 100, or a whole count from 0.
-    #[schema(required = true, value_type = f64, minimum = 0)]
+    /// Checked by the metric's unit: a percentage from 0 to 100, or a whole count from 0 to
+    /// 10,000,000.
+    #[schema(required = true, value_type = f64, minimum = 0, maximum = 10_000_000)]
     pub value: Option<f64>,
     /// The day the value describes (YYYY-MM-DD), from 1900 to today; leave it out when the
     /// source is undated.
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-")]
     pub as_of: Option<String>,
     /// For an undated source: the day the value was taken from it (YYYY-MM-DD), up to today.
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-")]
     pub retrieved_at: Option<String>,
     /// Make it the metric's current figure (the old headline stops being one). Default false.
     pub headline: Option<bool>,
@@ -256,13 +257,13 @@ impl ObservationInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationPatch {
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub value: Option<f64>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-")]
     pub as_of: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-")]
     pub retrieved_at: Option<Option<String>>,
     pub headline: Option<bool>,
     #[schema(inline, value_type = Option<BoundedText<1, 500>>)]
@@ -306,10 +307,17 @@ impl ObservationPatch {
     }
 }
 
-/// A 400 unless the observation still has `as_of` or `retrieved_at` once `changes` apply.
+/// A 400 unless the observation still has `as_of` or `retrieved_at` once `changes` apply. A
+/// change leaves nothing out (absent fields stay as they are): it cleared the last date.
 fn keeps_a_date(changes: &ObservationChangeset, current: &staffing::Observation) -> ApiResult<()> {
     let (as_of, retrieved_at) = changes.dates_of(current);
-    check_figure_dates(as_of, retrieved_at).map_err(|m| ApiError::field("as_of", m))
+    check_figure_dates(as_of, retrieved_at).map_err(|_| {
+        ApiError::field(
+            "as_of",
+            "cannot be cleared while `retrieved_at` is null: an observation keeps the day it \
+             describes or, undated, the day it was taken in",
+        )
+    })
 }
 
 /// A `{key}` path segment; one that cannot be a metric key is a 404 without a query.

@@ -59,7 +59,7 @@ pub use projection::{ProjectedYear, Projection};
 pub use role::Role;
 pub use slug::Slug;
 pub use subscriber_status::{ConfirmStep, SignUpStep, SubscriberStatus};
-pub use text::{BoundedText, Password};
+pub use text::{forbidden_char, BoundedText, Password};
 pub use token::{new_token, token_hash, TOKEN_LEN};
 pub use topic::Topic;
 pub use us_state::UsState;

@@ -20,8 +20,9 @@ pub struct FeedParams {
     /// Only articles in this category (its slug).
     #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub category: Option<String>,
-    /// Only articles with this tag (its slug or name, any case).
-    #[param(max_length = 50)]
+    /// Only articles with this tag (its slug or name, any case); a name without letters or
+    /// digits names no tag (a 400).
+    #[param(inline, value_type = Option<crate::domain::BoundedText<1, 50>>)]
     pub tag: Option<String>,
 }
 

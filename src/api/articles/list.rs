@@ -16,7 +16,7 @@ use crate::http::{
 };
 use crate::{
     auth::AuthUser,
-    domain::{ArticleStatus, BoundedText, Slug},
+    domain::{forbidden_char, ArticleStatus, BoundedText, Slug},
     errors::{ApiError, ApiResult, Problem, Validator},
     models::{
         article::{self, After, Filter, Sort, Visibility},
@@ -36,12 +36,13 @@ pub struct ArticleListParams {
     /// Only articles in this category (its slug); an unknown one is a 400.
     #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub category: Option<String>,
-    /// Only articles with this tag (its slug or name, any case).
-    #[param(max_length = 50)]
+    /// Only articles with this tag (its slug or name, any case); a name without letters or
+    /// digits names no tag (a 400).
+    #[param(inline, value_type = Option<BoundedText<1, 50>>)]
     pub tag: Option<String>,
     /// Full-text search (web-search syntax: words, "quoted phrases", -excluded, or). Results are
     /// ranked by relevance unless `sort` is given. A blank `q` is ignored.
-    #[param(max_length = 200)]
+    #[param(inline, value_type = Option<BoundedText<0, 200>>)]
     pub q: Option<String>,
     /// Published at or after this time (RFC 3339, or a date meaning its midnight UTC).
     #[param(value_type = Option<String>)]
@@ -101,8 +102,8 @@ impl ArticleListParams {
                 if q.chars().count() > MAX_Q_CHARS {
                     v.push("q", format!("must be at most {MAX_Q_CHARS} characters"));
                     None
-                } else if q.chars().any(char::is_control) {
-                    v.push("q", "must not contain control characters");
+                } else if q.chars().any(forbidden_char) {
+                    v.push("q", "must not contain control characters or non-characters");
                     None
                 } else {
                     Some(q.to_owned())

@@ -56,8 +56,9 @@ pub struct ArticleInput {
     // field, and Swagger UI's "Try it out" fills this one in.
     #[schema(required = true, example = "career-development", value_type = String, max_length = 120, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub category: Option<String>,
-    /// Up to 20 tag names, 1 to 50 characters each; made on first use, matched case-insensitively.
-    #[schema(max_items = 20, example = json!(["ECMO", "Workforce"]))]
+    /// Up to 20 tag names, 1 to 50 characters each, with letters or digits (a name is matched
+    /// by its slug, so `!!` alone names nothing); made on first use, matched case-insensitively.
+    #[schema(inline, value_type = Option<Vec<BoundedText<1, 50>>>, max_items = 20, example = json!(["ECMO", "Workforce"]))]
     pub tags: Option<Vec<String>>,
     /// An absolute http or https URL.
     #[schema(inline, value_type = Option<WebUrl>)]
@@ -68,8 +69,8 @@ pub struct ArticleInput {
     /// Default `draft`. `scheduled` needs a future `published_at`; `published` without one is
     /// published now.
     pub status: Option<ArticleStatus>,
-    /// RFC 3339, e.g. `2026-12-01T09:00:00Z`.
-    #[schema(value_type = Option<String>, format = DateTime)]
+    /// RFC 3339, e.g. `2026-12-01T09:00:00Z`, in the years 1900 to 9999.
+    #[schema(value_type = Option<String>, format = DateTime, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-")]
     pub published_at: Option<String>,
 }
 
@@ -89,7 +90,7 @@ pub struct ArticlePatch {
     pub body_markdown: Option<String>,
     #[schema(inline, value_type = Option<Slug>)]
     pub category: Option<String>,
-    #[schema(max_items = 20)]
+    #[schema(inline, value_type = Option<Vec<BoundedText<1, 50>>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(inline, value_type = Option<WebUrl>)]
@@ -99,7 +100,7 @@ pub struct ArticlePatch {
     pub featured_image_alt: Option<Option<String>>,
     pub status: Option<ArticleStatus>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(value_type = Option<String>, format = DateTime, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-")]
     pub published_at: Option<Option<String>>,
 }
 

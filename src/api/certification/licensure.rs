@@ -154,7 +154,7 @@ pub struct LicensurePatch {
     pub license_required: Option<LicenseRequired>,
     /// The date of the source (YYYY-MM-DD), from 1900 to today.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-")]
     pub as_of: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(inline, value_type = Option<WebUrl>)]

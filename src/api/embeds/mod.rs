@@ -259,8 +259,9 @@ pub struct ArticlesWidgetParams {
     /// Only articles in this category (its slug); an unknown one is a 400.
     #[param(inline, value_type = Option<crate::domain::Slug>)]
     pub category: Option<String>,
-    /// Only articles with this tag (its slug or name, any case).
-    #[param(max_length = 50)]
+    /// Only articles with this tag (its slug or name, any case); a name without letters or
+    /// digits names no tag (a 400).
+    #[param(inline, value_type = Option<crate::domain::BoundedText<1, 50>>)]
     pub tag: Option<String>,
     /// How many, 1 to 10 (default 5).
     #[param(minimum = 1, maximum = 10, default = 5)]

@@ -39,14 +39,19 @@ pub struct SubscribeParams {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SubscribeForm {
     /// The address to confirm.
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: String,
+    /// Blank means none.
+    #[schema(inline, value_type = Option<crate::domain::BoundedText<0, 100>>)]
     pub name: Option<String>,
-    /// One field a topic (repeat the name).
-    pub topics: Option<Vec<Topic>>,
+    /// One field a topic (repeat the name); at least one ticked.
+    #[schema(min_items = 1)]
+    pub topics: Vec<Topic>,
     /// Leave empty (it is hidden from people).
     pub website: Option<String>,
-    #[schema(inline)]
-    pub theme: Option<Theme>,
+    /// The look the form was shown in (hidden fields): the answer page keeps it. A value that
+    /// is not `light` or `dark`, or not a hex colour, gives the default look rather than an error.
+    pub theme: Option<String>,
     pub accent: Option<String>,
 }
 
@@ -97,7 +102,7 @@ pub async fn form(req: HttpRequest) -> HttpResponse {
         (status = 200, description = "The answer, the same words for every address (an HTML page)", content_type = "text/html", body = String),
         (status = 400, description = "A bad field: the form again, with what is wrong", content_type = "text/html", body = String),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many sign-ups from this address, or mails to this email today", content_type = "text/html", body = String),
+        (status = 429, description = "Too many sign-ups from this address, or mails to this email today", body = Problem, content_type = "application/problem+json"),
         Unavailable,
     )
 )]
