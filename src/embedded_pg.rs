@@ -131,17 +131,30 @@ impl EmbeddedPostgres {
             return Ok(());
         }
         self.owned = false;
+        let stopped = self.pg_ctl_stop();
+        // Closing the pipe lets the reaper finish (for a throwaway cluster: remove the directory).
+        if let Some((mut child, stdin)) = self.reaper.take() {
+            drop(stdin);
+            let _ = child.wait();
+        }
+        stopped
+    }
+
+    /// Stops the server (fast) and, after `down_for`, starts it again on the same port with
+    /// the same data: an operator's restart, or an outage for the fault tests. Blocking.
+    pub fn restart(&self, down_for: std::time::Duration) -> Result<(), EmbeddedPgError> {
+        self.pg_ctl_stop()?;
+        std::thread::sleep(down_for);
+        self.pg_ctl_start()
+    }
+
+    fn pg_ctl_stop(&self) -> Result<(), EmbeddedPgError> {
         let out = self
             .command("pg_ctl")
             .args(["stop", "-m", "fast", "-w", "-t", "60", "-D"])
             .arg(&self.data_dir)
             .output()
             .map_err(|e| EmbeddedPgError(format!("could not run pg_ctl stop: {e}")))?;
-        // Closing the pipe lets the reaper finish (for a throwaway cluster: remove the directory).
-        if let Some((mut child, stdin)) = self.reaper.take() {
-            drop(stdin);
-            let _ = child.wait();
-        }
         if out.status.success() {
             Ok(())
         } else {

@@ -73,8 +73,6 @@ fn serve() -> anyhow::Result<()> {
     telemetry::init(settings.app_env);
     let (url, mut embedded) = database(&settings)?;
     let result = runtime()?.block_on(async {
-        db::create_database_if_missing(&url).await?;
-        db::run_migrations(&url).await?;
         let app = Application::build(&settings, &url)?;
         tracing::info!(addr = %settings.bind_addr, port = app.port(), "serving; docs at /docs/");
         app.run_until_stopped().await?;

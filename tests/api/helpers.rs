@@ -118,12 +118,12 @@ impl TestApp {
         .await
         .expect("the test database is cloned from the template");
         let database_url = format!("{}{}", server.base_url, db_name);
-        Self::start(database_url, Some(db_name), tweak)
+        Self::start(database_url, Some(db_name), tweak, true).await
     }
 
     /// Starts the app on a database that someone else owns (e.g. reached through a proxy).
     pub async fn spawn_on(database_url: &str) -> Self {
-        Self::start(database_url.to_owned(), None, |_| {})
+        Self::start(database_url.to_owned(), None, |_| {}, true).await
     }
 
     /// An app whose database cannot be reached at all.
@@ -132,13 +132,14 @@ impl TestApp {
         let port = dead.local_addr().unwrap().port();
         drop(dead);
         let database_url = format!("postgres://nobody:nothing@127.0.0.1:{port}/none");
-        Self::start(database_url, None, |_| {})
+        Self::start(database_url, None, |_| {}, false).await
     }
 
-    fn start(
+    async fn start(
         database_url: String,
         db_name: Option<String>,
         tweak: impl FnOnce(&mut Settings),
+        wait_until_ready: bool,
     ) -> Self {
         let mut settings = test_settings(&database_url);
         tweak(&mut settings);
@@ -152,6 +153,16 @@ impl TestApp {
             Application::build(&settings, &database_url).expect("the app builds")
         };
         let address = format!("http://127.0.0.1:{}", app.port());
+        if wait_until_ready {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while !app.is_ready() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the app did not get its database ready"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
         runtime.spawn(app.run_until_stopped());
         Self {
             address,
