@@ -37,16 +37,19 @@ pub enum Command {
         #[arg(long)]
         addr: Option<SocketAddr>,
     },
-    /// Back up the database (the embedded one, or DATABASE_URL's) to FILE: a pg_dump archive
-    /// (custom format), readable by its owner only, since it holds subscribers' personal data.
+    /// Back up the database to FILE (a pg_dump archive, readable by its owner only).
+    ///
+    /// The database is the one `serve` uses: the embedded cluster, or DATABASE_URL's. The file
+    /// holds subscribers' personal data.
     Backup {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Restore the database from a backup made by `backup`. Stop the service first. A database
-    /// that is not empty (anything in its public schema, e.g. once the service has run on it),
-    /// or that other sessions use, is refused unless --force; the database then becomes exactly
-    /// the backup. A file that is not a backup is refused and changes nothing.
+    /// Restore the database from FILE, a backup made by `backup`. Stop the service first.
+    ///
+    /// A database that is not empty (anything in its public schema, as once the service has run
+    /// on it), or that other sessions use, is refused unless --force; the database then becomes
+    /// exactly the backup, in one transaction. A file that is not a backup changes nothing.
     Restore {
         #[arg(value_name = "FILE")]
         file: PathBuf,
