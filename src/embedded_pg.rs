@@ -289,20 +289,32 @@ impl Drop for EmbeddedPostgres {
     }
 }
 
-/// The directory holding `initdb` and `pg_ctl`: `PATH` first, then the newest
-/// `/usr/lib/postgresql/*/bin`.
+/// The directory holding `initdb` and `pg_ctl`.
 fn find_bin_dir() -> Result<PathBuf, EmbeddedPgError> {
-    let has_tools = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    find_tools(&["initdb", "pg_ctl"]).ok_or_else(|| {
+        EmbeddedPgError(
+            "no database: DATABASE_URL is unset and PostgreSQL's initdb/pg_ctl were not found \
+             on PATH or under /usr/lib/postgresql/*/bin. Install PostgreSQL \
+             (e.g. `apt-get install postgresql`), set DATABASE_URL, or start one with Docker (README, section Docker)"
+                .into(),
+        )
+    })
+}
+
+/// The directory holding all of PostgreSQL's `tools`: `PATH` first, then the newest
+/// `/usr/lib/postgresql/*/bin`.
+pub fn find_tools(tools: &[&str]) -> Option<PathBuf> {
+    let has_tools = |dir: &Path| tools.iter().all(|t| dir.join(t).is_file());
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             if has_tools(&dir) {
                 // Resolve symlinks so pg_ctl finds its sibling `postgres` binary.
-                let real = fs::canonicalize(dir.join("initdb"))
+                let real = fs::canonicalize(dir.join(tools[0]))
                     .ok()
                     .and_then(|p| p.parent().map(Path::to_path_buf))
                     .filter(|d| has_tools(d))
                     .unwrap_or(dir);
-                return Ok(real);
+                return Some(real);
             }
         }
     }
@@ -317,14 +329,7 @@ fn find_bin_dir() -> Result<PathBuf, EmbeddedPgError> {
         })
         .collect();
     candidates.sort();
-    candidates.pop().map(|(_, bin)| bin).ok_or_else(|| {
-        EmbeddedPgError(
-            "no database: DATABASE_URL is unset and PostgreSQL's initdb/pg_ctl were not found \
-             on PATH or under /usr/lib/postgresql/*/bin. Install PostgreSQL \
-             (e.g. `apt-get install postgresql`), set DATABASE_URL, or start one with Docker (README, section Docker)"
-                .into(),
-        )
-    })
+    candidates.pop().map(|(_, bin)| bin)
 }
 
 fn postgres_user_if_root() -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)>, EmbeddedPgError>

@@ -336,29 +336,33 @@ impl Drop for TestApp {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }
-        let Some(name) = self.db_name.clone() else {
-            return;
-        };
-        let url = format!("{}postgres", server().base_url);
-        // Drop runs inside the test's runtime; do the async work on a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut c) = AsyncPgConnection::establish(&url).await {
-                    let _ = diesel::sql_query(format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        db::quote_ident(&name)
-                    ))
-                    .execute(&mut c)
-                    .await;
-                }
-            })
-        })
-        .join();
+        if let Some(name) = self.db_name.clone() {
+            drop_database(name);
+        }
     }
+}
+
+/// Drops the test database `name`, from any context (a `Drop` runs inside the test's runtime, so
+/// the async work runs on a thread of its own).
+fn drop_database(name: String) {
+    let url = format!("{}postgres", server().base_url);
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            if let Ok(mut c) = AsyncPgConnection::establish(&url).await {
+                let _ = diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    db::quote_ident(&name)
+                ))
+                .execute(&mut c)
+                .await;
+            }
+        })
+    })
+    .join();
 }
 
 pub fn test_settings(database_url: &str) -> Settings {
@@ -413,4 +417,39 @@ pub fn fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A database name of the test's own on the test server, not created yet (a command under test
+/// may create it), dropped at the end.
+pub struct ScratchDb {
+    pub url: String,
+    name: String,
+}
+
+impl ScratchDb {
+    pub fn new() -> Self {
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        Self {
+            url: format!("{}{}", server().base_url, name),
+            name,
+        }
+    }
+
+    /// Creates it, empty.
+    pub async fn create(self) -> Self {
+        let mut admin = AsyncPgConnection::establish(&format!("{}postgres", server().base_url))
+            .await
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {}", db::quote_ident(&self.name)))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        self
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        drop_database(self.name.clone());
+    }
 }
