@@ -1,8 +1,10 @@
-//! The command line: serve (the default), `admin create`, `openapi` and `healthcheck`.
+//! The command line: serve (the default), `admin create`, `openapi`, `healthcheck`, `backup`
+//! and `restore`.
 
 use std::{
     io::{Read, Write},
     net::{SocketAddr, TcpStream},
+    path::PathBuf,
     time::Duration,
 };
 
@@ -34,6 +36,26 @@ pub enum Command {
         /// The server's address (default: BIND_ADDR, with 0.0.0.0 read as 127.0.0.1).
         #[arg(long)]
         addr: Option<SocketAddr>,
+    },
+    /// Back up the database to FILE (a pg_dump archive, readable by its owner only).
+    ///
+    /// The database is the one `serve` uses: the embedded cluster, or DATABASE_URL's. The file
+    /// holds subscribers' personal data.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Restore the database from FILE, a backup made by `backup`. Stop the service first.
+    ///
+    /// A database that is not empty (anything in its public schema, as once the service has run
+    /// on it), or that other sessions use, is refused unless --force; the database then becomes
+    /// exactly the backup, in one transaction. A file that is not a backup changes nothing.
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Replace whatever the database holds, even while others are connected.
+        #[arg(long)]
+        force: bool,
     },
 }
 

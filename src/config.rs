@@ -73,6 +73,60 @@ pub struct Settings {
     pub response_cache_mb: u64,
     /// The longest a cached response is kept.
     pub response_cache_ttl: Duration,
+    /// How long each stage of a request may take (README, "Limits and timeouts").
+    pub timeouts: Timeouts,
+}
+
+/// The limits that keep a slow client or a stalled database from holding the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// The request head (line and headers) must arrive within this: 408 and closed otherwise.
+    pub header: Duration,
+    /// The body must arrive within this after the head: 408 otherwise.
+    pub body: Duration,
+    /// Once the body is in, the answer must be ready within this: 503 with Retry-After
+    /// otherwise (a stalled database, an exhausted pool).
+    pub request: Duration,
+    /// PostgreSQL cancels any one statement running longer than this.
+    pub statement: Duration,
+    /// An idle keep-alive connection is closed after this.
+    pub keep_alive: Duration,
+    /// On SIGTERM, in-flight requests get this long to finish (below Docker's 10 s).
+    pub shutdown: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            header: Duration::from_secs(5),
+            body: Duration::from_secs(10),
+            request: Duration::from_millis(2500),
+            statement: Duration::from_millis(2000),
+            keep_alive: Duration::from_secs(5),
+            shutdown: Duration::from_secs(8),
+        }
+    }
+}
+
+impl Timeouts {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let ms = |key: &str, default: Duration, range| {
+            parse_number(lookup, key, default.as_millis() as u64, range).map(Duration::from_millis)
+        };
+        let secs = |key: &str, default: Duration, range| {
+            parse_number(lookup, key, default.as_secs(), range).map(Duration::from_secs)
+        };
+        let timeouts = Self {
+            header: secs("HEADER_TIMEOUT_SECONDS", d.header, 1..=300)?,
+            body: secs("BODY_TIMEOUT_SECONDS", d.body, 1..=3600)?,
+            request: ms("REQUEST_TIMEOUT_MS", d.request, 100..=600_000)?,
+            statement: ms("DB_STATEMENT_TIMEOUT_MS", d.statement, 100..=600_000)?,
+            keep_alive: secs("KEEP_ALIVE_SECONDS", d.keep_alive, 1..=3600)?,
+            shutdown: secs("SHUTDOWN_TIMEOUT_SECONDS", d.shutdown, 1..=3600)?,
+        };
+        Ok(timeouts)
+    }
 }
 
 /// A configuration problem, reported as one line before exiting.
@@ -265,6 +319,7 @@ impl Settings {
                 300,
                 1..=86_400,
             )?),
+            timeouts: Timeouts::from_lookup(&lookup)?,
         })
     }
 }

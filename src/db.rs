@@ -7,8 +7,8 @@ use diesel::migration::MigrationSource;
 use diesel::{sql_query, sql_types::Text, QueryableByName};
 use diesel_async::{
     async_connection_wrapper::AsyncConnectionWrapper,
-    pooled_connection::{deadpool::Pool, AsyncDieselConnectionManager},
-    AsyncConnection, AsyncPgConnection, RunQueryDsl,
+    pooled_connection::{deadpool::Pool, AsyncDieselConnectionManager, ManagerConfig},
+    AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection,
 };
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -27,14 +27,38 @@ pub struct DbSetupError(pub String);
 
 /// A pool that connects lazily: building it never fails because the database is down, and a
 /// broken connection is replaced on its next use, so the service recovers after an outage.
-pub fn pool(database_url: &str, max_size: usize) -> DbPool {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+/// Every connection has `statement_timeout` set, so no query runs longer than that; waiting for
+/// a connection, making one and checking one are each bounded by `wait` (the request timeout),
+/// so an outage is answered quickly.
+pub fn pool(
+    database_url: &str,
+    max_size: usize,
+    statement_timeout: Duration,
+    wait: Duration,
+) -> DbPool {
+    let mut config = ManagerConfig::default();
+    let timeout_ms = statement_timeout.as_millis();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            conn.batch_execute(&format!(
+                "SET statement_timeout = {timeout_ms}; SET idle_in_transaction_session_timeout = {}",
+                timeout_ms.max(1000) * 5
+            ))
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
         .runtime(Runtime::Tokio1)
-        .wait_timeout(Some(Duration::from_secs(5)))
-        .create_timeout(Some(Duration::from_secs(5)))
-        .recycle_timeout(Some(Duration::from_secs(5)))
+        .wait_timeout(Some(wait))
+        .create_timeout(Some(wait))
+        .recycle_timeout(Some(wait))
         .build()
         .expect("a pool with a runtime and timeouts always builds")
 }
@@ -82,6 +106,15 @@ pub async fn create_database_if_missing(database_url: &str) -> Result<(), DbSetu
     Ok(())
 }
 
+/// The advisory lock that several instances starting at once take around their migrations.
+const MIGRATION_LOCK: i64 = 0x7065_7266_7573; // "perfus"
+
+/// Makes the database ready to serve: creates it if missing, then applies pending migrations.
+pub async fn prepare(database_url: &str) -> Result<(), DbSetupError> {
+    create_database_if_missing(database_url).await?;
+    run_migrations(database_url).await
+}
+
 /// Applies pending migrations. Runs on a blocking thread (diesel's migration harness is sync).
 pub async fn run_migrations(database_url: &str) -> Result<(), DbSetupError> {
     let url = database_url.to_owned();
@@ -89,6 +122,12 @@ pub async fn run_migrations(database_url: &str) -> Result<(), DbSetupError> {
         let mut conn =
             <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
                 .map_err(|e| DbSetupError(cannot_connect(&e.to_string())))?;
+        // One instance at a time: others wait here, then find nothing left to apply.
+        diesel::RunQueryDsl::execute(
+            sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")),
+            &mut conn,
+        )
+        .map_err(|e| DbSetupError(format!("could not take the migration lock: {e}")))?;
         conn.run_pending_migrations(MIGRATIONS)
             .map(|applied| {
                 if !applied.is_empty() {

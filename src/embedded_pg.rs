@@ -131,17 +131,30 @@ impl EmbeddedPostgres {
             return Ok(());
         }
         self.owned = false;
+        let stopped = self.pg_ctl_stop();
+        // Closing the pipe lets the reaper finish (for a throwaway cluster: remove the directory).
+        if let Some((mut child, stdin)) = self.reaper.take() {
+            drop(stdin);
+            let _ = child.wait();
+        }
+        stopped
+    }
+
+    /// Stops the server (fast) and, after `down_for`, starts it again on the same port with
+    /// the same data: an operator's restart, or an outage for the fault tests. Blocking.
+    pub fn restart(&self, down_for: std::time::Duration) -> Result<(), EmbeddedPgError> {
+        self.pg_ctl_stop()?;
+        std::thread::sleep(down_for);
+        self.pg_ctl_start()
+    }
+
+    fn pg_ctl_stop(&self) -> Result<(), EmbeddedPgError> {
         let out = self
             .command("pg_ctl")
             .args(["stop", "-m", "fast", "-w", "-t", "60", "-D"])
             .arg(&self.data_dir)
             .output()
             .map_err(|e| EmbeddedPgError(format!("could not run pg_ctl stop: {e}")))?;
-        // Closing the pipe lets the reaper finish (for a throwaway cluster: remove the directory).
-        if let Some((mut child, stdin)) = self.reaper.take() {
-            drop(stdin);
-            let _ = child.wait();
-        }
         if out.status.success() {
             Ok(())
         } else {
@@ -276,20 +289,32 @@ impl Drop for EmbeddedPostgres {
     }
 }
 
-/// The directory holding `initdb` and `pg_ctl`: `PATH` first, then the newest
-/// `/usr/lib/postgresql/*/bin`.
+/// The directory holding `initdb` and `pg_ctl`.
 fn find_bin_dir() -> Result<PathBuf, EmbeddedPgError> {
-    let has_tools = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    find_tools(&["initdb", "pg_ctl"]).ok_or_else(|| {
+        EmbeddedPgError(
+            "no database: DATABASE_URL is unset and PostgreSQL's initdb/pg_ctl were not found \
+             on PATH or under /usr/lib/postgresql/*/bin. Install PostgreSQL \
+             (e.g. `apt-get install postgresql`), set DATABASE_URL, or start one with Docker (README, section Docker)"
+                .into(),
+        )
+    })
+}
+
+/// The directory holding all of PostgreSQL's `tools`: `PATH` first, then the newest
+/// `/usr/lib/postgresql/*/bin`.
+pub fn find_tools(tools: &[&str]) -> Option<PathBuf> {
+    let has_tools = |dir: &Path| tools.iter().all(|t| dir.join(t).is_file());
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             if has_tools(&dir) {
                 // Resolve symlinks so pg_ctl finds its sibling `postgres` binary.
-                let real = fs::canonicalize(dir.join("initdb"))
+                let real = fs::canonicalize(dir.join(tools[0]))
                     .ok()
                     .and_then(|p| p.parent().map(Path::to_path_buf))
                     .filter(|d| has_tools(d))
                     .unwrap_or(dir);
-                return Ok(real);
+                return Some(real);
             }
         }
     }
@@ -304,14 +329,7 @@ fn find_bin_dir() -> Result<PathBuf, EmbeddedPgError> {
         })
         .collect();
     candidates.sort();
-    candidates.pop().map(|(_, bin)| bin).ok_or_else(|| {
-        EmbeddedPgError(
-            "no database: DATABASE_URL is unset and PostgreSQL's initdb/pg_ctl were not found \
-             on PATH or under /usr/lib/postgresql/*/bin. Install PostgreSQL \
-             (e.g. `apt-get install postgresql`), set DATABASE_URL, or start one with Docker (README, section Docker)"
-                .into(),
-        )
-    })
+    candidates.pop().map(|(_, bin)| bin)
 }
 
 fn postgres_user_if_root() -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)>, EmbeddedPgError>

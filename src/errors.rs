@@ -100,6 +100,8 @@ problem_types! {
         "The resource changed since you read it: its ETag no longer matches your `If-Match`. Read it again, reapply your change, and send it with the new ETag.";
     PRECONDITION_REQUIRED = "precondition_required", PRECONDITION_REQUIRED, "Precondition required",
         "This write must say which version it changes: GET the resource and send its ETag in `If-Match`, so that no one's edit is overwritten unseen.";
+    REQUEST_TIMEOUT = "request_timeout", REQUEST_TIMEOUT, "Request timeout",
+        "The request body did not arrive in time (the limit is in the README, section Limits and timeouts); the connection is closed. Send the request again in one go.";
     PAYLOAD_TOO_LARGE = "payload_too_large", PAYLOAD_TOO_LARGE, "Payload too large",
         "The request body is over the size limit; the detail gives the limit in bytes.";
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type",
@@ -140,6 +142,9 @@ pub enum ApiError {
     /// A write that must name the version it changes (`If-Match`) did not (428).
     #[error("precondition required")]
     PreconditionRequired,
+    /// The body arrived too slowly (408).
+    #[error("request timeout")]
+    RequestTimeout,
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {0}")]
@@ -175,6 +180,7 @@ impl ApiError {
             Self::Gone(_) => &GONE,
             Self::PreconditionFailed => &PRECONDITION_FAILED,
             Self::PreconditionRequired => &PRECONDITION_REQUIRED,
+            Self::RequestTimeout => &REQUEST_TIMEOUT,
             Self::PayloadTooLarge { .. } => &PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => &UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => &RATE_LIMITED,
@@ -210,6 +216,9 @@ impl ApiError {
             }
             Self::PreconditionRequired => {
                 "Send `If-Match` with the ETag you read (GET it first), so that no one's edit is overwritten unseen.".into()
+            }
+            Self::RequestTimeout => {
+                "The request body did not arrive in time; send it again in one go.".into()
             }
             Self::PayloadTooLarge { limit } => {
                 format!("The request body is larger than the limit of {limit} bytes.")
@@ -271,6 +280,9 @@ impl ResponseError for ApiError {
             Self::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
             }
+            Self::RequestTimeout => {
+                res.insert_header((header::CONNECTION, "close"));
+            }
             _ => {}
         }
         res.body(serde_json::to_string(&self.problem()).unwrap_or_default())
@@ -307,6 +319,8 @@ fn is_connection_failure(message: &str) -> bool {
         "error communicating",
         "timed out",
         "connection refused",
+        // statement_timeout, or a cancel from the server's operator
+        "canceling statement due to",
     ]
     .iter()
     .any(|needle| m.contains(needle))

@@ -1,11 +1,13 @@
 //! `perfusion-api`: configuration → telemetry → database (embedded when `DATABASE_URL` is
-//! unset) → migrations → serve. Failures print one line and exit non-zero.
+//! unset) → migrations → serve; or one of the commands in `cli`. Failures print one line and
+//! exit non-zero.
 
-use std::{io::BufRead, process::ExitCode};
+use std::{io::BufRead, path::Path, process::ExitCode};
 
 use clap::Parser;
 use perfusion_api::{
     auth::hash_password,
+    backup::{self, Overwrite},
     cli::{AdminCommand, Cli, Command, RoleArg},
     config::{DatabaseSetting, Settings},
     db,
@@ -30,6 +32,8 @@ fn main() -> ExitCode {
             admin_create(&email, role, name.as_deref())
         }
         Some(Command::Healthcheck { addr }) => healthcheck(addr),
+        Some(Command::Backup { out }) => backup(&out),
+        Some(Command::Restore { file, force }) => restore(&file, force),
         None | Some(Command::Serve) => serve(),
     };
     match result {
@@ -73,8 +77,6 @@ fn serve() -> anyhow::Result<()> {
     telemetry::init(settings.app_env);
     let (url, mut embedded) = database(&settings)?;
     let result = runtime()?.block_on(async {
-        db::create_database_if_missing(&url).await?;
-        db::run_migrations(&url).await?;
         let app = Application::build(&settings, &url)?;
         tracing::info!(addr = %settings.bind_addr, port = app.port(), "serving; docs at /docs/");
         app.run_until_stopped().await?;
@@ -86,6 +88,52 @@ fn serve() -> anyhow::Result<()> {
         tracing::info!("embedded PostgreSQL stopped");
     }
     result
+}
+
+/// `backup --out FILE`. No telemetry, here and in `restore`: the one line printed is the answer.
+fn backup(out: &Path) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    if let DatabaseSetting::Embedded { data_dir } = &settings.database {
+        // Starting the cluster would make an empty one: say what is missing instead.
+        anyhow::ensure!(
+            data_dir.join("PG_VERSION").exists(),
+            "there is no embedded database in {} to back up (set PERFUSION_DATA_DIR, or DATABASE_URL)",
+            data_dir.display()
+        );
+    }
+    let (url, mut embedded) = database(&settings)?;
+    let result = backup::Database::new(&url).and_then(|db| db.backup(out));
+    if let Some(pg) = embedded.as_mut() {
+        pg.stop()?;
+    }
+    let bytes = result?;
+    println!("backed up to {} ({bytes} bytes)", out.display());
+    Ok(())
+}
+
+/// `restore FILE [--force]`, into the database `serve` would use (created if missing, never
+/// migrated: a migrated database is not empty).
+fn restore(file: &Path, force: bool) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let overwrite = if force {
+        Overwrite::Force
+    } else {
+        Overwrite::Refuse
+    };
+    let (url, mut embedded) = database(&settings)?;
+    let result = runtime()?
+        .block_on(db::create_database_if_missing(&url))
+        .map_err(anyhow::Error::from)
+        .and_then(|()| {
+            let db = backup::Database::new(&url)?;
+            db.restore(file, overwrite)?;
+            Ok(db)
+        });
+    if let Some(pg) = embedded.as_mut() {
+        pg.stop()?;
+    }
+    println!("restored {} from {}", result?, file.display());
+    Ok(())
 }
 
 fn admin_create(email: &str, role: RoleArg, name: Option<&str>) -> anyhow::Result<()> {

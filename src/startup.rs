@@ -1,7 +1,14 @@
 //! [`Application::build`]: the HTTP server with its state and middleware, used by `main` and by
 //! the tests alike (port 0 picks a free port).
 
-use std::{net::TcpListener, sync::Arc, time::Duration};
+use std::{
+    net::TcpListener,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use actix_cors::Cors;
 use actix_web::{
@@ -18,10 +25,14 @@ use crate::{
     auth::TokenKeys,
     config::Settings,
     db,
-    http::{pagination::CursorKey, semantics as http_semantics},
+    http::{
+        deadline::{self, Deadlines},
+        pagination::CursorKey,
+        semantics as http_semantics,
+    },
     mail::Mailer,
     outbox,
-    rate_limit::WindowLimiter,
+    rate_limit::Limit,
     response_cache::{self, ResponseCache},
     state::AppState,
     telemetry::{self, Metrics},
@@ -30,11 +41,14 @@ use crate::{
 pub struct Application {
     port: u16,
     server: Server,
+    schema_ready: Arc<AtomicBool>,
 }
 
 impl Application {
     /// Binds `settings.bind_addr` and prepares the server; nothing is served until
-    /// [`run_until_stopped`](Self::run_until_stopped). The pool connects lazily.
+    /// [`run_until_stopped`](Self::run_until_stopped). The pool connects lazily, and the
+    /// database is created and migrated in the background (retried until PostgreSQL answers),
+    /// so the service starts, and answers 503, while the database is down.
     pub fn build(settings: &Settings, database_url: &str) -> anyhow::Result<Self> {
         let secret = match &settings.jwt_secret {
             Some(s) => s.expose().as_bytes().to_vec(),
@@ -47,6 +61,16 @@ impl Application {
                 bytes
             }
         };
+        let schema_ready = Arc::new(AtomicBool::new(false));
+        tokio::spawn(prepare_database(
+            database_url.to_owned(),
+            schema_ready.clone(),
+        ));
+        let deadlines = web::Data::new(Deadlines {
+            body: settings.timeouts.body,
+            request: settings.timeouts.request,
+            schema_ready: schema_ready.clone(),
+        });
         let metrics = Arc::new(Metrics::new());
         let wakeup = Arc::new(tokio::sync::Notify::new());
         let spec = crate::openapi::spec();
@@ -61,7 +85,12 @@ impl Application {
             ));
         }
         let tokens = Arc::new(TokenKeys::new(&secret, settings.token_ttl));
-        let pool = db::pool(database_url, settings.db_pool_size);
+        let pool = db::pool(
+            database_url,
+            settings.db_pool_size,
+            settings.timeouts.statement,
+            settings.timeouts.request,
+        );
         let cache_gate = web::Data::new(response_cache::Gate {
             cache: response_cache.clone(),
             pool: pool.clone(),
@@ -70,7 +99,8 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             tokens: tokens.clone(),
-            login_failures: WindowLimiter::new(
+            login_failures: Limit::new(
+                "login_failures",
                 settings.login_failures_per_window,
                 settings.login_failure_window,
             ),
@@ -82,7 +112,11 @@ impl Application {
             metrics: metrics.clone(),
             openapi_json: crate::openapi::render(&spec),
             cursor_key: CursorKey::derive(&secret),
-            signups: WindowLimiter::new(settings.signups_per_minute, Duration::from_secs(60)),
+            signups: Limit::new(
+                "signups",
+                settings.signups_per_minute,
+                Duration::from_secs(60),
+            ),
             trusted_proxies: settings.trusted_proxies.clone(),
             outbox_wakeup: wakeup.clone(),
             response_cache,
@@ -121,6 +155,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(body_limit)
                 .app_data(frame_policy.clone())
+                .app_data(deadlines.clone())
                 .app_data(
                     web::PathConfig::default().error_handler(|_, req| api::path_error(req).into()),
                 )
@@ -143,24 +178,35 @@ impl Application {
                 )
                 .wrap(from_fn(http_semantics::frame_policy))
                 .wrap(from_fn(http_semantics::head_as_get))
+                .wrap(from_fn(deadline::enforce))
                 .wrap(from_fn(telemetry::observe))
         })
-        .listen(listener)?
-        .shutdown_timeout(30);
+        .client_request_timeout(settings.timeouts.header)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(settings.timeouts.keep_alive)
+        .shutdown_timeout(settings.timeouts.shutdown.as_secs())
+        .listen(listener)?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
         Ok(Self {
             port,
             server: server.run(),
+            schema_ready,
         })
+    }
+
+    /// Whether the database is migrated and the service is ready to serve.
+    pub fn is_ready(&self) -> bool {
+        self.schema_ready.load(Ordering::Acquire)
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to 30 s).
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to
+    /// `SHUTDOWN_TIMEOUT_SECONDS`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
@@ -168,6 +214,26 @@ impl Application {
     /// A handle to stop the server from elsewhere (tests).
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+}
+
+/// Creates and migrates the database, retrying (1 s, doubling to 10 s) while PostgreSQL cannot
+/// be reached; then marks the service ready.
+async fn prepare_database(database_url: String, ready: Arc<AtomicBool>) {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        match db::prepare(&database_url).await {
+            Ok(()) => {
+                ready.store(true, Ordering::Release);
+                tracing::info!("the database is ready");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in_secs = wait.as_secs(), "the database is not ready");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+        }
     }
 }
 

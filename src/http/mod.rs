@@ -5,6 +5,7 @@
 //! Nothing here knows a resource.
 
 pub mod cache;
+pub mod deadline;
 pub mod envelope;
 pub mod links;
 pub mod pagination;

@@ -118,12 +118,18 @@ impl TestApp {
         .await
         .expect("the test database is cloned from the template");
         let database_url = format!("{}{}", server.base_url, db_name);
-        Self::start(database_url, Some(db_name), tweak)
+        Self::start(database_url, Some(db_name), tweak, true).await
     }
 
     /// Starts the app on a database that someone else owns (e.g. reached through a proxy).
     pub async fn spawn_on(database_url: &str) -> Self {
-        Self::start(database_url.to_owned(), None, |_| {})
+        Self::start(database_url.to_owned(), None, |_| {}, true).await
+    }
+
+    /// A second instance of the service on this app's database (as behind a load balancer),
+    /// with settings adjusted by `tweak`.
+    pub async fn spawn_beside(&self, tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::start(self.database_url.clone(), None, tweak, true).await
     }
 
     /// An app whose database cannot be reached at all.
@@ -132,13 +138,14 @@ impl TestApp {
         let port = dead.local_addr().unwrap().port();
         drop(dead);
         let database_url = format!("postgres://nobody:nothing@127.0.0.1:{port}/none");
-        Self::start(database_url, None, |_| {})
+        Self::start(database_url, None, |_| {}, false).await
     }
 
-    fn start(
+    async fn start(
         database_url: String,
         db_name: Option<String>,
         tweak: impl FnOnce(&mut Settings),
+        wait_until_ready: bool,
     ) -> Self {
         let mut settings = test_settings(&database_url);
         tweak(&mut settings);
@@ -152,6 +159,16 @@ impl TestApp {
             Application::build(&settings, &database_url).expect("the app builds")
         };
         let address = format!("http://127.0.0.1:{}", app.port());
+        if wait_until_ready {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while !app.is_ready() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the app did not get its database ready"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
         runtime.spawn(app.run_until_stopped());
         Self {
             address,
@@ -325,29 +342,33 @@ impl Drop for TestApp {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }
-        let Some(name) = self.db_name.clone() else {
-            return;
-        };
-        let url = format!("{}postgres", server().base_url);
-        // Drop runs inside the test's runtime; do the async work on a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut c) = AsyncPgConnection::establish(&url).await {
-                    let _ = diesel::sql_query(format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        db::quote_ident(&name)
-                    ))
-                    .execute(&mut c)
-                    .await;
-                }
-            })
-        })
-        .join();
+        if let Some(name) = self.db_name.clone() {
+            drop_database(name);
+        }
     }
+}
+
+/// Drops the test database `name`, from any context (a `Drop` runs inside the test's runtime, so
+/// the async work runs on a thread of its own).
+fn drop_database(name: String) {
+    let url = format!("{}postgres", server().base_url);
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            if let Ok(mut c) = AsyncPgConnection::establish(&url).await {
+                let _ = diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    db::quote_ident(&name)
+                ))
+                .execute(&mut c)
+                .await;
+            }
+        })
+    })
+    .join();
 }
 
 pub fn test_settings(database_url: &str) -> Settings {
@@ -402,4 +423,39 @@ pub fn fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A database name of the test's own on the test server, not created yet (a command under test
+/// may create it), dropped at the end.
+pub struct ScratchDb {
+    pub url: String,
+    name: String,
+}
+
+impl ScratchDb {
+    pub fn new() -> Self {
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        Self {
+            url: format!("{}{}", server().base_url, name),
+            name,
+        }
+    }
+
+    /// Creates it, empty.
+    pub async fn create(self) -> Self {
+        let mut admin = AsyncPgConnection::establish(&format!("{}postgres", server().base_url))
+            .await
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {}", db::quote_ident(&self.name)))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        self
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        drop_database(self.name.clone());
+    }
 }

@@ -27,11 +27,15 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The binary, with only the environment we give it (plus PATH, to find PostgreSQL).
+/// The binary, with only the environment we give it (plus PATH, to find PostgreSQL). Its
+/// request timeout is generous: a debug build beside the whole suite on two cores can be slow
+/// to open its first connections, and these tests are not about that limit (faults.rs is).
 fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_perfusion-api"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("REQUEST_TIMEOUT_MS", "15000")
+        .env("DB_STATEMENT_TIMEOUT_MS", "15000")
         .env("RUST_LOG", "info");
     cmd
 }
@@ -298,9 +302,15 @@ async fn a_database_outage_is_a_503_to_retry_and_the_service_recovers_without_a_
     assert_eq!(app.get("/health/ready").send().await.status(), 200);
 
     proxy.cut();
-    for path in ["/api/v1/history-events", "/health/ready"] {
+    // (A page the response cache has not seen: one it has may still be served from memory.)
+    for path in ["/api/v1/history-events?limit=3", "/health/ready"] {
         let res = app.get(path).send().await;
-        assert!(res.headers().contains_key("retry-after"), "{path}");
+        assert!(
+            res.headers().contains_key("retry-after"),
+            "{path}: {} {:?}",
+            res.status(),
+            res.headers()
+        );
         let problem = assert_problem(res, 503).await;
         assert!(
             !problem["detail"].as_str().unwrap().contains("127.0.0.1"),
@@ -321,4 +331,144 @@ async fn a_database_outage_is_a_503_to_retry_and_the_service_recovers_without_a_
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(app.get("/health/ready").send().await.status(), 200);
+}
+
+#[tokio::test]
+async fn it_starts_while_the_database_is_down_and_becomes_ready_when_it_comes_up() {
+    let direct = TestApp::spawn().await; // for the server's address and credentials
+    let mut url = url::Url::parse(&direct.database_url).unwrap();
+    let proxy = Proxy::start(format!(
+        "{}:{}",
+        url.host_str().unwrap(),
+        url.port().unwrap()
+    ))
+    .await;
+    proxy.cut();
+    url.set_port(Some(proxy.port)).unwrap();
+    // A database that does not exist yet: made and migrated once the server answers.
+    url.set_path(&format!("/fresh_{}", uuid::Uuid::new_v4().simple()));
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut child = binary()
+        .env("DATABASE_URL", url.as_str())
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    // It serves at once: alive, not ready, and every database route a 503 to retry.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let live = loop {
+        if let Ok(res) = client.get(format!("{base}/health/live")).send().await {
+            break res;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "it exited");
+        assert!(Instant::now() < deadline, "it never listened");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(live.status(), 200);
+    for path in ["/health/ready", "/api/v1/history-events"] {
+        let res = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert!(res.headers().contains_key("retry-after"), "{path}");
+        assert_problem(res, 503).await;
+    }
+
+    // The server comes up: the service creates the database, migrates it and is ready.
+    proxy.restore();
+    wait_until_ready(&client, &base, &mut child).await;
+    assert_eq!(timeline(&client, &base).await["meta"]["total"], 8);
+    let (status, _) = stop(child, signal::Signal::SIGTERM);
+    assert!(status.success(), "SIGTERM exits 0, got {status}");
+}
+
+#[tokio::test]
+async fn sigterm_under_load_finishes_what_is_in_flight_loses_nothing_and_exits_0_within_10_s() {
+    let direct = TestApp::spawn().await; // its database, and an editor on it
+    let token = direct.token(perfusion_api::domain::Role::Editor).await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = binary()
+        .env("DATABASE_URL", &direct.database_url)
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("APP_ENV", "production")
+        .stdout(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    wait_until_ready(&client, &base, &mut child).await;
+
+    // Eight writers, as fast as they can, until the service goes away.
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let answers = Arc::new(Mutex::new(Vec::new()));
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        let (acknowledged, answers) = (acknowledged.clone(), answers.clone());
+        writers.push(tokio::spawn(async move {
+            for n in 0.. {
+                let title = format!("Written during shutdown {w}-{n}");
+                let res = client
+                    .post(format!("{base}/api/v1/history-events"))
+                    .bearer_auth(&token)
+                    .json(&json!({"title": title, "summary": "Load.", "year": 2001}))
+                    .send()
+                    .await;
+                let Ok(res) = res else { break }; // refused: the service has stopped
+                let status = res.status().as_u16();
+                answers.lock().unwrap().push(status);
+                if status == 201 {
+                    acknowledged.lock().unwrap().push(title);
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let signalled = Instant::now();
+    let (status, _) = tokio::task::spawn_blocking(move || stop(child, signal::Signal::SIGTERM))
+        .await
+        .unwrap();
+    let took = signalled.elapsed();
+    for w in writers {
+        w.await.unwrap();
+    }
+    assert!(status.success(), "exit 0, got {status}");
+    assert!(took < Duration::from_secs(10), "stopped in {took:?}");
+
+    let answers = answers.lock().unwrap().clone();
+    let log = std::fs::read_to_string(log.path()).unwrap();
+    assert!(
+        answers.iter().all(|s| *s == 201),
+        "every answered write succeeded (in-flight ones finished): {:?}\n{}",
+        answers.iter().filter(|s| **s != 201).collect::<Vec<_>>(),
+        log.lines()
+            .filter(|l| !l.contains("\"status\":201"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() > 20, "{} writes", acknowledged.len());
+    let stored = direct
+        .get("/api/v1/history-events?limit=100")
+        .send_json()
+        .await["meta"]["total"]
+        .as_u64()
+        .unwrap();
+    let seeded = 8;
+    assert!(
+        stored as usize >= seeded + acknowledged.len(),
+        "every acknowledged write is stored: {stored} events for {} acknowledged",
+        acknowledged.len()
+    );
+    for title in acknowledged.iter().step_by(7) {
+        let slug = perfusion_api::domain::Slug::from_title(title).unwrap();
+        let res = direct
+            .get(&format!("/api/v1/history-events/{}", slug.as_str()))
+            .send()
+            .await;
+        assert_eq!(res.status(), 200, "{title}");
+    }
 }
