@@ -13,26 +13,29 @@ pub const SOME_TEXT_PATTERN: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\
 pub const ANY_TEXT_PATTERN: &str =
     "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\uFFFE\\uFFFF]*$";
 
-/// Trimmed text of `MIN..=MAX` characters with no control characters other than newlines and tabs.
+/// Text of at most `MAX` characters as sent, with no control characters other than newlines
+/// and tabs anywhere, stored trimmed, and at least `MIN` characters once trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundedText<const MIN: usize, const MAX: usize>(String);
 
 impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
+    // The length limit and the forbidden characters are checked on the text as sent, as the
+    // document's `maxLength` and `pattern` state them: trimming first took a vertical tab at
+    // the end, or a title of MAX characters with spaces around it (schemathesis found both).
     pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        let len = s.chars().count();
-        if len < MIN {
-            return Err(if MIN == 1 {
-                "must not be empty".into()
-            } else {
-                format!("must be at least {MIN} characters")
-            });
-        }
-        if len > MAX {
+        if s.chars().count() > MAX {
             return Err(format!("must be at most {MAX} characters"));
         }
         if s.chars().any(forbidden_char) {
             return Err("must not contain control characters or non-characters".into());
+        }
+        let s = s.trim();
+        if s.chars().count() < MIN {
+            return Err(if MIN == 1 {
+                "must have a character other than white space".into()
+            } else {
+                format!("must be at least {MIN} characters")
+            });
         }
         Ok(Self(s.to_owned()))
     }
@@ -113,11 +116,33 @@ mod tests {
     #[test]
     fn text_is_trimmed_and_bounded_in_characters() {
         type Title = BoundedText<1, 5>;
-        assert_eq!(Title::parse("  héllo ").unwrap().as_str(), "héllo");
+        assert_eq!(
+            Title::parse(" héllo").unwrap_err(),
+            "must be at most 5 characters"
+        );
+        assert_eq!(Title::parse(" hé ").unwrap().as_str(), "hé");
         assert!(Title::parse("   ").is_err());
         assert!(Title::parse("toolong").is_err());
         assert!(Title::parse("a\u{7}b").is_err());
         assert!(Title::parse("a\u{FFFF}").is_err());
+    }
+
+    #[test]
+    fn limits_and_forbidden_characters_apply_to_the_text_as_sent() {
+        type Title = BoundedText<1, 5>;
+        assert!(
+            Title::parse("ab\u{B}").is_err(),
+            "a vertical tab, even at the end"
+        );
+        assert!(
+            Title::parse("\u{C}ab").is_err(),
+            "a form feed, even at the start"
+        );
+        assert!(
+            Title::parse("ab\u{85}").is_err(),
+            "a C1 control, even at the end"
+        );
+        assert_eq!(Title::parse("ab\t\n").unwrap().as_str(), "ab");
     }
 
     #[test]
