@@ -70,7 +70,8 @@ fn to_dto(row: category::Category, article_count: i64) -> Category {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
-    /// Made from the name when absent.
+    /// Made from the name when absent; needed when the name has no letters or digits to make
+    /// one from (a 400 naming `slug`).
     #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
     #[schema(required = true, inline, value_type = BoundedText<1, 100>)]
@@ -216,7 +217,10 @@ impl CategoryInput {
         let slug = match slug {
             Some(s) => s,
             None => Slug::from_title(name.as_str()).ok_or_else(|| {
-                ApiError::field("slug", "is required when the name has no letters or digits")
+                ApiError::field(
+                    "slug",
+                    "must be given when the name has no letters or digits to make one from",
+                )
             })?,
         };
         Ok(NewCategory {

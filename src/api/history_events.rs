@@ -79,7 +79,9 @@ impl From<history_event::HistoryEvent> for HistoryEvent {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryEventInput {
-    /// Lowercase a-z, 0-9 and single hyphens; at most 120 characters.
+    /// Lowercase a-z, 0-9 and single hyphens; at most 120 characters. Made from the title when
+    /// absent (the first free of `slug`, `slug-2`…); needed when the title has no letters or
+    /// digits to make one from (a 400 naming `slug`).
     #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
     #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
@@ -337,7 +339,7 @@ async fn insert_with_free_slug(
     let base = Slug::from_title(&new.title).ok_or_else(|| {
         ApiError::field(
             "slug",
-            "is required when the title has no letters or digits to make one from",
+            "must be given when the title has no letters or digits to make one from",
         )
     })?;
     for n in 1..=50 {

@@ -123,7 +123,8 @@ pub async fn practice(req: HttpRequest, state: web::Data<AppState>) -> ApiResult
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PracticeTypeInput {
-    /// Made from the name when absent.
+    /// Made from the name when absent; needed when the name has no letters or digits to make
+    /// one from (a 400 naming `slug`).
     #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
     #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
@@ -197,7 +198,7 @@ impl PracticeTypeInput {
         let (Some(name), Some(summary)) = (name, summary) else {
             unreachable!("a missing or invalid field was recorded above")
         };
-        let when_unmade = "is required when the name has no letters or digits";
+        let when_unmade = "must be given when the name has no letters or digits to make one from";
         Ok(NewPracticeType {
             slug: slug_or_made_from(slug, name.as_str(), when_unmade)?.into_inner(),
             name: name.into_inner(),

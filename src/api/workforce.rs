@@ -197,7 +197,7 @@ async fn resolve(
         None => {
             v.push(
                 field,
-                format!("is required: `{metric}` has no observation to default to"),
+                format!("must be given: `{metric}` has no observation to default to"),
             );
             None
         }

@@ -20,7 +20,7 @@ pub struct Markdown(String);
 impl Markdown {
     pub fn parse(s: &str) -> Result<Self, String> {
         if s.trim().is_empty() {
-            return Err("must not be empty".into());
+            return Err("must have a character other than white space".into());
         }
         if s.len() > MAX_MARKDOWN_BYTES {
             return Err(format!(

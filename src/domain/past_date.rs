@@ -33,7 +33,7 @@ pub fn check_figure_dates(
 ) -> Result<(), String> {
     if as_of.is_none() && retrieved_at.is_none() {
         return Err(
-            "is required unless `retrieved_at` says when an undated figure was taken from its source"
+            "must be given unless `retrieved_at` says when an undated figure was taken from its source"
                 .into(),
         );
     }

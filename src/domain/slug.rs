@@ -26,7 +26,7 @@ impl Slug {
     /// Accepts a slug exactly as given; no rewriting.
     pub fn parse(s: &str) -> Result<Self, String> {
         if s.is_empty() {
-            return Err("must not be empty".into());
+            return Err("must have at least one character".into());
         }
         if s.len() > MAX_SLUG_LEN {
             return Err(format!("must be at most {MAX_SLUG_LEN} characters"));

@@ -40,7 +40,9 @@ const MAX_TAGS: usize = 20;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleInput {
-    /// Lowercase a-z, 0-9 and single hyphens; at most 120 characters.
+    /// Lowercase a-z, 0-9 and single hyphens; at most 120 characters. Made from the title when
+    /// absent (the first free of `slug`, `slug-2`…); needed when the title has no letters or
+    /// digits to make one from (a 400 naming `slug`).
     #[schema(inline, value_type = Option<Slug>)]
     pub slug: Option<String>,
     #[schema(required = true, inline, value_type = BoundedText<1, 200>)]
@@ -296,7 +298,7 @@ impl Draft {
             Some(slug) => slug.clone(),
             None => {
                 let when_unmade =
-                    "is required when the title has no letters or digits to make one from";
+                    "must be given when the title has no letters or digits to make one from";
                 let base = slug_or_made_from(None, self.title.as_str(), when_unmade)?;
                 article::free_slug(tx, &base).await?.ok_or_else(|| {
                     ApiError::Conflict(
