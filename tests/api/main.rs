@@ -11,6 +11,7 @@ mod faults;
 mod health;
 mod helpers;
 mod history_events;
+mod hostile_input;
 mod http_semantics;
 mod lifecycle;
 mod oembed;
