@@ -21,12 +21,13 @@ use rand::RngCore;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    api::{self, extract::BodyLimit, RouteTable},
+    api::{self, extract::BodyLimit},
     auth::TokenKeys,
     config::Settings,
     db,
     http::{
         deadline::{self, Deadlines},
+        methods::{self, RouteTable},
         pagination::CursorKey,
         semantics as http_semantics,
     },
@@ -135,7 +136,7 @@ impl Application {
             }
             .run(),
         );
-        let routes = web::Data::new(RouteTable::from_spec(&spec));
+        let routes = web::Data::new(RouteTable::from_spec(&spec).with_static_tree("/docs"));
         let metrics = web::Data::from(metrics);
         let body_limit = BodyLimit(settings.max_body_bytes);
         let allowed_origins = Arc::new(settings.cors_allowed_origins.clone());
@@ -166,6 +167,7 @@ impl Application {
                 )
                 .default_service(web::to(api::fallback));
             app.service(web::redirect("/docs", "/docs/").permanent())
+                .wrap(from_fn(methods::refuse_other_methods))
                 .wrap(from_fn(response_cache::serve))
                 .wrap(cors(origins))
                 .wrap(from_fn(http_semantics::cors_problem))
