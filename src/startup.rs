@@ -14,7 +14,7 @@ use actix_cors::Cors;
 use actix_web::{
     dev::{RequestHead, Server},
     http::{header, Method},
-    middleware::{from_fn, Compress, DefaultHeaders},
+    middleware::{from_fn, Compress},
     web, App, HttpServer,
 };
 use rand::RngCore;
@@ -29,6 +29,7 @@ use crate::{
         deadline::{self, Deadlines},
         methods::{self, RouteTable},
         pagination::CursorKey,
+        security::{self, SecurityHeaders},
         semantics as http_semantics,
     },
     mail::Mailer,
@@ -140,8 +141,9 @@ impl Application {
         let metrics = web::Data::from(metrics);
         let body_limit = BodyLimit(settings.max_body_bytes);
         let allowed_origins = Arc::new(settings.cors_allowed_origins.clone());
-        let frame_policy = web::Data::new(http_semantics::FramePolicy::new(
+        let security_headers = web::Data::new(SecurityHeaders::new(
             &settings.embed_allowed_origins,
+            &settings.public_base_url,
         ));
 
         let listener = TcpListener::bind(settings.bind_addr)?;
@@ -155,15 +157,18 @@ impl Application {
                 .app_data(routes.clone())
                 .app_data(metrics.clone())
                 .app_data(body_limit)
-                .app_data(frame_policy.clone())
+                .app_data(security_headers.clone())
                 .app_data(deadlines.clone())
                 .app_data(
                     web::PathConfig::default().error_handler(|_, req| api::path_error(req).into()),
                 )
                 .configure(api::configure_workers)
                 .service(
-                    SwaggerUi::new("/docs/{_:.*}")
-                        .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+                    // No validator: its badge would be fetched from swagger.io (the docs' CSP
+                    // allows this service's own files only).
+                    SwaggerUi::new("/docs/{_:.*}").config(
+                        utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none"),
+                    ),
                 )
                 .default_service(web::to(api::fallback));
             app.service(web::redirect("/docs", "/docs/").permanent())
@@ -173,15 +178,10 @@ impl Application {
                 .wrap(from_fn(http_semantics::cors_problem))
                 .wrap(Compress::default())
                 .wrap(from_fn(http_semantics::etag_per_coding))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::REFERRER_POLICY, "no-referrer")),
-                )
-                .wrap(from_fn(http_semantics::frame_policy))
                 .wrap(from_fn(http_semantics::head_as_get))
                 .wrap(from_fn(deadline::enforce))
                 .wrap(from_fn(telemetry::observe))
+                .wrap(from_fn(security::security_headers))
         })
         .client_request_timeout(settings.timeouts.header)
         .client_disconnect_timeout(Duration::from_secs(1))
