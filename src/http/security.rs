@@ -25,8 +25,10 @@ pub const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; \
      frame-ancestors 'none'";
 
 /// The interactive docs (Swagger UI, served from this service's own files): its script, style
-/// sheets and icons from here, "Try it out" calls to here, nothing inline, never framed.
-pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+/// sheets and icons from here, "Try it out" calls to here, never framed. Nothing inline but the
+/// one `<style>` element Swagger UI writes (its logo's colours), allowed by its hash.
+pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; \
      img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
 
@@ -223,6 +225,37 @@ mod tests {
         let chart = headers_for(&s, "/c.svg", "image/svg+xml", Some("default-src 'none'"));
         assert_eq!(csp(&chart), "default-src 'none'; frame-ancestors 'none'");
         assert!(!DOCS_CSP.contains("unsafe") && !API_CSP.contains("unsafe"));
+    }
+
+    #[test]
+    fn the_docs_policy_allows_the_one_style_element_swagger_ui_writes_and_no_other() {
+        use base64::{engine::general_purpose::STANDARD, Engine};
+        use sha2::{Digest, Sha256};
+        // What the page's scripts write into a `<style>` element (React's createElement).
+        const STYLE: &str = r#"createElement("style",null,""#;
+        let config = std::sync::Arc::new(utoipa_swagger_ui::Config::from("/openapi.json"));
+        let mut written = Vec::new();
+        for file in ["swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"] {
+            let js = utoipa_swagger_ui::serve(file, config.clone())
+                .unwrap()
+                .unwrap();
+            let js = String::from_utf8_lossy(&js.bytes).into_owned();
+            assert_eq!(
+                js.matches(r#"createElement("style""#).count(),
+                js.matches(STYLE).count(),
+                "{file}: every <style> element it makes has a fixed text"
+            );
+            let mut from = 0;
+            while let Some(at) = js[from..].find(STYLE) {
+                let start = from + at + STYLE.len();
+                let end = start + js[start..].find('"').unwrap();
+                written.push(js[start..end].to_owned());
+                from = end;
+            }
+        }
+        assert_eq!(written.len(), 1, "one <style> element: {written:?}");
+        let hash = STANDARD.encode(Sha256::digest(written[0].as_bytes()));
+        assert!(DOCS_CSP.contains(&format!("'sha256-{hash}'")), "{hash}");
     }
 
     #[test]
