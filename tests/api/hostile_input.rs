@@ -160,7 +160,7 @@ struct WriteRoute {
     /// A body the route accepts; `n` makes what must be unique unique.
     body: fn(usize) -> Value,
     /// Free text: any text is stored and comes back literally under `data.<field>` (when
-    /// `echoes`).
+    /// `echoes`; a tag under `data.tags[0].name`).
     text: &'static [&'static str],
     /// Other strings (slugs, addresses, dates, tokens, passwords): hostile text is refused with a
     /// 4xx naming the field, or taken without being echoed (a password).
@@ -178,6 +178,18 @@ impl WriteRoute {
 
     fn every_string_field(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.text.iter().chain(self.typed).copied()
+    }
+
+    /// The largest body the route takes: articles 512 KiB, the one-click unsubscribe (which
+    /// also takes a form) 4 KiB, every other route the app's 64 KiB.
+    fn body_limit(&self) -> usize {
+        if self.path.starts_with("/api/v1/articles") {
+            512 * 1024
+        } else if self.path == "/api/v1/subscriptions/unsubscribe" {
+            4 * 1024
+        } else {
+            64 * 1024
+        }
     }
 }
 
@@ -286,7 +298,7 @@ impl Seed {
         };
         use Caller::{Admin, Public};
         let article = |n: usize| {
-            json!({"title": format!("Article {n}"), "body_markdown": "Body.", "category": "news",
+            json!({"title": format!("Article {n}"), "body_markdown": "Body.", "category": "perfusion-research",
                 "excerpt": "Excerpt.", "featured_image_alt": "Alt.", "tags": ["tag"]})
         };
         let event = |n: usize| json!({"title": format!("Event {n}"), "summary": "Summary.", "year": 1990, "people": ["Pat"]});
@@ -311,11 +323,16 @@ impl Seed {
                 "/api/v1/articles",
                 Admin,
                 article,
-                &["title", "body_markdown", "excerpt", "featured_image_alt"],
+                &[
+                    "title",
+                    "body_markdown",
+                    "excerpt",
+                    "featured_image_alt",
+                    "tags",
+                ],
                 &[
                     "category",
                     "slug",
-                    "tags",
                     "featured_image_url",
                     "published_at",
                     "status",
@@ -642,11 +659,15 @@ fn with_field(mut body: Value, field: &str, value: &str) -> Value {
     body
 }
 
-/// An app whose rate limits do not get in a sweep's way.
+/// Where people reach the app: over https, as in production.
+const BASE: &str = "https://api.perfusion.example";
+
+/// An app whose rate limits do not get in a sweep's way, reached at [`BASE`].
 async fn app() -> TestApp {
     TestApp::spawn_with(|s| {
         s.signups_per_minute = 1_000_000;
         s.login_failures_per_window = 1_000_000;
+        s.public_base_url = BASE.into();
     })
     .await
 }
@@ -661,12 +682,7 @@ async fn an_attacker_sending_an_oversized_body_to_every_write_route_gets_a_413_p
     let seed = Seed::read(&app).await;
     for route in seed.write_routes() {
         let what = route.what();
-        // Articles take 512 KiB; every other route 64 KiB (the subscription routes 4 KiB).
-        let limit = if route.path.starts_with("/api/v1/articles") {
-            512
-        } else {
-            64
-        } * 1024;
+        let limit = route.body_limit();
         let huge = with_field(
             (route.body)(1),
             route.text.first().unwrap_or(&"name"),
@@ -705,17 +721,25 @@ async fn an_attacker_sending_an_oversized_body_to_every_write_route_gets_a_413_p
 async fn an_attacker_nesting_json_10000_deep_gets_a_400_and_the_service_keeps_answering() {
     let app = app().await;
     let seed = Seed::read(&app).await;
-    let deep_list = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
+    let list = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let object = |depth: usize| format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+    // 10,000 deep, and deep enough to overflow a naive parser yet small enough for any route.
+    let deep = [list(10_000), object(10_000), list(1_500), object(600)];
     for route in seed.write_routes() {
         let field = route.every_string_field().next().unwrap();
-        for deep in [&deep_list, &deep_object] {
+        for deep in &deep {
             for body in [deep.clone(), format!(r#"{{"{field}": {deep}}}"#)] {
-                let what = format!("{} with JSON 10,000 deep", route.what());
+                let what = format!("{} with JSON {} bytes deep", route.what(), body.len());
+                // Past the route's limit it is refused for its size before it is parsed.
+                let status = if body.len() > route.body_limit() {
+                    413
+                } else {
+                    400
+                };
                 let req = seed.request(&app, &route).await;
                 let req = req.header("content-type", "application/json").body(body);
                 let res = send(req, &what).await;
-                problem(res, 400, &what).await;
+                problem(res, status, &what).await;
             }
         }
     }
@@ -755,6 +779,12 @@ async fn an_attacker_putting_nul_in_any_string_field_gets_a_400_naming_it() {
             if route.path == "/api/v1/auth/token" && status == 401 {
                 continue; // no such user: nothing was stored or compared with the NUL
             }
+            if field == "token" {
+                // A mail's token that cannot be one is the documented generic 404 ("unknown or
+                // malformed token", as an unknown one): the NUL is refused before any query.
+                assert_eq!(problem(res, 404, &what).await["code"], "not_found");
+                continue;
+            }
             let problem = problem(res, 400, &what).await;
             assert!(
                 fields(&problem)
@@ -793,13 +823,20 @@ async fn sql_and_script_text_in_every_string_field_is_stored_literally_or_refuse
         for field in route.every_string_field() {
             for hostile in SQL_AND_SCRIPT {
                 n += 1;
+                // Free text is made unique (a category's name must be), the attack left whole.
+                let free = route.text.contains(&field);
+                let hostile: &str = &if free {
+                    format!("{hostile} {n}")
+                } else {
+                    hostile.to_owned()
+                };
                 let what = format!("{} with {field} = {hostile}", route.what());
                 let body = with_field((route.body)(n), field, hostile);
                 let req = seed.request(&app, &route).await.json(&body);
                 let res = send(req, &what).await;
                 let status = res.status();
                 let text = res.text().await.unwrap();
-                if route.text.contains(&field) {
+                if free {
                     assert!(
                         status.is_success(),
                         "{what}: free text is taken: {status} {text}"
@@ -822,7 +859,9 @@ async fn sql_and_script_text_in_every_string_field_is_stored_literally_or_refuse
                 }
                 if route.echoes {
                     let data = &serde_json::from_str::<Value>(&text).unwrap()["data"];
+                    // A list of text, or of tags whose `name` is the text.
                     let stored = match &data[field] {
+                        Value::Array(items) if items[0].is_object() => items[0]["name"].clone(),
                         Value::Array(items) => items[0].clone(),
                         v => v.clone(),
                     };
@@ -922,7 +961,7 @@ async fn an_attacker_filling_every_query_parameter_with_junk_gets_a_4xx_or_an_an
         }
         if path == "/oembed" {
             // oEmbed's own parameter is an address: junk after a real one too.
-            let article = format!("https://api.perfusion.example/articles/{}", seed.article);
+            let article = format!("{BASE}/articles/{}", seed.article);
             queries.extend(
                 values
                     .iter()
@@ -957,7 +996,7 @@ async fn sql_and_script_text_in_a_filter_finds_nothing_or_itself_and_drops_nothi
     // An article and a subscriber whose text is the attack, to be found literally.
     for (n, hostile) in SQL_AND_SCRIPT.iter().enumerate() {
         let article = json!({"title": hostile, "slug": format!("hostile-{n}"), "body_markdown": hostile,
-            "category": "news", "status": "published", "tags": [format!("tag-{n}")]});
+            "category": "perfusion-research", "status": "published", "tags": [format!("tag-{n}")]});
         let res = app
             .post("/api/v1/articles")
             .token(&seed.admin)
@@ -1019,12 +1058,13 @@ async fn what_an_attacker_stored_comes_back_literally_in_json_and_escaped_in_eve
     let metric = &seed.metric;
     for (n, hostile) in SQL_AND_SCRIPT.iter().enumerate() {
         let article = json!({"title": hostile, "slug": format!("hostile-{n}"), "excerpt": hostile,
-            "body_markdown": format!("{hostile}\n\n[x](javascript:alert(1))"), "category": "news",
+            "body_markdown": format!("{hostile}\n\n[x](javascript:alert(1))"), "category": "perfusion-research",
             "featured_image_url": "https://example.org/x.png", "featured_image_alt": hostile,
-            "status": "published", "published_at": format!("2030-01-0{}T00:00:00Z", n + 1)});
-        let event = json!({"title": hostile, "summary": hostile, "people": [hostile], "year": 2030 - n as i64});
+            "status": "published"});
+        let event = json!({"title": hostile, "summary": hostile, "people": [hostile], "year": 2000 - n as i64});
+        let as_of = chrono::Utc::now().date_naive() - chrono::Days::new(n as u64 + 1);
         let observation = json!({"value": 4600 + n, "source": hostile, "note": hostile,
-            "as_of": format!("2030-01-0{}", n + 1), "headline": true});
+            "as_of": as_of, "headline": true});
         for (path, body) in [
             ("/api/v1/articles".to_owned(), article),
             ("/api/v1/history-events".to_owned(), event),
@@ -1044,7 +1084,7 @@ async fn what_an_attacker_stored_comes_back_literally_in_json_and_escaped_in_eve
         assert_eq!(json["data"]["excerpt"], *hostile);
     }
     let slug = "hostile-2"; // the <script> one
-    let url = format!("https://api.perfusion.example/articles/{slug}");
+    let url = format!("{BASE}/articles/{slug}");
     let encoded: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
     for path in [
         format!("/articles/{slug}"),
@@ -1114,7 +1154,7 @@ async fn the_subscribe_form_shows_what_an_attacker_typed_escaped() {
         let encode =
             |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let form = format!(
-            "email={}&name={}&topics=news",
+            "email={}&name={}&topics=research",
             encode(hostile),
             encode(hostile)
         );
@@ -1483,12 +1523,20 @@ async fn every_kind_of_answer_carries_the_security_headers_and_no_banner() {
     for (what, req, status) in cases {
         let res = send(req, what).await;
         assert_eq!(res.status(), status, "{what}");
+        // People reach this app over https: browsers are told to keep to it.
+        assert_eq!(
+            res.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{what}"
+        );
     }
-    // An answer the service makes before any route: the database is not there.
+    // An answer the service makes before any route: the database is not there. This app's
+    // address is plain http, where HSTS means nothing.
     let down = TestApp::spawn_without_database().await;
     let res = down.get("/api/v1/articles").send().await;
     assert_eq!(res.status(), 503);
     assert_hardened(res.headers(), "a 503 while the database is down");
+    assert!(!res.headers().contains_key("strict-transport-security"));
 }
 
 #[tokio::test]
@@ -1522,8 +1570,14 @@ async fn the_docs_get_a_content_security_policy_that_allows_only_their_own_files
         );
         assert_eq!(directive("base-uri"), "base-uri 'none'", "{path}");
         assert_eq!(directive("object-src"), "object-src 'none'", "{path}");
+        // Its own style sheets, and inline only what a hash names.
+        let style = directive("style-src");
+        assert!(style.starts_with("style-src 'self'"), "{path}: {csp}");
         assert!(
-            directive("style-src").starts_with("style-src 'self'"),
+            style
+                .split(' ')
+                .skip(1)
+                .all(|s| s == "'self'" || s.starts_with("'sha256-")),
             "{path}: {csp}"
         );
         assert!(
