@@ -32,6 +32,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         last_login_at -> Nullable<Timestamptz>,
+        tokens_valid_after -> Timestamptz,
     }
 }
 

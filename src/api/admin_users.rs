@@ -205,7 +205,8 @@ impl NewAdminUserInput {
     }
 }
 
-/// Changes a user: name, password, role, or disabled (which also revokes their tokens).
+/// Changes a user: name, password, role, or disabled. A new password, disabling and re-enabling
+/// each end every token the user holds; a role change applies to their next request.
 #[utoipa::path(
     operation_id = "updateAdminUser",
     tag = "Admin users",
@@ -215,7 +216,7 @@ impl NewAdminUserInput {
     responses(
         (status = 200, description = "Changed", body = Item<AdminUser>),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An admin cannot demote or disable themself", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin cannot demote or disable themself, nor set their own password here (PUT /api/v1/auth/password asks for the current one)", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors,
         AdminOnly,
         Unavailable,
@@ -245,7 +246,8 @@ pub async fn update(
 
 impl AdminUserPatch {
     /// The changes (without the new hash yet) and the new password, if any. An admin may not
-    /// disable or demote themself: that would leave no way back but the command line.
+    /// disable or demote themself: that would leave no way back but the command line; nor set
+    /// their own password without giving the current one (a stolen token must not be enough).
     fn parse(
         &self,
         mut v: Validator,
@@ -264,6 +266,11 @@ impl AdminUserPatch {
         if id == admin.0.id && (self.disabled == Some(true) || self.role == Some(Role::Editor)) {
             return Err(ApiError::Conflict(
                 "You cannot disable or demote yourself; ask another admin.".into(),
+            ));
+        }
+        if id == admin.0.id && password.is_some() {
+            return Err(ApiError::Conflict(
+                "Change your own password with PUT /api/v1/auth/password, which asks for the current one.".into(),
             ));
         }
         let changes = AdminUserChangeset {

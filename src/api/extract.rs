@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{
-    auth::{bearer_token, Admin, AuthUser},
+    auth::{bearer_token, is_revoked, Admin, AuthUser},
     domain::Role,
     errors::{ApiError, FieldError, Validator},
     models::admin_user,
@@ -293,7 +293,9 @@ async fn authenticate(req: HttpRequest) -> Result<AuthUser, ApiError> {
     })?;
     let mut conn = state.pool.get().await?;
     match admin_user::access(&mut conn, id).await? {
-        Some((role, false)) => Ok(AuthUser { id, role }),
+        Some(a) if !a.disabled && !is_revoked(&claims, a.tokens_valid_after) => {
+            Ok(AuthUser { id, role: a.role })
+        }
         _ => Err(ApiError::Unauthorized(
             "The bearer token is invalid or has expired.".into(),
         )),

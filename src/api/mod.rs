@@ -43,6 +43,8 @@ macro_rules! route_table {
             .service(feeds::atom)
             .service(feeds::json)
             .service(auth::issue_token)
+            .service(auth::change_password)
+            .service(auth::sign_out_everywhere)
             .service(articles::list::list)
             .service(articles::write::create)
             .service(articles::show::show)

@@ -5,6 +5,7 @@ mod admin;
 mod articles;
 mod backups;
 mod charts;
+mod credentials;
 mod embeds;
 mod errors;
 mod faults;
