@@ -85,6 +85,24 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel_full_text_search::Tsvector;
 
+    audit_log (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        actor_id -> Int8,
+        actor_email -> Text,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        changed_fields -> Array<Nullable<Text>>,
+        client_addr -> Nullable<Inet>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
     categories (id) {
         id -> Int8,
         slug -> Text,
@@ -326,6 +344,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_slug_redirects,
     article_tags,
     articles,
+    audit_log,
     categories,
     certification_overview,
     certification_program_counts,
