@@ -1,69 +1,80 @@
-//! A fixed-window counter per key (e.g. failed logins per client address), in memory.
+//! Rate limits shared by every instance: a fixed window of hits per key (e.g. failed logins
+//! per client address) counted in PostgreSQL (`models::rate_limit`), so N instances behind a
+//! load balancer allow what one would, not N times as much. A crate such as `governor` does
+//! this arithmetic in process memory only; here the arithmetic is one atomic upsert, in SQL.
 
-use std::{
-    collections::HashMap,
-    hash::Hash,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::{net::IpAddr, time::Duration};
 
-pub struct WindowLimiter<K> {
+use diesel_async::AsyncPgConnection;
+
+use crate::{db, errors::ApiError, models::rate_limit};
+
+/// One limit: at most `max` hits per key per `window`.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    /// Names this limit's windows in the shared table.
+    bucket: &'static str,
     max: u32,
     window: Duration,
-    counts: Mutex<HashMap<K, (u32, Instant)>>,
 }
 
-impl<K: Eq + Hash + Clone> WindowLimiter<K> {
-    pub fn new(max: u32, window: Duration) -> Self {
+impl Limit {
+    pub fn new(bucket: &'static str, max: u32, window: Duration) -> Self {
         Self {
+            bucket,
             max,
             window,
-            counts: Mutex::new(HashMap::new()),
         }
     }
 
-    /// `Err(seconds to wait)` when `key` has used up its window.
-    pub fn check(&self, key: &K) -> Result<(), u64> {
-        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        match counts.get(key) {
-            Some((n, start)) if *n >= self.max && start.elapsed() < self.window => {
-                Err((self.window - start.elapsed()).as_secs().max(1))
-            }
+    fn window_secs(&self) -> f64 {
+        self.window.as_secs_f64()
+    }
+
+    /// 429 while `key` has used up its window; nothing is counted.
+    pub async fn check(&self, conn: &mut AsyncPgConnection, key: IpAddr) -> Result<(), ApiError> {
+        match rate_limit::current(conn, self.bucket, &key.to_string(), self.window_secs()).await? {
+            Some(w) if w.hits >= self.max as i32 => Err(too_many(w)),
             _ => Ok(()),
         }
     }
 
-    /// Checks and counts one event for `key` in one step (no burst slips between the two):
-    /// `Err(seconds to wait)` when its window is used up, and then nothing is counted.
-    pub fn try_acquire(&self, key: K) -> Result<(), u64> {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() > 100_000 {
-            let window = self.window;
-            counts.retain(|_, (_, start)| start.elapsed() < window);
+    /// Counts one hit for `key` and, in the same step (no burst slips between the two), 429
+    /// when it is over the limit.
+    pub async fn try_acquire(
+        &self,
+        conn: &mut AsyncPgConnection,
+        key: IpAddr,
+    ) -> Result<(), ApiError> {
+        let w = self.record(conn, key).await?;
+        if w.hits > self.max as i32 {
+            return Err(too_many(w));
         }
-        let entry = counts.entry(key).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= self.window {
-            *entry = (0, Instant::now());
-        }
-        if entry.0 >= self.max {
-            return Err((self.window - entry.1.elapsed()).as_secs().max(1));
-        }
-        entry.0 += 1;
         Ok(())
     }
 
-    /// Counts one event for `key`.
-    pub fn record(&self, key: K) {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() > 100_000 {
-            let window = self.window;
-            counts.retain(|_, (_, start)| start.elapsed() < window);
-        }
-        let entry = counts.entry(key).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= self.window {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
+    /// Counts one hit for `key`; now and then also clears this limit's ended windows.
+    pub async fn record(
+        &self,
+        conn: &mut AsyncPgConnection,
+        key: IpAddr,
+    ) -> Result<rate_limit::Window, ApiError> {
+        let (bucket, key, secs) = (self.bucket, key.to_string(), self.window_secs());
+        let purge = rand::random::<u8>() == 0;
+        db::write(conn, async |tx| {
+            if purge {
+                rate_limit::purge_ended(tx, bucket, secs).await?;
+            }
+            rate_limit::hit(tx, bucket, &key, secs).await
+        })
+        .await
+        .map_err(ApiError::from)
+    }
+}
+
+fn too_many(w: rate_limit::Window) -> ApiError {
+    ApiError::TooManyRequests {
+        retry_after_secs: w.seconds_left.max(1) as u64,
     }
 }
 
@@ -95,29 +106,4 @@ pub fn client_ip(
         }
     }
     Some(peer)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_key_is_limited_after_max_events_and_others_are_not() {
-        let l = WindowLimiter::new(2, Duration::from_secs(60));
-        l.record("a");
-        assert!(l.check(&"a").is_ok());
-        l.record("a");
-        let wait = l.check(&"a").unwrap_err();
-        assert!((1..=60).contains(&wait));
-        assert!(l.check(&"b").is_ok());
-    }
-
-    #[test]
-    fn the_window_resets() {
-        let l = WindowLimiter::new(1, Duration::from_millis(20));
-        l.record(1);
-        assert!(l.check(&1).is_err());
-        std::thread::sleep(Duration::from_millis(30));
-        assert!(l.check(&1).is_ok());
-    }
 }

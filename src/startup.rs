@@ -32,7 +32,7 @@ use crate::{
     },
     mail::Mailer,
     outbox,
-    rate_limit::WindowLimiter,
+    rate_limit::Limit,
     response_cache::{self, ResponseCache},
     state::AppState,
     telemetry::{self, Metrics},
@@ -99,7 +99,8 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             tokens: tokens.clone(),
-            login_failures: WindowLimiter::new(
+            login_failures: Limit::new(
+                "login_failures",
                 settings.login_failures_per_window,
                 settings.login_failure_window,
             ),
@@ -111,7 +112,11 @@ impl Application {
             metrics: metrics.clone(),
             openapi_json: crate::openapi::render(&spec),
             cursor_key: CursorKey::derive(&secret),
-            signups: WindowLimiter::new(settings.signups_per_minute, Duration::from_secs(60)),
+            signups: Limit::new(
+                "signups",
+                settings.signups_per_minute,
+                Duration::from_secs(60),
+            ),
             trusted_proxies: settings.trusted_proxies.clone(),
             outbox_wakeup: wakeup.clone(),
             response_cache,

@@ -5,14 +5,14 @@ use std::{net::IpAddr, sync::Arc};
 
 use crate::{
     auth::TokenKeys, db::DbPool, http::links::SiteLinks, http::pagination::CursorKey,
-    rate_limit::WindowLimiter, response_cache::ResponseCache, telemetry::Metrics,
+    rate_limit::Limit, response_cache::ResponseCache, telemetry::Metrics,
 };
 
 /// What every handler can reach.
 pub struct AppState {
     pub pool: DbPool,
     pub tokens: Arc<TokenKeys>,
-    pub login_failures: WindowLimiter<IpAddr>,
+    pub login_failures: Limit,
     pub public_base_url: String,
     /// Where people read what the service serves (an article's page).
     pub links: SiteLinks,
@@ -21,7 +21,7 @@ pub struct AppState {
     /// Signs list cursors.
     pub cursor_key: CursorKey,
     /// Sign-ups per client address per minute.
-    pub signups: WindowLimiter<IpAddr>,
+    pub signups: Limit,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     /// Wakes the outbox worker when a mail is written.

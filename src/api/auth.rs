@@ -67,12 +67,12 @@ pub async fn issue_token(
     input: JsonBody<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let client = crate::rate_limit::client_ip(&req, &state.trusted_proxies);
-    check_failures(&state, client)?;
+    let mut conn = state.pool.get().await?;
+    check_failures(&state, &mut conn, client).await?;
     let JsonBody(input, v) = input;
     let (email, password) = input.parse(v)?;
-    let mut conn = state.pool.get().await?;
     let Some(user) = authenticate(&mut conn, &email, password).await? else {
-        return Err(refuse(&state, client));
+        return Err(refuse(&state, &mut conn, client).await);
     };
     db::write(&mut conn, async |tx| {
         admin_user::touch_last_login(tx, user.id).await
@@ -87,21 +87,28 @@ pub async fn issue_token(
         }))
 }
 
-/// 429 while the client's failed logins are over the limit.
-fn check_failures(state: &AppState, client: Option<IpAddr>) -> ApiResult<()> {
+/// 429 while the client's failed logins (on any instance) are over the limit.
+async fn check_failures(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    client: Option<IpAddr>,
+) -> ApiResult<()> {
     match client {
-        Some(ip) => state
-            .login_failures
-            .check(&ip)
-            .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs }),
+        Some(ip) => state.login_failures.check(conn, ip).await,
         None => Ok(()),
     }
 }
 
 /// The one answer to wrong credentials, counted against the client.
-fn refuse(state: &AppState, client: Option<IpAddr>) -> ApiError {
+async fn refuse(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    client: Option<IpAddr>,
+) -> ApiError {
     if let Some(ip) = client {
-        state.login_failures.record(ip);
+        if let Err(e) = state.login_failures.record(conn, ip).await {
+            return e;
+        }
     }
     ApiError::Unauthorized(BAD_CREDENTIALS.into())
 }

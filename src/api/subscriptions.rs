@@ -6,6 +6,7 @@ use actix_web::{get, http::header, http::StatusCode, post, put, web, HttpRequest
 use std::net::{IpAddr, Ipv4Addr};
 
 use chrono::Utc;
+use diesel_async::AsyncPgConnection;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -91,9 +92,9 @@ pub async fn sign_up_address(
     state: &AppState,
     signup: &Signup,
 ) -> ApiResult<()> {
-    count_sign_up(req, state)?;
-    let today = Utc::now().date_naive();
     let mut conn = state.pool.get().await?;
+    count_sign_up(req, state, &mut conn).await?;
+    let today = Utc::now().date_naive();
     let new = signup.as_new();
     let signed = db::write(&mut conn, async |tx| {
         subscriber::sign_up(tx, &new, today, CONFIRMATIONS_PER_DAY).await
@@ -106,14 +107,16 @@ pub async fn sign_up_address(
     Ok(())
 }
 
-/// One check-and-count of the client's sign-ups, before any work: a burst cannot slip past the
-/// limit. Without a peer address (not over TCP) every such request shares one bucket.
-fn count_sign_up(req: &HttpRequest, state: &AppState) -> ApiResult<()> {
+/// One check-and-count of the client's sign-ups (on any instance), before any work: a burst
+/// cannot slip past the limit. Without a peer address (not over TCP) every such request shares
+/// one bucket.
+async fn count_sign_up(
+    req: &HttpRequest,
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+) -> ApiResult<()> {
     let ip = client_ip(req, &state.trusted_proxies).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    state
-        .signups
-        .try_acquire(ip)
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })
+    state.signups.try_acquire(conn, ip).await
 }
 
 /// A checked sign-up.

@@ -14,6 +14,7 @@ pub mod practice_step;
 pub mod practice_type;
 pub mod program;
 pub mod published;
+pub mod rate_limit;
 pub mod staffing;
 pub mod subscriber;
 pub mod tag;

@@ -126,6 +126,12 @@ impl TestApp {
         Self::start(database_url.to_owned(), None, |_| {}, true).await
     }
 
+    /// A second instance of the service on this app's database (as behind a load balancer),
+    /// with settings adjusted by `tweak`.
+    pub async fn spawn_beside(&self, tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::start(self.database_url.clone(), None, tweak, true).await
+    }
+
     /// An app whose database cannot be reached at all.
     pub async fn spawn_without_database() -> Self {
         let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod history_events;
 mod http_semantics;
+mod instances;
 mod lifecycle;
 mod oembed;
 mod reference;

@@ -19,13 +19,13 @@ use crate::helpers::{assert_problem, fields, TestApp};
 const BASE: &str = "https://perfusion.example";
 
 /// A real SMTP server, just enough of one to take mails: it keeps each message's DATA.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     port: u16,
     mails: Arc<Mutex<Vec<String>>>,
 }
 
 impl SmtpSink {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let mails: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -71,12 +71,12 @@ impl SmtpSink {
         Self { port, mails }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
     /// Waits for the `n`th mail to `to` (1-based) and returns it.
-    async fn mail_to(&self, to: &str, n: usize) -> Mail {
+    pub(crate) async fn mail_to(&self, to: &str, n: usize) -> Mail {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let found: Vec<String> = self
@@ -95,7 +95,7 @@ impl SmtpSink {
         }
     }
 
-    fn count_to(&self, to: &str) -> usize {
+    pub(crate) fn count_to(&self, to: &str) -> usize {
         self.mails
             .lock()
             .unwrap()
@@ -105,7 +105,7 @@ impl SmtpSink {
     }
 }
 
-struct Mail(String);
+pub(crate) struct Mail(String);
 
 impl Mail {
     /// A header's value, unfolded.
