@@ -253,6 +253,18 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel_full_text_search::Tsvector;
 
+    rate_limit_windows (bucket, key) {
+        bucket -> Text,
+        key -> Text,
+        window_start -> Timestamptz,
+        hits -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
     staffing_metrics (id) {
         id -> Int8,
         key -> Text,
@@ -354,6 +366,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     practice_steps,
     practice_types,
+    rate_limit_windows,
     staffing_metrics,
     staffing_observations,
     subscriber_tokens,
