@@ -10,7 +10,7 @@
 //! Each hands back what it was given, so it can end the transaction's closure. A response type
 //! says which resource it is by implementing [`Audited`].
 
-use std::net::IpAddr;
+use std::{fmt::Display, net::IpAddr};
 
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
@@ -92,12 +92,7 @@ pub trait Audited: Serialize {
 impl<G> Audit<G> {
     /// Records the creation of `data` (the fields it has a value in) and hands it back.
     pub async fn created<T: Audited>(&self, tx: &mut Tx<'_>, data: T) -> ApiResult<T> {
-        let mut fields = changed_fields(None, &json(&data));
-        fields.retain(|f| !T::DERIVED.contains(&f.as_str()));
-        let id = data.audit_id();
-        self.record(tx, AuditAction::Create, T::RESOURCE, &id, &fields)
-            .await?;
-        Ok(data)
+        self.wrote(tx, AuditAction::Create, None, data, &[]).await
     }
 
     /// Records a replace or an update (the fields whose value differs between `before` and
@@ -109,37 +104,37 @@ impl<G> Audit<G> {
         before: &T,
         after: T,
     ) -> ApiResult<T> {
-        self.changed_with(tx, action, before, after, &[]).await
+        self.wrote(tx, action, Some(before), after, &[]).await
     }
 
-    /// Like [`changed`](Self::changed), adding fields the representation never shows (an admin
-    /// user's `password`): their names only.
-    pub async fn changed_with<T: Audited>(
+    /// What [`created`](Self::created) (`before` is `None`) and [`changed`](Self::changed) do,
+    /// adding the names of fields the representation never shows (an admin user's
+    /// `password`): their names only, never their values.
+    pub async fn wrote<T: Audited>(
         &self,
         tx: &mut Tx<'_>,
         action: AuditAction,
-        before: &T,
+        before: Option<&T>,
         after: T,
         unseen: &[&str],
     ) -> ApiResult<T> {
-        let mut fields = changed_fields(Some(&json(before)), &json(&after));
-        fields.retain(|f| !T::DERIVED.contains(&f.as_str()));
-        fields.extend(unseen.iter().map(|f| (*f).to_owned()));
+        let fields = fields_named(before, &after, unseen);
         let id = after.audit_id();
         self.record(tx, action, T::RESOURCE, &id, &fields).await?;
         Ok(after)
     }
 
     /// Records a delete, an archive or an erasure of one resource (no fields: the action says
-    /// what happened).
+    /// what happened). `id` is its slug, id or code.
     pub async fn removed(
         &self,
         tx: &mut Tx<'_>,
         action: AuditAction,
         resource: ResourceType,
-        id: &str,
+        id: impl Display,
     ) -> ApiResult<()> {
-        self.record(tx, action, resource, id, &[]).await
+        let id = id.to_string();
+        self.record(tx, action, resource, &id, &[]).await
     }
 
     async fn record(
@@ -170,6 +165,64 @@ impl<G> Audit<G> {
     }
 }
 
+/// The fields an entry names: those of the representation that changed (not the ones it works
+/// out from others), and `unseen`, in name order.
+fn fields_named<T: Audited>(before: Option<&T>, after: &T, unseen: &[&str]) -> Vec<String> {
+    let mut fields = changed_fields(before.map(json).as_ref(), &json(after));
+    fields.retain(|f| !T::DERIVED.contains(&f.as_str()));
+    fields.extend(unseen.iter().map(|f| (*f).to_owned()));
+    fields.sort();
+    fields.dedup();
+    fields
+}
+
 fn json(value: &impl Serialize) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Note {
+        slug: String,
+        text: String,
+        /// Worked out from `text`.
+        words: usize,
+    }
+
+    impl Audited for Note {
+        const RESOURCE: ResourceType = ResourceType::Article;
+        const DERIVED: &'static [&'static str] = &["words"];
+        fn audit_id(&self) -> String {
+            self.slug.clone()
+        }
+    }
+
+    fn note(text: &str) -> Note {
+        Note {
+            slug: "a-note".into(),
+            text: text.into(),
+            words: text.split_whitespace().count(),
+        }
+    }
+
+    #[test]
+    fn a_derived_field_is_never_named_only_what_it_comes_from() {
+        let (before, after) = (note("one"), note("one two"));
+        assert_eq!(fields_named(Some(&before), &after, &[]), ["text"]);
+        assert_eq!(fields_named(None, &after, &[]), ["slug", "text"]);
+    }
+
+    #[test]
+    fn an_unseen_field_is_named_in_order_and_once() {
+        let (before, after) = (note("same"), note("same"));
+        assert_eq!(
+            fields_named(Some(&before), &after, &["password"]),
+            ["password"]
+        );
+        let named = fields_named(None, &after, &["text", "password"]);
+        assert_eq!(named, ["password", "slug", "text"]);
+    }
 }

@@ -98,13 +98,12 @@ pub struct AuditLogParams {
 }
 
 type Actor = BoundedText<1, 254>;
+/// What a cursor carries: the last entry's time and id.
+type Cursor = (DateTime<Utc>, i64);
 
 impl AuditLogParams {
     /// The filter and the page, with every bad parameter named at once.
-    fn parse(
-        self,
-        key: &CursorKey,
-    ) -> Result<(Filter, PageRequest<'_, (DateTime<Utc>, i64)>), ApiError> {
+    fn parse(self, key: &CursorKey) -> Result<(Filter, PageRequest<'_, Cursor>), ApiError> {
         let mut v = Validator::default();
         let mut filter = Filter {
             action: self

@@ -119,22 +119,40 @@ const BOOKKEEPING: &[&str] = &["id", "created_at", "updated_at"];
 
 /// The names of the fields whose value differs between two representations of a resource
 /// (JSON objects, as the API sends them), in name order. `before` is `None` for a new resource:
-/// then every field it was given a value (not null) counts. Only names leave this function;
-/// what a representation holds is compared, never kept.
+/// then every field it was given a value counts (not null, `false`, `""`, `[]` or `{}`: what a
+/// field left out of a create holds). Only names leave this function; what a representation
+/// holds is compared, never kept.
 pub fn changed_fields(before: Option<&Value>, after: &Value) -> Vec<String> {
     let empty = serde_json::Map::new();
-    let before = before.and_then(Value::as_object).unwrap_or(&empty);
     let after = after.as_object().unwrap_or(&empty);
+    let differs = |k: &String| match before {
+        Some(before) => {
+            before.get(k).unwrap_or(&Value::Null) != after.get(k).unwrap_or(&Value::Null)
+        }
+        None => after.get(k).is_some_and(has_value),
+    };
+    let before_keys = before.and_then(Value::as_object).map(|b| b.keys());
     let mut names: Vec<String> = after
         .keys()
-        .chain(before.keys())
+        .chain(before_keys.into_iter().flatten())
         .filter(|k| !BOOKKEEPING.contains(&k.as_str()))
-        .filter(|k| before.get(*k).unwrap_or(&Value::Null) != after.get(*k).unwrap_or(&Value::Null))
+        .filter(|k| differs(k))
         .cloned()
         .collect();
     names.sort();
     names.dedup();
     names
+}
+
+/// False for what a field of a new resource holds when it was given nothing.
+fn has_value(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        Value::Bool(true) | Value::Number(_) => true,
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +188,34 @@ mod tests {
     fn a_new_resource_names_every_field_given_a_value() {
         let after = json!({"id": 7, "slug": "a", "title": "T", "note": null, "created_at": 1});
         assert_eq!(changed_fields(None, &after), ["slug", "title"]);
+    }
+
+    #[test]
+    fn a_new_resource_does_not_name_fields_left_empty_or_false() {
+        let after = json!({
+            "slug": "a", "people": [], "excerpt": "", "extra": {}, "headline": false,
+            "featured": true, "position": 0,
+        });
+        assert_eq!(
+            changed_fields(None, &after),
+            ["featured", "position", "slug"]
+        );
+    }
+
+    #[test]
+    fn a_field_only_one_side_has_counts() {
+        let before = json!({"slug": "a", "gone": 1});
+        let after = json!({"slug": "a", "new": 2});
+        assert_eq!(changed_fields(Some(&before), &after), ["gone", "new"]);
+    }
+
+    #[test]
+    fn values_never_leave_only_names_do() {
+        let before = json!({"email": "pat@example.org", "display_name": "Pat"});
+        let after = json!({"email": "pat@example.org", "display_name": "Patricia"});
+        let names = changed_fields(Some(&before), &after);
+        assert_eq!(names, ["display_name"]);
+        assert!(!names.iter().any(|n| n.contains("Pat") || n.contains('@')));
     }
 
     #[test]
