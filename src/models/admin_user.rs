@@ -71,6 +71,16 @@ pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<AdminUse
         .await
 }
 
+/// The user, locked until the transaction ends (so what an update changed is known).
+pub async fn find_for_update(tx: &mut Tx<'_>, id: i64) -> QueryResult<AdminUser> {
+    dsl::admin_users
+        .find(id)
+        .select(AdminUser::as_select())
+        .for_update()
+        .first(&mut **tx)
+        .await
+}
+
 /// Up to `limit` users with an id above `after_id`, by id.
 pub async fn list(
     conn: &mut AsyncPgConnection,
