@@ -36,6 +36,7 @@ Writes need `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
         (name = "History", description = "The timeline of perfusion"),
         (name = "Auth", description = "Admin tokens"),
         (name = "Admin users", description = "Editors and admins (admin role)"),
+        (name = "Audit log", description = "Every write by an editor or admin: who, what, when and from where (admin role)"),
         (name = "Operations", description = "Health, metrics and this document"),
     )
 )]

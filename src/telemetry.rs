@@ -1,5 +1,6 @@
 //! Logs and metrics. One log line per request (JSON in production), a request id on every
-//! response (`X-Request-Id`, taken from the request when it is sane), and Prometheus metrics.
+//! response (`X-Request-Id`, taken from the request when it is sane; handlers read it as
+//! [`RequestId`]), and Prometheus metrics.
 
 use std::time::Instant;
 
@@ -8,7 +9,7 @@ use actix_web::{
     dev::{ServiceRequest, ServiceResponse},
     http::header::{HeaderName, HeaderValue},
     middleware::Next,
-    web, Error,
+    web, Error, HttpMessage,
 };
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
@@ -42,6 +43,11 @@ pub fn init(app_env: AppEnv) {
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the request being served, as its `X-Request-Id` response header and its log line
+/// carry it; [`observe`] puts it in the request's extensions for handlers (the audit log).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 /// The service's Prometheus registry.
 pub struct Metrics {
@@ -148,6 +154,7 @@ pub async fn observe(
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    req.extensions_mut().insert(RequestId(request_id.clone()));
 
     let mut res = next.call(req).await?;
 

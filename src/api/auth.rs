@@ -8,12 +8,14 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::admin_users::AdminUser as AdminUserDto;
+use super::audit::Audit;
 use super::extract::JsonBody;
 use super::responses::{JsonBodyErrors, SignedIn, Unavailable};
 use crate::{
-    auth::{hash_password, needs_rehash, verify_password, AuthUser},
-    db,
-    domain::Password,
+    auth::{hash_password, needs_rehash, verify_password},
+    db::{self, Tx},
+    domain::{AuditAction, Password},
     errors::{ApiError, ApiResult, Problem, Validator},
     models::admin_user::{self, AdminUserChangeset},
     state::AppState,
@@ -150,7 +152,7 @@ const WRONG_CURRENT_PASSWORD: &str = "The current password is wrong.";
 pub async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: AuthUser,
+    audit: Audit,
     input: JsonBody<PasswordChange>,
 ) -> ApiResult<HttpResponse> {
     let client = crate::rate_limit::client_ip(&req, &state.trusted_proxies);
@@ -158,7 +160,9 @@ pub async fn change_password(
     check_failures(&state, &mut conn, client).await?;
     let JsonBody(input, v) = input;
     let (current, new) = input.parse(v)?;
-    let hash = admin_user::find(&mut conn, caller.id).await?.password_hash;
+    let hash = admin_user::find(&mut conn, audit.user.id)
+        .await?
+        .password_hash;
     if !web::block(move || verify_password(&current, Some(&hash))).await? {
         return Err(refuse(&state, &mut conn, client, WRONG_CURRENT_PASSWORD).await);
     }
@@ -167,10 +171,38 @@ pub async fn change_password(
         ..Default::default()
     };
     let user = db::write(&mut conn, async |tx| {
-        admin_user::update(tx, caller.id, &changes).await
+        own_change(tx, &audit, Some(&changes)).await
     })
     .await?;
     Ok(token_response(&state, &user))
+}
+
+/// Applies `changes` (a new password) to the caller's own user, or with none revokes their
+/// tokens, and records it in the audit log by the field's name only.
+async fn own_change(
+    tx: &mut Tx<'_>,
+    audit: &Audit,
+    changes: Option<&AdminUserChangeset>,
+) -> ApiResult<admin_user::AdminUser> {
+    let id = audit.user.id;
+    let before = AdminUserDto::from(admin_user::find_for_update(tx, id).await?);
+    let (after, fields) = match changes {
+        Some(changes) => (admin_user::update(tx, id, changes).await?, ["password"]),
+        None => (
+            admin_user::revoke_tokens(tx, id).await?,
+            ["tokens_valid_after"],
+        ),
+    };
+    audit
+        .wrote(
+            tx,
+            AuditAction::Update,
+            Some(&before),
+            after.clone().into(),
+            &fields,
+        )
+        .await?;
+    Ok(after)
 }
 
 /// Signs the caller out everywhere: every token they hold now, this one included, is refused
@@ -188,13 +220,10 @@ pub async fn change_password(
 #[post("/api/v1/auth/sign-out-everywhere")]
 pub async fn sign_out_everywhere(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    audit: Audit,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    db::write(&mut conn, async |tx| {
-        admin_user::revoke_tokens(tx, caller.id).await
-    })
-    .await?;
+    db::write(&mut conn, async |tx| own_change(tx, &audit, None).await).await?;
     Ok(HttpResponse::NoContent()
         .insert_header(("Cache-Control", "no-store"))
         .finish())

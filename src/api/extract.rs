@@ -259,6 +259,12 @@ impl std::ops::Deref for SlugParam {
     }
 }
 
+impl std::fmt::Display for SlugParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A `{state}` path segment: two capital letters, else a 404 without a query.
 pub struct StateParam(String);
 
@@ -275,6 +281,12 @@ impl std::ops::Deref for StateParam {
     type Target = str;
     fn deref(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::fmt::Display for StateParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

@@ -85,6 +85,16 @@ pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<AdminUse
         .await
 }
 
+/// The user, locked until the transaction ends (so what an update changed is known).
+pub async fn find_for_update(tx: &mut Tx<'_>, id: i64) -> QueryResult<AdminUser> {
+    dsl::admin_users
+        .find(id)
+        .select(AdminUser::as_select())
+        .for_update()
+        .first(&mut **tx)
+        .await
+}
+
 /// Up to `limit` users with an id above `after_id`, by id.
 pub async fn list(
     conn: &mut AsyncPgConnection,
@@ -138,12 +148,7 @@ pub async fn update(
     if changes.is_empty() {
         return find(tx, id).await;
     }
-    let before = dsl::admin_users
-        .find(id)
-        .select(AdminUser::as_select())
-        .for_update()
-        .first(&mut **tx)
-        .await?;
+    let before = find_for_update(tx, id).await?;
     let updated = diesel::update(dsl::admin_users.find(id))
         .set(changes)
         .returning(AdminUser::as_returning())

@@ -3,6 +3,7 @@
 mod acknowledged_writes;
 mod admin;
 mod articles;
+mod audit;
 mod backups;
 mod charts;
 mod credentials;
