@@ -112,15 +112,13 @@ const MIGRATION_LOCK: i64 = 0x7065_7266_7573; // "perfus"
 /// Makes the database ready to serve: creates it if missing, then applies pending migrations.
 pub async fn prepare(database_url: &str) -> Result<(), DbSetupError> {
     create_database_if_missing(database_url).await?;
-    run_migrations(database_url).await?;
-    warn_unless_messages_in_english(database_url).await;
-    Ok(())
+    run_migrations(database_url).await
 }
 
 /// Logs a warning when the server words its errors in another language than English: a lost
 /// backend, a statement timeout or a deadlock is then a 500 instead of a 503 to retry (see
 /// `errors::is_connection_failure`).
-async fn warn_unless_messages_in_english(database_url: &str) {
+pub async fn warn_unless_messages_in_english(database_url: &str) {
     #[derive(QueryableByName)]
     struct Setting {
         #[diesel(sql_type = Text)]

@@ -265,6 +265,7 @@ async fn prepare_database(database_url: String, ready: Arc<AtomicBool>) {
             Ok(()) => {
                 ready.store(true, Ordering::Release);
                 tracing::info!("the database is ready");
+                db::warn_unless_messages_in_english(&database_url).await;
                 return;
             }
             Err(e) => {

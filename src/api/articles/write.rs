@@ -350,7 +350,7 @@ pub async fn replace(
     input: JsonBody<ArticleInput, ARTICLE_BODY_LIMIT>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
-    let now = Utc::now();
+    let (now, time_given) = (Utc::now(), input.published_at.is_some());
     let draft = input.parse(v, now)?;
     let change = Change {
         slug: draft.slug,
@@ -362,7 +362,8 @@ pub async fn replace(
         featured_image_url: Some(draft.featured_image_url),
         featured_image_alt: Some(draft.featured_image_alt),
         status: Some(draft.status),
-        published_at: Some(draft.published_at),
+        // Without a time, a published article keeps its own (a typo fixed by PUT is not news).
+        published_at: time_given.then_some(draft.published_at),
         resolved: true,
     };
     update_checked(&req, &state, &audit, &slug, change, now).await
@@ -445,7 +446,8 @@ struct Change {
     featured_image_alt: Option<Option<String>>,
     status: Option<ArticleStatus>,
     published_at: Option<Option<DateTime<Utc>>>,
-    /// Status and time were already checked together (PUT: a replace, for the audit log).
+    /// A PUT (a replace, for the audit log): status and time were checked together when the
+    /// body gave a time; without one the stored time stands where the status allows.
     resolved: bool,
 }
 
@@ -486,20 +488,21 @@ async fn update_checked(
 
 impl Change {
     /// The columns this change sets on `current`: the status and time moved by
-    /// [`ArticleStatus::transition`] (a PUT's pair was checked already), the category looked
-    /// up, the body rendered.
+    /// [`ArticleStatus::transition`] (a PUT's pair with a time was checked already), the
+    /// category looked up, the body rendered.
     async fn changeset(
         &self,
         tx: &mut Tx<'_>,
         current: &article::Article,
         now: DateTime<Utc>,
     ) -> ApiResult<ArticleChangeset> {
-        let standing = if self.resolved {
-            self.status.map(|s| (s, self.published_at.flatten()))
-        } else {
-            let stored = (current.status, current.published_at);
-            ArticleStatus::transition(stored, self.status, self.published_at, now)
-                .map_err(|m| ApiError::field("published_at", m))?
+        let standing = match (self.resolved, self.published_at) {
+            (true, Some(time)) => self.status.map(|s| (s, time)),
+            _ => {
+                let stored = (current.status, current.published_at);
+                ArticleStatus::transition(stored, self.status, self.published_at, now)
+                    .map_err(|m| ApiError::field("published_at", m))?
+            }
         };
         let category_id = match &self.category {
             Some(category) => Some(category_id(tx, category).await?),
