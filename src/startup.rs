@@ -2,7 +2,7 @@
 //! the tests alike (port 0 picks a free port).
 
 use std::{
-    net::TcpListener,
+    net::{SocketAddr, TcpListener},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -37,12 +37,14 @@ use crate::{
     rate_limit::Limit,
     response_cache::{self, ResponseCache},
     state::AppState,
-    telemetry::{self, Metrics},
+    telemetry::{self, Metrics, MetricsAccess},
 };
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// The private `/metrics` listener on `METRICS_BIND_ADDR`, and its port.
+    metrics_server: Option<(Server, u16)>,
     schema_ready: Arc<AtomicBool>,
 }
 
@@ -122,6 +124,7 @@ impl Application {
             trusted_proxies: settings.trusted_proxies.clone(),
             outbox_wakeup: wakeup.clone(),
             response_cache,
+            metrics_access: MetricsAccess::for_public_port(settings),
         });
         let mailer = Mailer::new(
             settings.smtp_url.as_ref().map(|s| s.expose()),
@@ -146,6 +149,10 @@ impl Application {
             &settings.public_base_url,
         ));
 
+        let metrics_server = match settings.metrics_bind_addr {
+            Some(addr) => Some(metrics_server(addr, state.clone())?),
+            None => None,
+        };
         let listener = TcpListener::bind(settings.bind_addr)?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
@@ -194,6 +201,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            metrics_server,
             schema_ready,
         })
     }
@@ -207,16 +215,47 @@ impl Application {
         self.port
     }
 
+    /// The port of the private `/metrics` listener, when `METRICS_BIND_ADDR` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
+    }
+
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to
-    /// `SHUTDOWN_TIMEOUT_SECONDS`).
+    /// `SHUTDOWN_TIMEOUT_SECONDS`). The metrics listener stops with the main one.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let metrics = self.metrics_server.map(|(server, _)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
+        let served = self.server.await;
+        if let Some(handle) = metrics {
+            handle.stop(true).await;
+        }
+        served
     }
 
     /// A handle to stop the server from elsewhere (tests).
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
+}
+
+/// The listener on `METRICS_BIND_ADDR`: `/metrics` and nothing else, without a token (the
+/// address, a private interface, is the protection). One worker is plenty for a scraper.
+fn metrics_server(addr: SocketAddr, state: web::Data<AppState>) -> std::io::Result<(Server, u16)> {
+    let listener = TcpListener::bind(addr)?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(api::health::private_metrics))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((server, port))
 }
 
 /// Creates and migrates the database, retrying (1 s, doubling to 10 s) while PostgreSQL cannot
@@ -228,6 +267,7 @@ async fn prepare_database(database_url: String, ready: Arc<AtomicBool>) {
             Ok(()) => {
                 ready.store(true, Ordering::Release);
                 tracing::info!("the database is ready");
+                db::warn_unless_messages_in_english(&database_url).await;
                 return;
             }
             Err(e) => {

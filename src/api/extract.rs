@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{
-    auth::{bearer_token, Admin, AuthUser},
+    auth::{bearer_token, is_revoked, Admin, AuthUser},
     domain::Role,
     errors::{ApiError, FieldError, Validator},
     models::admin_user,
@@ -267,6 +267,12 @@ impl std::ops::Deref for SlugParam {
     }
 }
 
+impl std::fmt::Display for SlugParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A `{state}` path segment: two capital letters, else a 404 without a query.
 pub struct StateParam(String);
 
@@ -286,6 +292,12 @@ impl std::ops::Deref for StateParam {
     }
 }
 
+impl std::fmt::Display for StateParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The editor or admin a request's bearer token names. The user is read on every request (one
 /// indexed read), so disabling or demoting a user takes effect at once.
 async fn authenticate(req: HttpRequest) -> Result<AuthUser, ApiError> {
@@ -301,7 +313,9 @@ async fn authenticate(req: HttpRequest) -> Result<AuthUser, ApiError> {
     })?;
     let mut conn = state.pool.get().await?;
     match admin_user::access(&mut conn, id).await? {
-        Some((role, false)) => Ok(AuthUser { id, role }),
+        Some(a) if !a.disabled && !is_revoked(&claims, a.tokens_valid_after) => {
+            Ok(AuthUser { id, role: a.role })
+        }
         _ => Err(ApiError::Unauthorized(
             "The bearer token is invalid or has expired.".into(),
         )),

@@ -4,6 +4,8 @@
 pub mod admin_subscribers;
 pub mod admin_users;
 pub mod articles;
+pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod categories;
 pub mod certification;
@@ -43,6 +45,8 @@ macro_rules! route_table {
             .service(feeds::atom)
             .service(feeds::json)
             .service(auth::issue_token)
+            .service(auth::change_password)
+            .service(auth::sign_out_everywhere)
             .service(articles::list::list)
             .service(articles::write::create)
             .service(articles::show::show)
@@ -115,7 +119,8 @@ macro_rules! route_table {
             .service(admin_users::list)
             .service(admin_users::create)
             .service(admin_users::show)
-            .service(admin_users::update);
+            .service(admin_users::update)
+            .service(audit_log::list);
     };
 }
 

@@ -3,8 +3,10 @@
 mod acknowledged_writes;
 mod admin;
 mod articles;
+mod audit;
 mod backups;
 mod charts;
+mod credentials;
 mod embeds;
 mod errors;
 mod faults;
