@@ -150,7 +150,11 @@ impl Application {
         ));
 
         let metrics_server = match settings.metrics_bind_addr {
-            Some(addr) => Some(metrics_server(addr, state.clone())?),
+            Some(addr) => Some(metrics_server(
+                addr,
+                state.clone(),
+                security_headers.clone(),
+            )?),
             None => None,
         };
         let listener = TcpListener::bind(settings.bind_addr)?;
@@ -243,13 +247,19 @@ impl Application {
 
 /// The listener on `METRICS_BIND_ADDR`: `/metrics` and nothing else, without a token (the
 /// address, a private interface, is the protection). One worker is plenty for a scraper.
-fn metrics_server(addr: SocketAddr, state: web::Data<AppState>) -> std::io::Result<(Server, u16)> {
+fn metrics_server(
+    addr: SocketAddr,
+    state: web::Data<AppState>,
+    security_headers: web::Data<SecurityHeaders>,
+) -> std::io::Result<(Server, u16)> {
     let listener = TcpListener::bind(addr)?;
     let port = listener.local_addr()?.port();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(security_headers.clone())
             .route("/metrics", web::get().to(api::health::private_metrics))
+            .wrap(from_fn(security::security_headers))
     })
     .workers(1)
     .disable_signals()
