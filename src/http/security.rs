@@ -42,9 +42,32 @@ pub struct SecurityHeaders {
     /// The `Content-Security-Policy` of a widget: it may draw with inline styles, show
     /// pictures, show frames of this service (the gallery shows the widgets), post its form
     /// here, and be framed by the allowed origins; nothing else.
-    embed_csp: String,
+    embed_csp: HeaderValue,
     /// Whether to send `Strict-Transport-Security`.
     hsts: bool,
+}
+
+/// Where an answer belongs, for its policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Area {
+    /// `/embed` and below: the widgets.
+    Embed,
+    /// `/docs` and below.
+    Docs,
+    /// Everything else.
+    Api,
+}
+
+impl Area {
+    fn of(path: &str) -> Self {
+        if under(path, "/embed") {
+            Self::Embed
+        } else if under(path, "/docs") {
+            Self::Docs
+        } else {
+            Self::Api
+        }
+    }
 }
 
 impl SecurityHeaders {
@@ -56,54 +79,55 @@ impl SecurityHeaders {
         } else {
             allowed_origins.join(" ")
         };
+        let embed_csp = format!(
+            "default-src 'none'; style-src 'unsafe-inline'; \
+             img-src 'self' https: http: data:; frame-src 'self'; form-action 'self'; \
+             base-uri 'none'; frame-ancestors {ancestors}"
+        );
         Self {
-            embed_csp: format!(
-                "default-src 'none'; style-src 'unsafe-inline'; \
-                 img-src 'self' https: http: data:; frame-src 'self'; form-action 'self'; \
-                 base-uri 'none'; frame-ancestors {ancestors}"
-            ),
+            // The origins were checked as origins when the settings were read.
+            embed_csp: HeaderValue::from_str(&embed_csp)
+                .unwrap_or(HeaderValue::from_static("frame-ancestors 'none'")),
             hsts: public_base_url
                 .get(..8)
                 .is_some_and(|s| s.eq_ignore_ascii_case("https://")),
         }
     }
 
-    /// The `Content-Security-Policy` for an answer at `path` of `content_type`, given the
+    /// The `Content-Security-Policy` for an answer in `area` of `content_type`, given the
     /// policy the handler set itself (a chart's), and whether it may be framed at all.
-    fn policy(&self, path: &str, content_type: &str, own: Option<&str>) -> (String, bool) {
-        if under(path, "/embed") {
-            return (self.embed_csp.clone(), true);
-        }
-        let csp = if under(path, "/docs") {
-            DOCS_CSP.to_owned()
-        } else if let Some(own) = own.filter(|own| !own.is_empty()) {
-            if own.contains("frame-ancestors") {
-                own.to_owned()
-            } else {
-                format!("{own}; frame-ancestors 'none'")
+    fn policy(
+        &self,
+        area: Area,
+        content_type: &[u8],
+        own: Option<&HeaderValue>,
+    ) -> (HeaderValue, bool) {
+        let csp = match (area, own) {
+            (Area::Embed, _) => return (self.embed_csp.clone(), true),
+            (Area::Docs, _) => HeaderValue::from_static(DOCS_CSP),
+            (Area::Api, Some(own)) if !own.is_empty() => {
+                let own = own.to_str().unwrap_or("default-src 'none'");
+                if own.contains("frame-ancestors") {
+                    HeaderValue::from_str(own)
+                } else {
+                    HeaderValue::from_str(&format!("{own}; frame-ancestors 'none'"))
+                }
+                .unwrap_or(HeaderValue::from_static(API_CSP))
             }
-        } else if content_type.starts_with("text/html") {
-            PAGE_CSP.to_owned()
-        } else {
-            API_CSP.to_owned()
+            _ if content_type.starts_with(b"text/html") => HeaderValue::from_static(PAGE_CSP),
+            _ => HeaderValue::from_static(API_CSP),
         };
         (csp, false)
     }
 
-    /// Sets the headers on an answer to a request for `path`.
-    fn apply(&self, path: &str, headers: &mut HeaderMap) {
-        let text = |name: &HeaderName| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let content_type = text(&header::CONTENT_TYPE).unwrap_or_default();
-        let own = text(&header::CONTENT_SECURITY_POLICY);
-        let (csp, frameable) = self.policy(path, &content_type, own.as_deref());
-        if let Ok(v) = HeaderValue::from_str(&csp) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, v);
-        }
+    /// Sets the headers on an answer in `area`.
+    fn apply(&self, area: Area, headers: &mut HeaderMap) {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .map_or(&b""[..], HeaderValue::as_bytes);
+        let own = headers.get(header::CONTENT_SECURITY_POLICY);
+        let (csp, frameable) = self.policy(area, content_type, own);
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
         if frameable {
             headers.remove(header::X_FRAME_OPTIONS);
         } else {
@@ -141,7 +165,7 @@ pub async fn security_headers(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let settings = req.app_data::<web::Data<SecurityHeaders>>().cloned();
-    let path = req.path().to_owned();
+    let area = Area::of(req.path());
     // Inner layers need the request unshared, so an error's answer goes out with a detached
     // copy of its line.
     let (method, uri) = (req.method().clone(), req.uri().clone());
@@ -157,7 +181,7 @@ pub async fn security_headers(
         }
     };
     if let Some(settings) = settings {
-        settings.apply(&path, res.headers_mut());
+        settings.apply(area, res.headers_mut());
     }
     Ok(res)
 }
@@ -176,7 +200,7 @@ mod tests {
             );
         }
         h.insert(header::SERVER, HeaderValue::from_static("actix-web/4"));
-        s.apply(path, &mut h);
+        s.apply(Area::of(path), &mut h);
         h
     }
 
