@@ -4,6 +4,8 @@
 
 start_release_server() {
   cargo build --release --locked
+  # Where cargo put it (CARGO_TARGET_DIR, else ./target).
+  bin="${CARGO_TARGET_DIR:-target}/release/perfusion-api"
   work=$(mktemp -d)
   server=""
   trap stop_release_server EXIT
@@ -20,16 +22,16 @@ start_release_server() {
   unset DATABASE_URL APP_ENV
   export PERFUSION_ADMIN_PASSWORD="ci-password-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   for user in ${CI_USERS:-}; do
-    ./target/release/perfusion-api admin create --email "${user%%:*}" --role "${user##*:}"
+    "$bin" admin create --email "${user%%:*}" --role "${user##*:}"
   done
-  ./target/release/perfusion-api >"$work/server.log" 2>&1 &
+  "$bin" >"$work/server.log" 2>&1 &
   server=$!
   # The first start initialises the embedded cluster: allow a minute.
   for _ in $(seq 1 300); do
-    ./target/release/perfusion-api healthcheck --addr "127.0.0.1:$port" >/dev/null 2>&1 && break
+    "$bin" healthcheck --addr "127.0.0.1:$port" >/dev/null 2>&1 && break
     sleep 0.2
   done
-  ./target/release/perfusion-api healthcheck --addr "127.0.0.1:$port" || { cat "$work/server.log"; exit 1; }
+  "$bin" healthcheck --addr "127.0.0.1:$port" || { cat "$work/server.log"; exit 1; }
 }
 
 stop_release_server() {

@@ -79,17 +79,25 @@ impl<T: DeserializeOwned + 'static, const MAX: usize> FromRequest for JsonBody<T
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value: Value = serde_json::from_slice(&body)
-                .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
-            if !value.is_object() {
-                return Err(ApiError::field("body", "must be a JSON object"));
-            }
-            let (value, errors) = from_value(value);
-            match value {
-                Some(v) => Ok(JsonBody(v, Validator::from(errors))),
-                None => Err(ApiError::Validation(errors_or_body(errors))),
-            }
+            let (value, v) = json_object(&body)?;
+            Ok(JsonBody(value, v))
         })
+    }
+}
+
+/// A body read whole, as a JSON object of type `T` and a [`Validator`] holding the errors of
+/// its fields (as [`JsonBody`] gives them): not JSON (not UTF-8, nested too deep) is a 400, and
+/// so is a body with no usable fields, naming each.
+pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Validator), ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
+    if !value.is_object() {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    }
+    let (value, errors) = from_value(value);
+    match value {
+        Some(v) => Ok((v, Validator::from(errors))),
+        None => Err(ApiError::Validation(errors_or_body(errors))),
     }
 }
 

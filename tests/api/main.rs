@@ -13,6 +13,7 @@ mod faults;
 mod health;
 mod helpers;
 mod history_events;
+mod hostile_input;
 mod http_semantics;
 mod instances;
 mod lifecycle;
