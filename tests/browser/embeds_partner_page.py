@@ -24,6 +24,7 @@ import threading
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 base = sys.argv[1].rstrip("/")
@@ -89,7 +90,8 @@ for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--wind
     options.add_argument(arg)
 options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-wait = WebDriverWait(driver, 30)
+# A form's answer replaces the page: an element read while it goes is stale, so look again.
+wait = WebDriverWait(driver, 30, ignored_exceptions=[StaleElementReferenceException])
 failures = []
 
 
