@@ -75,6 +75,10 @@ pub struct Settings {
     pub response_cache_ttl: Duration,
     /// How long each stage of a request may take (README, "Limits and timeouts").
     pub timeouts: Timeouts,
+    /// `METRICS_TOKEN`: a bearer token of its own that `/metrics` on the public port requires.
+    pub metrics_token: Option<Secret>,
+    /// `METRICS_BIND_ADDR`: a second address (a private interface) serving only `/metrics`.
+    pub metrics_bind_addr: Option<SocketAddr>,
 }
 
 /// The limits that keep a slow client or a stalled database from holding the service.
@@ -152,14 +156,18 @@ impl Settings {
             }
         };
 
-        let bind_addr = match lookup("BIND_ADDR") {
-            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
-            Some(v) => v.trim().parse().map_err(|_| {
-                ConfigError(format!(
-                    "BIND_ADDR must be an address and port such as 127.0.0.1:8080, not `{v}`"
-                ))
-            })?,
-        };
+        let bind_addr = parse_addr(&lookup, "BIND_ADDR")?
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let metrics_bind_addr = parse_addr(&lookup, "METRICS_BIND_ADDR")?;
+        let metrics_token = lookup("METRICS_TOKEN").map(Secret::new);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 32)
+        {
+            return Err(ConfigError(
+                "METRICS_TOKEN must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
+            ));
+        }
 
         let database = match (lookup("DATABASE_URL"), app_env) {
             (Some(url), _) => {
@@ -320,8 +328,25 @@ impl Settings {
                 1..=86_400,
             )?),
             timeouts: Timeouts::from_lookup(&lookup)?,
+            metrics_token,
+            metrics_bind_addr,
         })
     }
+}
+
+fn parse_addr(
+    lookup: &impl Fn(&str) -> Option<String>,
+    key: &str,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    lookup(key)
+        .map(|v| {
+            v.trim().parse().map_err(|_| {
+                ConfigError(format!(
+                    "{key} must be an address and port such as 127.0.0.1:8080, not `{v}`"
+                ))
+            })
+        })
+        .transpose()
 }
 
 fn parse_number(

@@ -115,6 +115,37 @@ pub async fn prepare(database_url: &str) -> Result<(), DbSetupError> {
     run_migrations(database_url).await
 }
 
+/// Logs a warning when the server words its errors in another language than English: a lost
+/// backend, a statement timeout or a deadlock is then a 500 instead of a 503 to retry (see
+/// `errors::is_connection_failure`).
+pub async fn warn_unless_messages_in_english(database_url: &str) {
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        lc_messages: String,
+    }
+    let Ok(mut conn) = AsyncPgConnection::establish(database_url).await else {
+        return;
+    };
+    let query = sql_query("SELECT current_setting('lc_messages') AS lc_messages");
+    if let Ok(Setting { lc_messages }) = query.get_result::<Setting>(&mut conn).await {
+        if !messages_are_english(&lc_messages) {
+            tracing::warn!(
+                lc_messages,
+                "PostgreSQL sends its messages in another language: set lc_messages = 'C' on \
+                 the server, or a lost connection, a statement timeout or a deadlock answers 500 \
+                 instead of 503"
+            );
+        }
+    }
+}
+
+/// Whether an `lc_messages` value means English messages (`C`, `POSIX`, `en_US.UTF-8`, or unset).
+fn messages_are_english(lc_messages: &str) -> bool {
+    let lc = lc_messages.trim();
+    lc.is_empty() || lc == "C" || lc.starts_with("C.") || lc == "POSIX" || lc.starts_with("en")
+}
+
 /// Applies pending migrations. Runs on a blocking thread (diesel's migration harness is sync).
 pub async fn run_migrations(database_url: &str) -> Result<(), DbSetupError> {
     let url = database_url.to_owned();
@@ -234,4 +265,19 @@ where
 {
     conn.transaction::<T, E, _>(async move |c| work(&mut Tx(c)).await)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::messages_are_english;
+
+    #[test]
+    fn english_and_c_messages_are_recognised_and_others_are_not() {
+        for lc in ["C", "C.UTF-8", "POSIX", "en_US.UTF-8", "en_GB", ""] {
+            assert!(messages_are_english(lc), "{lc}");
+        }
+        for lc in ["de_DE.UTF-8", "fr_FR", "ja_JP.UTF-8"] {
+            assert!(!messages_are_english(lc), "{lc}");
+        }
+    }
 }

@@ -302,13 +302,25 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(_, ref info) if is_connection_failure(info.message()) => {
                 Self::Unavailable(info.message().to_owned())
             }
+            // PostgreSQL rolled the transaction back to settle a conflict with another one (a
+            // serialization failure, or a deadlock's victim): nothing was written, and the same
+            // request can succeed when retried.
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            DieselError::DatabaseError(_, ref info) if info.message() == "deadlock detected" => {
+                Self::Unavailable(info.message().to_owned())
+            }
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }
 }
 
 /// tokio-postgres reports a lost connection as an unknown database error; recognise it so an
-/// outage is a 503 to retry, not a 500.
+/// outage is a 503 to retry, not a 500. The server's own messages (a terminated backend, a
+/// cancelled statement, a deadlock) come in its `lc_messages` language, which diesel-async gives
+/// us instead of their SQLSTATE: the embedded cluster speaks C, and `db::prepare` warns when a
+/// `DATABASE_URL` server does not.
 fn is_connection_failure(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     [

@@ -36,6 +36,7 @@ Writes need `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.",
         (name = "History", description = "The timeline of perfusion"),
         (name = "Auth", description = "Admin tokens"),
         (name = "Admin users", description = "Editors and admins (admin role)"),
+        (name = "Audit log", description = "Every write by an editor or admin: who, what, when and from where (admin role)"),
         (name = "Operations", description = "Health, metrics and this document"),
     )
 )]
@@ -52,6 +53,15 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("`METRICS_TOKEN`, for `/metrics` only"))
                     .build(),
             ),
         );

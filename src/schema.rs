@@ -32,6 +32,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         last_login_at -> Nullable<Timestamptz>,
+        tokens_valid_after -> Timestamptz,
     }
 }
 
@@ -78,6 +79,24 @@ diesel::table! {
         updated_at -> Timestamptz,
         listed_at -> Timestamptz,
         search -> Tsvector,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
+    audit_log (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        actor_id -> Int8,
+        actor_email -> Text,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        changed_fields -> Array<Nullable<Text>>,
+        client_addr -> Nullable<Inet>,
+        request_id -> Nullable<Text>,
     }
 }
 
@@ -235,6 +254,18 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel_full_text_search::Tsvector;
 
+    rate_limit_windows (bucket, key) {
+        bucket -> Text,
+        key -> Text,
+        window_start -> Timestamptz,
+        hits -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel_full_text_search::Tsvector;
+
     staffing_metrics (id) {
         id -> Int8,
         key -> Text,
@@ -326,6 +357,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_slug_redirects,
     article_tags,
     articles,
+    audit_log,
     categories,
     certification_overview,
     certification_program_counts,
@@ -335,6 +367,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     practice_steps,
     practice_types,
+    rate_limit_windows,
     staffing_metrics,
     staffing_observations,
     subscriber_tokens,

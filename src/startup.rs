@@ -2,7 +2,7 @@
 //! the tests alike (port 0 picks a free port).
 
 use std::{
-    net::TcpListener,
+    net::{SocketAddr, TcpListener},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -14,20 +14,22 @@ use actix_cors::Cors;
 use actix_web::{
     dev::{RequestHead, Server},
     http::{header, Method},
-    middleware::{from_fn, Compress, DefaultHeaders},
+    middleware::{from_fn, Compress},
     web, App, HttpServer,
 };
 use rand::RngCore;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    api::{self, extract::BodyLimit, RouteTable},
+    api::{self, extract::BodyLimit},
     auth::TokenKeys,
     config::Settings,
     db,
     http::{
         deadline::{self, Deadlines},
+        methods::{self, RouteTable},
         pagination::CursorKey,
+        security::{self, SecurityHeaders},
         semantics as http_semantics,
     },
     mail::Mailer,
@@ -35,12 +37,14 @@ use crate::{
     rate_limit::Limit,
     response_cache::{self, ResponseCache},
     state::AppState,
-    telemetry::{self, Metrics},
+    telemetry::{self, Metrics, MetricsAccess},
 };
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// The private `/metrics` listener on `METRICS_BIND_ADDR`, and its port.
+    metrics_server: Option<(Server, u16)>,
     schema_ready: Arc<AtomicBool>,
 }
 
@@ -120,6 +124,7 @@ impl Application {
             trusted_proxies: settings.trusted_proxies.clone(),
             outbox_wakeup: wakeup.clone(),
             response_cache,
+            metrics_access: MetricsAccess::for_public_port(settings),
         });
         let mailer = Mailer::new(
             settings.smtp_url.as_ref().map(|s| s.expose()),
@@ -135,14 +140,23 @@ impl Application {
             }
             .run(),
         );
-        let routes = web::Data::new(RouteTable::from_spec(&spec));
+        let routes = web::Data::new(RouteTable::from_spec(&spec).with_static_tree("/docs"));
         let metrics = web::Data::from(metrics);
         let body_limit = BodyLimit(settings.max_body_bytes);
         let allowed_origins = Arc::new(settings.cors_allowed_origins.clone());
-        let frame_policy = web::Data::new(http_semantics::FramePolicy::new(
+        let security_headers = web::Data::new(SecurityHeaders::new(
             &settings.embed_allowed_origins,
+            &settings.public_base_url,
         ));
 
+        let metrics_server = match settings.metrics_bind_addr {
+            Some(addr) => Some(metrics_server(
+                addr,
+                state.clone(),
+                security_headers.clone(),
+            )?),
+            None => None,
+        };
         let listener = TcpListener::bind(settings.bind_addr)?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
@@ -154,32 +168,31 @@ impl Application {
                 .app_data(routes.clone())
                 .app_data(metrics.clone())
                 .app_data(body_limit)
-                .app_data(frame_policy.clone())
+                .app_data(security_headers.clone())
                 .app_data(deadlines.clone())
                 .app_data(
                     web::PathConfig::default().error_handler(|_, req| api::path_error(req).into()),
                 )
                 .configure(api::configure_workers)
                 .service(
-                    SwaggerUi::new("/docs/{_:.*}")
-                        .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+                    // No validator: its badge would be fetched from swagger.io (the docs' CSP
+                    // allows this service's own files only).
+                    SwaggerUi::new("/docs/{_:.*}").config(
+                        utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none"),
+                    ),
                 )
                 .default_service(web::to(api::fallback));
             app.service(web::redirect("/docs", "/docs/").permanent())
+                .wrap(from_fn(methods::refuse_other_methods))
                 .wrap(from_fn(response_cache::serve))
                 .wrap(cors(origins))
                 .wrap(from_fn(http_semantics::cors_problem))
                 .wrap(Compress::default())
                 .wrap(from_fn(http_semantics::etag_per_coding))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::REFERRER_POLICY, "no-referrer")),
-                )
-                .wrap(from_fn(http_semantics::frame_policy))
                 .wrap(from_fn(http_semantics::head_as_get))
                 .wrap(from_fn(deadline::enforce))
                 .wrap(from_fn(telemetry::observe))
+                .wrap(from_fn(security::security_headers))
         })
         .client_request_timeout(settings.timeouts.header)
         .client_disconnect_timeout(Duration::from_secs(1))
@@ -192,6 +205,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            metrics_server,
             schema_ready,
         })
     }
@@ -205,16 +219,53 @@ impl Application {
         self.port
     }
 
+    /// The port of the private `/metrics` listener, when `METRICS_BIND_ADDR` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
+    }
+
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to
-    /// `SHUTDOWN_TIMEOUT_SECONDS`).
+    /// `SHUTDOWN_TIMEOUT_SECONDS`). The metrics listener stops with the main one.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let metrics = self.metrics_server.map(|(server, _)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
+        let served = self.server.await;
+        if let Some(handle) = metrics {
+            handle.stop(true).await;
+        }
+        served
     }
 
     /// A handle to stop the server from elsewhere (tests).
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
+}
+
+/// The listener on `METRICS_BIND_ADDR`: `/metrics` and nothing else, without a token (the
+/// address, a private interface, is the protection). One worker is plenty for a scraper.
+fn metrics_server(
+    addr: SocketAddr,
+    state: web::Data<AppState>,
+    security_headers: web::Data<SecurityHeaders>,
+) -> std::io::Result<(Server, u16)> {
+    let listener = TcpListener::bind(addr)?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(security_headers.clone())
+            .route("/metrics", web::get().to(api::health::private_metrics))
+            .wrap(from_fn(security::security_headers))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((server, port))
 }
 
 /// Creates and migrates the database, retrying (1 s, doubling to 10 s) while PostgreSQL cannot
@@ -226,6 +277,7 @@ async fn prepare_database(database_url: String, ready: Arc<AtomicBool>) {
             Ok(()) => {
                 ready.store(true, Ordering::Release);
                 tracing::info!("the database is ready");
+                db::warn_unless_messages_in_english(&database_url).await;
                 return;
             }
             Err(e) => {

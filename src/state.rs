@@ -5,7 +5,7 @@ use std::{net::IpAddr, sync::Arc};
 
 use crate::{
     auth::TokenKeys, db::DbPool, http::links::SiteLinks, http::pagination::CursorKey,
-    rate_limit::Limit, response_cache::ResponseCache, telemetry::Metrics,
+    rate_limit::Limit, response_cache::ResponseCache, telemetry::Metrics, telemetry::MetricsAccess,
 };
 
 /// What every handler can reach.
@@ -28,4 +28,6 @@ pub struct AppState {
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
     /// Rendered public responses.
     pub response_cache: Arc<ResponseCache>,
+    /// Who may read `/metrics` on the public port.
+    pub metrics_access: MetricsAccess,
 }

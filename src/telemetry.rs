@@ -1,5 +1,6 @@
 //! Logs and metrics. One log line per request (JSON in production), a request id on every
-//! response (`X-Request-Id`, taken from the request when it is sane), and Prometheus metrics.
+//! response (`X-Request-Id`, taken from the request when it is sane; handlers read it as
+//! [`RequestId`]), and Prometheus metrics.
 
 use std::time::Instant;
 
@@ -8,14 +9,19 @@ use actix_web::{
     dev::{ServiceRequest, ServiceResponse},
     http::header::{HeaderName, HeaderValue},
     middleware::Next,
-    web, Error,
+    web, Error, HttpMessage,
 };
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
-use crate::{config::AppEnv, db::DbPool};
+use subtle::ConstantTimeEq;
+
+use crate::{
+    config::{AppEnv, Secret, Settings},
+    db::DbPool,
+};
 
 /// Installs the global subscriber: readable lines in development, JSON in production.
 /// `RUST_LOG` overrides the default level (`info`).
@@ -37,6 +43,11 @@ pub fn init(app_env: AppEnv) {
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the request being served, as its `X-Request-Id` response header and its log line
+/// carry it; [`observe`] puts it in the request's extensions for handlers (the audit log).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 /// The service's Prometheus registry.
 pub struct Metrics {
@@ -143,6 +154,7 @@ pub async fn observe(
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    req.extensions_mut().insert(RequestId(request_id.clone()));
 
     let mut res = next.call(req).await?;
 
@@ -168,4 +180,121 @@ pub async fn observe(
         "request"
     );
     Ok(res)
+}
+
+/// Who may read `/metrics` on the public port (README, "Metrics").
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    /// Anyone (development, with neither a token nor a metrics address set).
+    Open,
+    /// Whoever sends `Authorization: Bearer <METRICS_TOKEN>`.
+    Token(Secret),
+    /// No one: answered as an unknown path (production without a token, or metrics served on
+    /// `METRICS_BIND_ADDR` instead).
+    Closed,
+}
+
+/// What to do with one request for `/metrics` on the public port.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MetricsVerdict {
+    Serve,
+    Unauthorized,
+    NotFound,
+}
+
+impl MetricsAccess {
+    /// The public port's policy: a token, when set, is always required; otherwise metrics stay
+    /// off the public port when they have an address of their own or the service runs in
+    /// production.
+    pub fn for_public_port(settings: &Settings) -> Self {
+        match (
+            &settings.metrics_token,
+            settings.metrics_bind_addr,
+            settings.app_env,
+        ) {
+            (Some(token), _, _) => Self::Token(token.clone()),
+            (None, Some(_), _) | (None, None, AppEnv::Production) => Self::Closed,
+            (None, None, AppEnv::Development) => Self::Open,
+        }
+    }
+
+    /// The verdict on a request carrying `bearer` (the token from its Authorization header).
+    /// The token is compared in constant time.
+    pub fn judge(&self, bearer: Option<&str>) -> MetricsVerdict {
+        match self {
+            Self::Open => MetricsVerdict::Serve,
+            Self::Closed => MetricsVerdict::NotFound,
+            Self::Token(token) => {
+                let given = bearer.unwrap_or_default().as_bytes();
+                match bool::from(given.ct_eq(token.expose().as_bytes())) {
+                    true => MetricsVerdict::Serve,
+                    false => MetricsVerdict::Unauthorized,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod metrics_access_tests {
+    use super::*;
+
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+    fn access(vars: &[(&str, &str)]) -> MetricsAccess {
+        let settings = Settings::from_lookup(|key| {
+            vars.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        })
+        .unwrap();
+        MetricsAccess::for_public_port(&settings)
+    }
+
+    const PRODUCTION: [(&str, &str); 3] = [
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", "postgres://db/perfusion"),
+        ("JWT_SECRET", "a production secret of at least 32 bytes"),
+    ];
+
+    #[test]
+    fn development_is_open_unless_told_otherwise() {
+        assert_eq!(access(&[]).judge(None), MetricsVerdict::Serve);
+        let private = access(&[("METRICS_BIND_ADDR", "10.0.0.5:9100")]);
+        assert_eq!(private.judge(None), MetricsVerdict::NotFound);
+    }
+
+    #[test]
+    fn production_serves_nothing_on_the_public_port_without_a_token() {
+        assert_eq!(access(&PRODUCTION).judge(None), MetricsVerdict::NotFound);
+        assert_eq!(
+            access(&PRODUCTION).judge(Some(TOKEN)),
+            MetricsVerdict::NotFound
+        );
+    }
+
+    #[test]
+    fn a_token_is_required_wherever_one_is_set() {
+        let mut vars = PRODUCTION.to_vec();
+        vars.push(("METRICS_TOKEN", TOKEN));
+        for policy in [access(&vars), access(&[("METRICS_TOKEN", TOKEN)])] {
+            assert_eq!(policy.judge(Some(TOKEN)), MetricsVerdict::Serve);
+            assert_eq!(policy.judge(None), MetricsVerdict::Unauthorized);
+            assert_eq!(policy.judge(Some("")), MetricsVerdict::Unauthorized);
+            assert_eq!(
+                policy.judge(Some(&TOKEN[..31])),
+                MetricsVerdict::Unauthorized
+            );
+            assert_eq!(
+                policy.judge(Some(&format!("{TOKEN}x"))),
+                MetricsVerdict::Unauthorized
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_token_is_refused_at_start() {
+        let err = Settings::from_lookup(|k| (k == "METRICS_TOKEN").then(|| "short".into()));
+        assert!(err.unwrap_err().0.contains("METRICS_TOKEN"));
+    }
 }

@@ -4,7 +4,7 @@
 
 start_release_server() {
   cargo build --release --locked
-  # Where cargo put it: target/, or $CARGO_TARGET_DIR when set.
+  # Where cargo put it (CARGO_TARGET_DIR, else ./target).
   bin="${CARGO_TARGET_DIR:-target}/release/perfusion-api"
   work=$(mktemp -d)
   server=""

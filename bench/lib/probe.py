@@ -92,7 +92,11 @@ def cmd_token(args):
 
 def cmd_status_counts(args):
     counts = {}
-    with request(args.url) as r:
+    token = os.environ.get("METRICS_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with request(args.url, headers=headers) as r:
+        if r.status != 200:
+            sys.exit(f"probe: /metrics answered {r.status}")
         for line in r.read().decode().splitlines():
             if not line.startswith("http_requests_total{") or 'route="/metrics"' in line:
                 continue

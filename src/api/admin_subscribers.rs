@@ -7,6 +7,7 @@ use futures_util::stream;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::audit::Audit;
 use super::extract::Query;
 use super::responses::{AdminOnly, Unavailable};
 use crate::http::{
@@ -17,7 +18,7 @@ use crate::http::{
 use crate::{
     auth::Admin,
     db,
-    domain::{BoundedText, SubscriberStatus, Topic},
+    domain::{AuditAction, BoundedText, ResourceType, SubscriberStatus, Topic},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::subscriber::{self, AdminFilter, Subscriber},
     state::AppState,
@@ -455,13 +456,17 @@ pub async fn stats(state: web::Data<AppState>, _admin: Admin) -> ApiResult<HttpR
 #[delete("/api/v1/admin/subscribers/{id}")]
 pub async fn erase(
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let id = *id;
-    let done = db::write(&mut conn, async |tx| subscriber::erase(tx, id).await).await?;
-    found(done, NO_SUBSCRIBER)?;
+    let (id, resource) = (*id, ResourceType::Subscriber);
+    // The log names the subscriber by id only: their address is what the erasure removes.
+    db::write(&mut conn, async |tx| {
+        found(subscriber::erase(tx, id).await?, NO_SUBSCRIBER)?;
+        audit.removed(tx, AuditAction::Erase, resource, id).await
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::responses::{AdminOnly, JsonBodyErrors, PageErrors, Unavailable};
 use super::{
+    audit::{Audit, Audited},
     auth::hash_off_thread,
     extract::{JsonBody, Query},
 };
@@ -17,8 +18,8 @@ use crate::http::{
 };
 use crate::{
     auth::Admin,
-    db,
-    domain::{BoundedText, Email, Password, Role},
+    db::{self, Tx},
+    domain::{AuditAction, BoundedText, Email, Password, ResourceType, Role},
     errors::{ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::admin_user::{self, AdminUserChangeset, NewAdminUser},
     state::AppState,
@@ -43,6 +44,13 @@ pub struct AdminUser {
     pub updated_at: DateTime<Utc>,
     #[schema(required = true)]
     pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl Audited for AdminUser {
+    const RESOURCE: ResourceType = ResourceType::AdminUser;
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
 }
 
 impl From<admin_user::AdminUser> for AdminUser {
@@ -158,18 +166,23 @@ pub async fn show(
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     input: JsonBody<NewAdminUserInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let (mut new, password) = input.parse(v)?;
     new.password_hash = hash_off_thread(password.expose().to_owned()).await?;
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| admin_user::insert(tx, &new).await)
-        .await
-        .or_409(EMAIL_TAKEN)?;
-    let location = format!("/api/v1/admin/users/{}", row.id);
-    Ok(created(&req, location, &Item::new(AdminUser::from(row))))
+    let data = db::write(&mut conn, async |tx| {
+        let row = admin_user::insert(tx, &new).await.or_409(EMAIL_TAKEN)?;
+        let (action, unseen) = (AuditAction::Create, &["password"]);
+        audit
+            .wrote(tx, action, None, AdminUser::from(row), unseen)
+            .await
+    })
+    .await?;
+    let location = format!("/api/v1/admin/users/{}", data.id);
+    Ok(created(&req, location, &Item::new(data)))
 }
 
 const EMAIL_TAKEN: &str = "An admin user with this email already exists.";
@@ -205,7 +218,8 @@ impl NewAdminUserInput {
     }
 }
 
-/// Changes a user: name, password, role, or disabled (which also revokes their tokens).
+/// Changes a user: name, password, role, or disabled. A new password, disabling and re-enabling
+/// each end every token the user holds; a role change applies to their next request.
 #[utoipa::path(
     operation_id = "updateAdminUser",
     tag = "Admin users",
@@ -215,7 +229,7 @@ impl NewAdminUserInput {
     responses(
         (status = 200, description = "Changed", body = Item<AdminUser>),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An admin cannot demote or disable themself", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin cannot demote or disable themself, nor set their own password here (PUT /api/v1/auth/password asks for the current one)", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors,
         AdminOnly,
         Unavailable,
@@ -225,27 +239,43 @@ impl NewAdminUserInput {
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
-    admin: Admin,
+    audit: Audit<Admin>,
     id: web::Path<i64>,
     input: JsonBody<AdminUserPatch>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
-    let (mut changes, password) = input.parse(v, admin, *id)?;
+    let (mut changes, password) = input.parse(v, audit.user, *id)?;
     if let Some(p) = password {
         changes.password_hash = Some(hash_off_thread(p.expose().to_owned()).await?);
     }
-    let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| {
-        admin_user::update(tx, *id, &changes).await
-    })
-    .await
-    .or_404(NO_USER)?;
-    Ok(json_ok(&req, &Item::new(AdminUser::from(row))))
+    let (mut conn, id) = (state.pool.get().await?, *id);
+    let data = db::write(&mut conn, async |tx| apply(tx, &audit, id, &changes).await).await?;
+    Ok(json_ok(&req, &Item::new(data)))
+}
+
+/// Changes the locked user and records it in the audit log: a new password by its name only.
+async fn apply(
+    tx: &mut Tx<'_>,
+    audit: &Audit<Admin>,
+    id: i64,
+    changes: &AdminUserChangeset,
+) -> ApiResult<AdminUser> {
+    let before = admin_user::find_for_update(tx, id).await.or_404(NO_USER)?;
+    let row = admin_user::update(tx, id, changes).await?;
+    let unseen: &[&str] = match changes.password_hash {
+        Some(_) => &["password"],
+        None => &[],
+    };
+    let before = Some(&AdminUser::from(before));
+    audit
+        .wrote(tx, AuditAction::Update, before, row.into(), unseen)
+        .await
 }
 
 impl AdminUserPatch {
     /// The changes (without the new hash yet) and the new password, if any. An admin may not
-    /// disable or demote themself: that would leave no way back but the command line.
+    /// disable or demote themself: that would leave no way back but the command line; nor set
+    /// their own password without giving the current one (a stolen token must not be enough).
     fn parse(
         &self,
         mut v: Validator,
@@ -264,6 +294,11 @@ impl AdminUserPatch {
         if id == admin.0.id && (self.disabled == Some(true) || self.role == Some(Role::Editor)) {
             return Err(ApiError::Conflict(
                 "You cannot disable or demote yourself; ask another admin.".into(),
+            ));
+        }
+        if id == admin.0.id && password.is_some() {
+            return Err(ApiError::Conflict(
+                "Change your own password with PUT /api/v1/auth/password, which asks for the current one.".into(),
             ));
         }
         let changes = AdminUserChangeset {

@@ -11,6 +11,7 @@ use super::responses::{
     AdminOnly, IfMatchHeader, JsonBodyErrors, NotModified, PageErrors, StaleIfMatch, Unavailable,
 };
 use super::{
+    audit::{Audit, Audited},
     extract::{JsonBody, Query, SlugParam},
     fields::{checked, double_option, optional_text},
 };
@@ -21,8 +22,8 @@ use crate::http::{
 };
 use crate::{
     auth::Admin,
-    db,
-    domain::{BoundedText, Slug},
+    db::{self, Tx},
+    domain::{AuditAction, BoundedText, ResourceType, Slug},
     errors::{ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::{
         category::{self, CategoryChangeset, NewCategory},
@@ -54,6 +55,14 @@ pub struct Category {
     pub position: i32,
     /// How many of its articles the public can see now.
     pub article_count: i64,
+}
+
+impl Audited for Category {
+    const RESOURCE: ResourceType = ResourceType::Category;
+    const DERIVED: &'static [&'static str] = &["article_count"];
+    fn audit_id(&self) -> String {
+        self.slug.clone()
+    }
 }
 
 fn to_dto(row: category::Category, article_count: i64) -> Category {
@@ -182,16 +191,17 @@ async fn with_count(
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     input: JsonBody<CategoryInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let new = input.parse(v)?;
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| category::insert(tx, &new).await)
-        .await
-        .or_409(CATEGORY_TAKEN)?;
-    let data = to_dto(row, 0);
+    let data = db::write(&mut conn, async |tx| {
+        let row = category::insert(tx, &new).await.or_409(CATEGORY_TAKEN)?;
+        audit.created(tx, to_dto(row, 0)).await
+    })
+    .await?;
     Ok(created(
         &req,
         format!("/api/v1/categories/{}", data.slug),
@@ -255,7 +265,7 @@ impl CategoryInput {
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     slug: web::Path<SlugParam>,
     input: JsonBody<CategoryPatch>,
 ) -> ApiResult<HttpResponse> {
@@ -263,19 +273,31 @@ pub async fn update(
     let changes = input.parse(v)?;
     let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
-    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = category::find_for_update(tx, &slug)
-            .await
-            .or_404(NO_CATEGORY)?;
-        let id = current.id;
-        if_match.check(&with_count(tx, current).await?)?;
-        category::update(tx, id, &changes)
-            .await
-            .or_409(CATEGORY_TAKEN)
+    let data = db::write(&mut conn, async |tx| {
+        apply(tx, &audit, &slug, &if_match, &changes).await
     })
     .await?;
-    let data = with_count(&mut conn, row).await?;
     Ok(json_ok(&req, &Item::new(data)))
+}
+
+/// Changes the locked category after checking `If-Match`, and records it in the audit log.
+async fn apply(
+    tx: &mut Tx<'_>,
+    audit: &Audit<Admin>,
+    slug: &str,
+    if_match: &IfMatch,
+    changes: &CategoryChangeset,
+) -> ApiResult<Category> {
+    let current = category::find_for_update(tx, slug)
+        .await
+        .or_404(NO_CATEGORY)?;
+    let (id, before) = (current.id, with_count(tx, current).await?);
+    if_match.check(&before)?;
+    let row = category::update(tx, id, changes)
+        .await
+        .or_409(CATEGORY_TAKEN)?;
+    let after = with_count(tx, row).await?;
+    audit.changed(tx, AuditAction::Update, &before, after).await
 }
 
 impl CategoryPatch {
@@ -311,7 +333,7 @@ impl CategoryPatch {
 #[delete("/api/v1/categories/{slug}")]
 pub async fn remove(
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
@@ -325,7 +347,10 @@ pub async fn remove(
             ));
         }
         category::delete(tx, current.id).await?;
-        Ok(())
+        let resource = ResourceType::Category;
+        audit
+            .removed(tx, AuditAction::Delete, resource, &slug)
+            .await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{
-    auth::{bearer_token, Admin, AuthUser},
+    auth::{bearer_token, is_revoked, Admin, AuthUser},
     domain::Role,
     errors::{ApiError, FieldError, Validator},
     models::admin_user,
@@ -79,18 +79,26 @@ impl<T: DeserializeOwned + 'static, const MAX: usize> FromRequest for JsonBody<T
                 }
                 body.extend_from_slice(&chunk);
             }
-            let mut value: Value = serde_json::from_slice(&body)
-                .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
-            integral_numbers_as_integers(&mut value);
-            if !value.is_object() {
-                return Err(ApiError::field("body", "must be a JSON object"));
-            }
-            let (value, errors) = from_value(value);
-            match value {
-                Some(v) => Ok(JsonBody(v, Validator::from(errors))),
-                None => Err(ApiError::Validation(errors_or_body(errors))),
-            }
+            let (value, v) = json_object(&body)?;
+            Ok(JsonBody(value, v))
         })
+    }
+}
+
+/// A body read whole, as a JSON object of type `T` and a [`Validator`] holding the errors of
+/// its fields (as [`JsonBody`] gives them): not JSON (not UTF-8, nested too deep) is a 400, and
+/// so is a body with no usable fields, naming each.
+pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Validator), ApiError> {
+    let mut value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
+    integral_numbers_as_integers(&mut value);
+    if !value.is_object() {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    }
+    let (value, errors) = from_value(value);
+    match value {
+        Some(v) => Ok((v, Validator::from(errors))),
+        None => Err(ApiError::Validation(errors_or_body(errors))),
     }
 }
 
@@ -278,6 +286,12 @@ impl std::ops::Deref for SlugParam {
     }
 }
 
+impl std::fmt::Display for SlugParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A `{state}` path segment: two capital letters, else a 404 without a query.
 pub struct StateParam(String);
 
@@ -297,6 +311,12 @@ impl std::ops::Deref for StateParam {
     }
 }
 
+impl std::fmt::Display for StateParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The editor or admin a request's bearer token names. The user is read on every request (one
 /// indexed read), so disabling or demoting a user takes effect at once.
 async fn authenticate(req: HttpRequest) -> Result<AuthUser, ApiError> {
@@ -312,7 +332,9 @@ async fn authenticate(req: HttpRequest) -> Result<AuthUser, ApiError> {
     })?;
     let mut conn = state.pool.get().await?;
     match admin_user::access(&mut conn, id).await? {
-        Some((role, false)) => Ok(AuthUser { id, role }),
+        Some(a) if !a.disabled && !is_revoked(&claims, a.tokens_valid_after) => {
+            Ok(AuthUser { id, role: a.role })
+        }
         _ => Err(ApiError::Unauthorized(
             "The bearer token is invalid or has expired.".into(),
         )),

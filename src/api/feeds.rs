@@ -121,7 +121,8 @@ impl FeedContext {
                         value: self.id(&s.slug),
                         permalink: false,
                     }))
-                    .description(Some(s.excerpt.clone()))
+                    // RSS readers show a description as HTML; the excerpt is plain text.
+                    .description(Some(maud::html! { (s.excerpt) }.into_string()))
                     .content(Some(a.body_html.clone()))
                     .pub_date(s.published_at.map(|t| t.to_rfc2822()))
                     .categories(

@@ -6,9 +6,11 @@ use utoipa::ToSchema;
 
 use crate::http::cache::cached_response;
 use crate::{
+    auth::bearer_token,
     db,
     errors::{ApiError, ApiResult, Problem},
     state::AppState,
+    telemetry::MetricsVerdict,
 };
 
 /// The state of a health check.
@@ -54,13 +56,37 @@ pub async fn ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 }
 
 /// Prometheus metrics: requests and latency by route template and status, pool size and waiters.
+///
+/// Open in development. With `METRICS_TOKEN` set it needs `Authorization: Bearer <METRICS_TOKEN>`;
+/// in production without one, or with `METRICS_BIND_ADDR` set, it is not served on this port
+/// (404, like any unknown path).
 #[utoipa::path(
     operation_id = "getMetrics",
     tag = "Operations",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4"))
+    security((), ("metrics_token" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 401, description = "`METRICS_TOKEN` is set and the request does not carry it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not served on this port (production without `METRICS_TOKEN`, or `METRICS_BIND_ADDR` set)", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    match state.metrics_access.judge(bearer_token(&req)) {
+        MetricsVerdict::Serve => Ok(metrics_text(&state)),
+        MetricsVerdict::Unauthorized => Err(ApiError::Unauthorized(
+            "/metrics needs `Authorization: Bearer <METRICS_TOKEN>`.".into(),
+        )),
+        MetricsVerdict::NotFound => Err(ApiError::NotFound("There is nothing at /metrics.".into())),
+    }
+}
+
+/// `/metrics` on `METRICS_BIND_ADDR`, the private address that serves nothing else.
+pub async fn private_metrics(state: web::Data<AppState>) -> HttpResponse {
+    metrics_text(&state)
+}
+
+fn metrics_text(state: &AppState) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))

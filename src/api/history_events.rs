@@ -10,6 +10,7 @@ use super::responses::{
     IfMatchHeader, JsonBodyErrors, NotModified, PageErrors, SignedIn, StaleIfMatch, Unavailable,
 };
 use super::{
+    audit::{Audit, Audited},
     extract::{JsonBody, Query, SlugParam},
     fields::double_option,
 };
@@ -19,9 +20,8 @@ use crate::http::{
     pagination::{list_response, page, PageParams},
 };
 use crate::{
-    auth::AuthUser,
     db,
-    domain::{BoundedText, Slug, WebUrl, Year},
+    domain::{AuditAction, BoundedText, ResourceType, Slug, WebUrl, Year},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::history_event::{self, HistoryEventChangeset, NewHistoryEvent, Position},
     state::AppState,
@@ -57,6 +57,13 @@ pub struct HistoryEvent {
     pub source_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Audited for HistoryEvent {
+    const RESOURCE: ResourceType = ResourceType::HistoryEvent;
+    fn audit_id(&self) -> String {
+        self.slug.clone()
+    }
 }
 
 impl From<history_event::HistoryEvent> for HistoryEvent {
@@ -312,30 +319,41 @@ pub async fn show(
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    audit: Audit,
     input: JsonBody<HistoryEventInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let (slug, mut new) = input.parse(v)?;
     let mut conn = state.pool.get().await?;
-    let row = match slug {
+    let data = match slug {
         Some(slug) => {
             new.slug = slug.into_inner();
-            let inserted =
-                db::write(&mut conn, async |tx| history_event::insert(tx, &new).await).await;
-            inserted.or_409(SLUG_TAKEN)?
+            insert(&mut conn, &audit, &new).await?
         }
-        None => insert_with_free_slug(&mut conn, new).await?,
+        None => insert_with_free_slug(&mut conn, &audit, new).await?,
     };
-    let data = HistoryEvent::from(row);
     Ok(created(&req, location(&data.slug), &Item::new(data)))
+}
+
+/// Inserts an event and records it in the audit log, in one transaction; a taken slug is a 409.
+async fn insert(
+    conn: &mut AsyncPgConnection,
+    audit: &Audit,
+    new: &NewHistoryEvent,
+) -> ApiResult<HistoryEvent> {
+    db::write(conn, async |tx| {
+        let row = history_event::insert(tx, new).await.or_409(SLUG_TAKEN)?;
+        audit.created(tx, HistoryEvent::from(row)).await
+    })
+    .await
 }
 
 /// Inserts with a slug made from the title, adding `-2`, `-3`… while it is taken.
 async fn insert_with_free_slug(
     conn: &mut AsyncPgConnection,
+    audit: &Audit,
     mut new: NewHistoryEvent,
-) -> ApiResult<history_event::HistoryEvent> {
+) -> ApiResult<HistoryEvent> {
     let base = Slug::from_title(&new.title).ok_or_else(|| {
         ApiError::field(
             "slug",
@@ -352,12 +370,9 @@ async fn insert_with_free_slug(
             continue;
         }
         new.slug = candidate.into_inner();
-        match db::write(conn, async |tx| history_event::insert(tx, &new).await).await {
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => continue,
-            other => return Ok(other?),
+        match insert(conn, audit, &new).await {
+            Err(ApiError::Conflict(_)) => continue, // taken since we looked
+            other => return other,
         }
     }
     Err(ApiError::Conflict(
@@ -386,7 +401,7 @@ async fn insert_with_free_slug(
 pub async fn replace(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    audit: Audit,
     slug: web::Path<SlugParam>,
     input: JsonBody<HistoryEventInput>,
 ) -> ApiResult<HttpResponse> {
@@ -401,7 +416,8 @@ pub async fn replace(
         people: Some(new.people),
         source_url: Some(new.source_url),
     };
-    update_checked(&req, &state, &slug, changes).await
+    let action = AuditAction::Replace;
+    update_checked(&req, &state, &audit, &slug, changes, action).await
 }
 
 /// Changes part of an event (editor or admin). An `If-Match` with a stale ETag is refused with 412.
@@ -425,35 +441,41 @@ pub async fn replace(
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    audit: Audit,
     slug: web::Path<SlugParam>,
     input: JsonBody<HistoryEventPatch>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let changes = input.parse(v)?;
-    update_checked(&req, &state, &slug, changes).await
+    let action = AuditAction::Update;
+    update_checked(&req, &state, &audit, &slug, changes, action).await
 }
 
-/// Applies `changes` in one transaction, after checking `If-Match` against the locked row.
+/// Applies `changes` in one transaction, after checking `If-Match` against the locked row, and
+/// records the `action` in the audit log.
 async fn update_checked(
     req: &HttpRequest,
     state: &AppState,
+    audit: &Audit,
     slug: &str,
     changes: HistoryEventChangeset,
+    action: AuditAction,
 ) -> ApiResult<HttpResponse> {
     let if_match = IfMatch::of(req);
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| {
+    let data = db::write(&mut conn, async |tx| {
         let current = history_event::find_for_update(tx, slug)
             .await
             .or_404(NO_EVENT)?;
-        if_match.check(&HistoryEvent::from(current.clone()))?;
-        history_event::update(tx, current.id, &changes)
+        let (id, before) = (current.id, HistoryEvent::from(current));
+        if_match.check(&before)?;
+        let row = history_event::update(tx, id, &changes)
             .await
-            .or_409(SLUG_TAKEN)
+            .or_409(SLUG_TAKEN)?;
+        audit.changed(tx, action, &before, row.into()).await
     })
     .await?;
-    Ok(json_ok(req, &Item::new(HistoryEvent::from(row))))
+    Ok(json_ok(req, &Item::new(data)))
 }
 
 /// Removes an event (editor or admin).
@@ -472,13 +494,17 @@ async fn update_checked(
 #[delete("/api/v1/history-events/{slug}")]
 pub async fn remove(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    audit: Audit,
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    found(
-        db::write(&mut conn, async |tx| history_event::delete(tx, &slug).await).await?,
-        NO_EVENT,
-    )?;
+    db::write(&mut conn, async |tx| {
+        found(history_event::delete(tx, &slug).await?, NO_EVENT)?;
+        let resource = ResourceType::HistoryEvent;
+        audit
+            .removed(tx, AuditAction::Delete, resource, &slug)
+            .await
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

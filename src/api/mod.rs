@@ -4,6 +4,8 @@
 pub mod admin_subscribers;
 pub mod admin_users;
 pub mod articles;
+pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod categories;
 pub mod certification;
@@ -28,7 +30,7 @@ pub mod workforce;
 use actix_web::{web, HttpRequest};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::errors::ApiError;
+use crate::{errors::ApiError, http::methods::RouteTable};
 
 /// The route table, written once: [`configure`] registers it with its OpenAPI operations (for
 /// the document), [`configure_workers`] registers the same services on plain actix (what each
@@ -44,6 +46,8 @@ macro_rules! route_table {
             .service(feeds::atom)
             .service(feeds::json)
             .service(auth::issue_token)
+            .service(auth::change_password)
+            .service(auth::sign_out_everywhere)
             .service(articles::list::list)
             .service(articles::write::create)
             .service(articles::show::show)
@@ -116,7 +120,8 @@ macro_rules! route_table {
             .service(admin_users::list)
             .service(admin_users::create)
             .service(admin_users::show)
-            .service(admin_users::update);
+            .service(admin_users::update)
+            .service(audit_log::list);
     };
 }
 
@@ -128,55 +133,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Every route of the service, for a worker: the same table without collecting the document.
 pub fn configure_workers(cfg: &mut web::ServiceConfig) {
     route_table!(cfg);
-}
-
-/// The paths and methods of the OpenAPI document, to tell 404 from 405 (with `Allow`).
-#[derive(Debug, Clone, Default)]
-pub struct RouteTable(Vec<(Vec<String>, Vec<String>)>);
-
-impl RouteTable {
-    pub fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
-        Self(
-            spec.paths
-                .paths
-                .iter()
-                .map(|(path, item)| {
-                    let segments = path.split('/').map(str::to_owned).collect();
-                    let mut methods: Vec<String> = [
-                        ("GET", item.get.is_some()),
-                        ("HEAD", item.get.is_some()),
-                        ("POST", item.post.is_some()),
-                        ("PUT", item.put.is_some()),
-                        ("PATCH", item.patch.is_some()),
-                        ("DELETE", item.delete.is_some()),
-                    ]
-                    .into_iter()
-                    .filter(|(_, has)| *has)
-                    .map(|(m, _)| m.to_owned())
-                    .collect();
-                    methods.push("OPTIONS".into());
-                    (segments, methods)
-                })
-                .collect(),
-        )
-    }
-
-    /// The methods allowed on `path`, if it is a route at all. A literal segment wins over a
-    /// parameter (`/subscribers/stats` over `/subscribers/{id}`).
-    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
-        let wanted: Vec<&str> = path.split('/').collect();
-        self.0
-            .iter()
-            .filter(|(segments, _)| {
-                segments.len() == wanted.len()
-                    && segments
-                        .iter()
-                        .zip(&wanted)
-                        .all(|(s, w)| (s.starts_with('{') && !w.is_empty()) || s == w)
-            })
-            .max_by_key(|(segments, _)| segments.iter().filter(|s| !s.starts_with('{')).count())
-            .map(|(_, methods)| methods.clone())
-    }
 }
 
 /// A path whose parameter could not be read (e.g. `/subscribers/stats` reaching the

@@ -10,6 +10,7 @@ use super::responses::{
     AdminOnly, IfMatchHeader, JsonBodyErrors, NotModified, StaleIfMatch, Unavailable,
 };
 use super::{
+    audit::{Audit, Audited},
     extract::{JsonBody, SlugParam},
     fields::{checked, double_option, optional_text, optional_url, slug_or_made_from},
 };
@@ -19,9 +20,9 @@ use crate::http::{
 };
 use crate::{
     auth::Admin,
-    db,
-    domain::{BoundedText, Slug, WebUrl},
-    errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
+    db::{self, Tx},
+    domain::{AuditAction, BoundedText, ResourceType, Slug, WebUrl},
+    errors::{found, ApiResult, Problem, QueryResultExt, Validator},
     models::{
         practice_step::{self, NewPracticeStep, PracticeStepChangeset},
         practice_type::{self, NewPracticeType, PracticeTypeChangeset},
@@ -50,6 +51,13 @@ pub struct PracticeType {
     pub position: i32,
 }
 
+impl Audited for PracticeType {
+    const RESOURCE: ResourceType = ResourceType::PracticeType;
+    fn audit_id(&self) -> String {
+        self.slug.clone()
+    }
+}
+
 impl From<practice_type::PracticeType> for PracticeType {
     fn from(t: practice_type::PracticeType) -> Self {
         Self {
@@ -73,6 +81,13 @@ pub struct PracticeStep {
     /// Null where the sources say nothing more than the title.
     #[schema(required = true)]
     pub detail: Option<String>,
+}
+
+impl Audited for PracticeStep {
+    const RESOURCE: ResourceType = ResourceType::PracticeStep;
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
 }
 
 impl From<practice_step::PracticeStep> for PracticeStep {
@@ -171,17 +186,19 @@ pub struct PracticeTypePatch {
 pub async fn create_type(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     input: JsonBody<PracticeTypeInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let new = input.parse(v)?;
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| practice_type::insert(tx, &new).await)
-        .await
-        .or_409(TYPE_TAKEN)?;
-    let location = format!("/api/v1/practice/types/{}", row.slug);
-    Ok(created(&req, location, &Item::new(PracticeType::from(row))))
+    let data = db::write(&mut conn, async |tx| {
+        let row = practice_type::insert(tx, &new).await.or_409(TYPE_TAKEN)?;
+        audit.created(tx, PracticeType::from(row)).await
+    })
+    .await?;
+    let location = format!("/api/v1/practice/types/{}", data.slug);
+    Ok(created(&req, location, &Item::new(data)))
 }
 
 impl PracticeTypeInput {
@@ -256,7 +273,7 @@ pub async fn show_type(
 pub async fn update_type(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     slug: web::Path<SlugParam>,
     input: JsonBody<PracticeTypePatch>,
 ) -> ApiResult<HttpResponse> {
@@ -264,18 +281,32 @@ pub async fn update_type(
     let changes = input.parse(v)?;
     let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
-    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = practice_type::find_for_update(tx, &slug)
-            .await
-            .or_404(NO_TYPE)?;
-        let id = current.id;
-        if_match.check(&PracticeType::from(current))?;
-        practice_type::update(tx, id, &changes)
-            .await
-            .or_409(TYPE_TAKEN)
+    let data = db::write(&mut conn, async |tx| {
+        change_type(tx, &audit, &slug, &if_match, &changes).await
     })
     .await?;
-    Ok(json_ok(&req, &Item::new(PracticeType::from(row))))
+    Ok(json_ok(&req, &Item::new(data)))
+}
+
+/// Changes the locked type after checking `If-Match`, and records it in the audit log.
+async fn change_type(
+    tx: &mut Tx<'_>,
+    audit: &Audit<Admin>,
+    slug: &str,
+    if_match: &IfMatch,
+    changes: &PracticeTypeChangeset,
+) -> ApiResult<PracticeType> {
+    let current = practice_type::find_for_update(tx, slug)
+        .await
+        .or_404(NO_TYPE)?;
+    let (id, before) = (current.id, PracticeType::from(current));
+    if_match.check(&before)?;
+    let row = practice_type::update(tx, id, changes)
+        .await
+        .or_409(TYPE_TAKEN)?;
+    audit
+        .changed(tx, AuditAction::Update, &before, row.into())
+        .await
 }
 
 impl PracticeTypePatch {
@@ -311,14 +342,18 @@ impl PracticeTypePatch {
 #[delete("/api/v1/practice/types/{slug}")]
 pub async fn remove_type(
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     slug: web::Path<SlugParam>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    found(
-        db::write(&mut conn, async |tx| practice_type::delete(tx, &slug).await).await?,
-        NO_TYPE,
-    )?;
+    let resource = ResourceType::PracticeType;
+    db::write(&mut conn, async |tx| {
+        found(practice_type::delete(tx, &slug).await?, NO_TYPE)?;
+        audit
+            .removed(tx, AuditAction::Delete, resource, &slug)
+            .await
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -363,15 +398,19 @@ pub struct PracticeStepPatch {
 pub async fn create_step(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     input: JsonBody<PracticeStepInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let new = input.parse(v)?;
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| practice_step::insert(tx, &new).await).await?;
-    let location = format!("/api/v1/practice/steps/{}", row.id);
-    Ok(created(&req, location, &Item::new(PracticeStep::from(row))))
+    let data = db::write(&mut conn, async |tx| {
+        let row = practice_step::insert(tx, &new).await?;
+        audit.created(tx, PracticeStep::from(row)).await
+    })
+    .await?;
+    let location = format!("/api/v1/practice/steps/{}", data.id);
+    Ok(created(&req, location, &Item::new(data)))
 }
 
 impl PracticeStepInput {
@@ -432,7 +471,7 @@ pub async fn show_step(
 pub async fn update_step(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     id: web::Path<i64>,
     input: JsonBody<PracticeStepPatch>,
 ) -> ApiResult<HttpResponse> {
@@ -440,15 +479,19 @@ pub async fn update_step(
     let changes = input.parse(v)?;
     let (if_match, id) = (IfMatch::of(&req), *id);
     let mut conn = state.pool.get().await?;
-    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+    let data = db::write(&mut conn, async |tx| {
         let current = practice_step::find_for_update(tx, id)
             .await
             .or_404(NO_STEP)?;
-        if_match.check(&PracticeStep::from(current))?;
-        Ok(practice_step::update(tx, id, &changes).await?)
+        let before = PracticeStep::from(current);
+        if_match.check(&before)?;
+        let row = practice_step::update(tx, id, &changes).await?;
+        audit
+            .changed(tx, AuditAction::Update, &before, row.into())
+            .await
     })
     .await?;
-    Ok(json_ok(&req, &Item::new(PracticeStep::from(row))))
+    Ok(json_ok(&req, &Item::new(data)))
 }
 
 impl PracticeStepPatch {
@@ -482,13 +525,15 @@ impl PracticeStepPatch {
 #[delete("/api/v1/practice/steps/{id}")]
 pub async fn remove_step(
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    found(
-        db::write(&mut conn, async |tx| practice_step::delete(tx, *id).await).await?,
-        NO_STEP,
-    )?;
+    let (mut conn, id) = (state.pool.get().await?, *id);
+    let resource = ResourceType::PracticeStep;
+    db::write(&mut conn, async |tx| {
+        found(practice_step::delete(tx, id).await?, NO_STEP)?;
+        audit.removed(tx, AuditAction::Delete, resource, id).await
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

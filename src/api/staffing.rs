@@ -11,6 +11,7 @@ use super::responses::{
     IfMatchHeader, JsonBodyErrors, NotModified, PageErrors, SignedIn, StaleIfMatch, Unavailable,
 };
 use super::{
+    audit::{Audit, Audited},
     extract::{JsonBody, Query},
     fields::{checked, double_option, optional_text, optional_url},
 };
@@ -20,9 +21,11 @@ use crate::http::{
     pagination::PageParams,
 };
 use crate::{
-    auth::AuthUser,
-    db,
-    domain::{check_figure_dates, figure_date_label, BoundedText, MetricUnit, PastDate, WebUrl},
+    db::{self, Tx},
+    domain::{
+        check_figure_dates, figure_date_label, AuditAction, BoundedText, MetricUnit, PastDate,
+        ResourceType, WebUrl,
+    },
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::staffing::{self, NewObservation, ObservationChangeset},
     state::AppState,
@@ -158,6 +161,14 @@ pub struct Observation {
     pub note: Option<String>,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
+}
+
+impl Audited for Observation {
+    const RESOURCE: ResourceType = ResourceType::StaffingObservation;
+    const DERIVED: &'static [&'static str] = &["date_label"];
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
 }
 
 impl From<staffing::Observation> for Observation {
@@ -438,7 +449,7 @@ pub async fn show(
 pub async fn add_observation(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    audit: Audit,
     key: web::Path<KeyParam>,
     input: JsonBody<ObservationInput>,
 ) -> ApiResult<HttpResponse> {
@@ -448,12 +459,16 @@ pub async fn add_observation(
         .await
         .or_404(NO_METRIC)?;
     let new = input.parse(v, &metric)?;
-    let row = db::write(&mut conn, async |tx| staffing::insert(tx, &new).await).await?;
+    let data = db::write(&mut conn, async |tx| {
+        let row = staffing::insert(tx, &new).await?;
+        audit.created(tx, Observation::from(row)).await
+    })
+    .await?;
     let location = format!(
         "/api/v1/staffing-statistics/{}/observations/{}",
-        metric.key, row.id
+        metric.key, data.id
     );
-    Ok(created(&req, location, &Item::new(Observation::from(row))))
+    Ok(created(&req, location, &Item::new(data)))
 }
 
 /// One observation.
@@ -505,7 +520,7 @@ pub async fn show_observation(
 pub async fn update_observation(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    audit: Audit,
     path: web::Path<ObservationPath>,
     input: JsonBody<ObservationPatch>,
 ) -> ApiResult<HttpResponse> {
@@ -515,17 +530,33 @@ pub async fn update_observation(
     let metric = staffing::find_metric(&mut conn, &path.key.0)
         .await
         .or_404(NO_METRIC)?;
-    let (changes, id) = (input.parse(v, metric.unit)?, path.id);
-    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let current = staffing::find_observation_for_update(tx, metric.id, id)
-            .await
-            .or_404(NO_OBSERVATION)?;
-        if_match.check(&Observation::from(current.clone()))?;
-        keeps_a_date(&changes, &current)?;
-        Ok(staffing::update(tx, &current, &changes).await?)
+    let (changes, at) = (input.parse(v, metric.unit)?, (metric.id, path.id));
+    let data = db::write(&mut conn, async |tx| {
+        correct(tx, &audit, at, &if_match, &changes).await
     })
     .await?;
-    Ok(json_ok(&req, &Item::new(Observation::from(row))))
+    Ok(json_ok(&req, &Item::new(data)))
+}
+
+/// Changes the locked observation `(metric id, id)` after checking `If-Match`, and records it
+/// in the audit log.
+async fn correct(
+    tx: &mut Tx<'_>,
+    audit: &Audit,
+    (metric_id, id): (i64, i64),
+    if_match: &IfMatch,
+    changes: &ObservationChangeset,
+) -> ApiResult<Observation> {
+    let current = staffing::find_observation_for_update(tx, metric_id, id)
+        .await
+        .or_404(NO_OBSERVATION)?;
+    let before = Observation::from(current.clone());
+    if_match.check(&before)?;
+    keeps_a_date(changes, &current)?;
+    let row = staffing::update(tx, &current, changes).await?;
+    audit
+        .changed(tx, AuditAction::Update, &before, row.into())
+        .await
 }
 
 /// Removes an observation (editor or admin).
@@ -544,17 +575,18 @@ pub async fn update_observation(
 #[delete("/api/v1/staffing-statistics/{key}/observations/{id}")]
 pub async fn remove_observation(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    audit: Audit,
     path: web::Path<ObservationPath>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let metric = staffing::find_metric(&mut conn, &path.key.0)
         .await
         .or_404(NO_METRIC)?;
-    let done = db::write(&mut conn, async |tx| {
-        staffing::delete(tx, metric.id, path.id).await
+    let (resource, id) = (ResourceType::StaffingObservation, path.id);
+    db::write(&mut conn, async |tx| {
+        found(staffing::delete(tx, metric.id, id).await?, NO_OBSERVATION)?;
+        audit.removed(tx, AuditAction::Delete, resource, id).await
     })
     .await?;
-    found(done, NO_OBSERVATION)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -330,8 +330,8 @@ async fn unsubscribe_token(
         .unwrap_or_default();
     match essence.as_str() {
         "application/json" => {
-            let input: TokenInput = serde_json::from_slice(&body)
-                .map_err(|_| ApiError::field("token", "must be given as {\"token\": \"…\"}"))?;
+            let (input, v) = super::extract::json_object::<TokenInput>(&body)?;
+            v.finish()?;
             Ok(input.token.or(from_query))
         }
         "application/x-www-form-urlencoded" | "multipart/form-data" | "" => Ok(from_query),

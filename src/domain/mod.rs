@@ -33,6 +33,7 @@ macro_rules! text_column {
 
 mod accreditation_status;
 mod article_status;
+mod audit;
 pub mod chart;
 mod email;
 mod markdown;
@@ -51,6 +52,7 @@ mod year;
 
 pub use accreditation_status::AccreditationStatus;
 pub use article_status::ArticleStatus;
+pub use audit::{changed_fields, AuditAction, ResourceType};
 pub use email::Email;
 pub use markdown::{Markdown, MAX_MARKDOWN_BYTES};
 pub use metric_unit::MetricUnit;

@@ -1,7 +1,6 @@
 //! HTTP semantics that every route shares (RFC 9110): HEAD is answered as GET without a body,
-//! each content coding of a body has its own strong ETag, a refused CORS preflight is a
-//! problem like every other error, and who may frame a page (only `/embed/*`, by the partners
-//! `EMBED_ALLOWED_ORIGINS` names).
+//! each content coding of a body has its own strong ETag, and a refused CORS preflight is a
+//! problem like every other error.
 
 use actix_web::{
     body::{BoxBody, MessageBody},
@@ -15,71 +14,6 @@ use actix_web::{
 };
 
 use crate::errors::ApiError;
-
-/// Who may frame what: the widgets under `/embed` may be framed by these origins (`*`: any);
-/// every other response refuses framing. Registered as app data.
-#[derive(Debug, Clone)]
-pub struct FramePolicy {
-    /// The `Content-Security-Policy` of a widget: it may draw with inline styles, show images
-    /// and frames of this service (the gallery shows the widgets), post its form here, and be
-    /// framed by the allowed origins; nothing else.
-    embed_csp: String,
-}
-
-impl FramePolicy {
-    pub fn new(allowed_origins: &[String]) -> Self {
-        let ancestors = if allowed_origins.is_empty() || allowed_origins.iter().any(|o| o == "*") {
-            "*".to_owned()
-        } else {
-            allowed_origins.join(" ")
-        };
-        Self {
-            embed_csp: format!(
-                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
-                 frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
-            ),
-        }
-    }
-}
-
-/// Whether a path is a widget's (`/embed` and below).
-fn is_embed(path: &str) -> bool {
-    path.strip_prefix("/embed")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
-/// Middleware: a widget's answer gets the embed policy (and no `X-Frame-Options`); every other
-/// answer `X-Frame-Options: DENY` and `frame-ancestors 'none'` (added to its own policy).
-pub async fn frame_policy(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let embed = is_embed(req.path());
-    let policy = req.app_data::<actix_web::web::Data<FramePolicy>>().cloned();
-    let mut res = next.call(req).await?;
-    let headers = res.headers_mut();
-    if embed {
-        if let Some(policy) = policy {
-            if let Ok(v) = HeaderValue::from_str(&policy.embed_csp) {
-                headers.insert(header::CONTENT_SECURITY_POLICY, v);
-            }
-        }
-        headers.remove(header::X_FRAME_OPTIONS);
-    } else {
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        let csp = match headers.get(header::CONTENT_SECURITY_POLICY) {
-            Some(own) => format!(
-                "{}; frame-ancestors 'none'",
-                own.to_str().unwrap_or_default()
-            ),
-            None => "frame-ancestors 'none'".to_owned(),
-        };
-        if let Ok(v) = HeaderValue::from_str(&csp) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, v);
-        }
-    }
-    Ok(res)
-}
 
 /// The content codings whose bodies get ETags of their own: `"<tag>-<coding>"`.
 const CODINGS: &[&str] = &["gzip", "deflate", "br", "zstd"];
@@ -193,19 +127,6 @@ pub fn without_coding(tag: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_widgets_may_be_framed_and_only_by_the_allowed_origins() {
-        assert!(is_embed("/embed") && is_embed("/embed/articles"));
-        assert!(!is_embed("/embedded") && !is_embed("/api/v1/embed"));
-        let any = FramePolicy::new(&[]);
-        assert!(any.embed_csp.ends_with("frame-ancestors *"));
-        let some = FramePolicy::new(&["https://a.example".into(), "https://b.example".into()]);
-        assert!(some
-            .embed_csp
-            .ends_with("frame-ancestors https://a.example https://b.example"));
-        assert!(some.embed_csp.starts_with("default-src 'none'"));
-    }
 
     #[test]
     fn a_coded_etag_is_the_plain_one_marked_and_maps_back() {

@@ -20,6 +20,8 @@ pub struct AdminUser {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Tokens issued before this are refused.
+    pub tokens_valid_after: DateTime<Utc>,
 }
 
 #[derive(Debug, Insertable)]
@@ -49,6 +51,18 @@ impl AdminUserChangeset {
             && self.role.is_none()
             && self.disabled.is_none()
     }
+
+    /// Whether the user's tokens die with this change to `before`: a new password, or being
+    /// disabled or re-enabled. (A role change needs nothing: the role is read on every request.)
+    pub fn revokes_tokens(&self, before: &AdminUser) -> bool {
+        self.password_hash.is_some() || self.disabled.is_some_and(|d| d != before.disabled)
+    }
+}
+
+/// The next whole second, by the database's clock: tokens (whose `iat` is in whole seconds)
+/// issued before it are refused, and new ones are issued no earlier than it.
+fn next_second() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestamptz> {
+    diesel::dsl::sql("date_trunc('second', now()) + interval '1 second'")
 }
 
 pub async fn find_by_email(
@@ -68,6 +82,16 @@ pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<AdminUse
         .find(id)
         .select(AdminUser::as_select())
         .first(conn)
+        .await
+}
+
+/// The user, locked until the transaction ends (so what an update changed is known).
+pub async fn find_for_update(tx: &mut Tx<'_>, id: i64) -> QueryResult<AdminUser> {
+    dsl::admin_users
+        .find(id)
+        .select(AdminUser::as_select())
+        .for_update()
+        .first(&mut **tx)
         .await
 }
 
@@ -109,6 +133,7 @@ pub async fn upsert(tx: &mut Tx<'_>, new: &NewAdminUser) -> QueryResult<AdminUse
             dsl::password_hash.eq(&new.password_hash),
             dsl::role.eq(&new.role),
             dsl::disabled.eq(false),
+            dsl::tokens_valid_after.eq(next_second()),
         ))
         .returning(AdminUser::as_returning())
         .get_result(&mut **tx)
@@ -123,27 +148,64 @@ pub async fn update(
     if changes.is_empty() {
         return find(tx, id).await;
     }
-    diesel::update(dsl::admin_users.find(id))
+    let before = find_for_update(tx, id).await?;
+    let updated = diesel::update(dsl::admin_users.find(id))
         .set(changes)
+        .returning(AdminUser::as_returning())
+        .get_result(&mut **tx)
+        .await?;
+    if changes.revokes_tokens(&before) {
+        return revoke_tokens(tx, id).await;
+    }
+    Ok(updated)
+}
+
+/// Refuses every token the user holds now (sign-out-everywhere, and any password change).
+pub async fn revoke_tokens(tx: &mut Tx<'_>, id: i64) -> QueryResult<AdminUser> {
+    diesel::update(dsl::admin_users.find(id))
+        .set(dsl::tokens_valid_after.eq(next_second()))
         .returning(AdminUser::as_returning())
         .get_result(&mut **tx)
         .await
 }
 
-pub async fn touch_last_login(tx: &mut Tx<'_>, id: i64) -> QueryResult<()> {
-    diesel::update(dsl::admin_users.find(id))
-        .set(dsl::last_login_at.eq(diesel::dsl::now))
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+/// Notes a successful login, storing the password's hash made again with today's parameters
+/// when it had to be (the same password: the user's tokens stay valid).
+pub async fn record_login(tx: &mut Tx<'_>, id: i64, rehashed: Option<&str>) -> QueryResult<()> {
+    let target = dsl::admin_users.find(id);
+    let done = match rehashed {
+        Some(hash) => {
+            diesel::update(target)
+                .set((
+                    dsl::last_login_at.eq(diesel::dsl::now),
+                    dsl::password_hash.eq(hash),
+                ))
+                .execute(&mut **tx)
+                .await
+        }
+        None => {
+            diesel::update(target)
+                .set(dsl::last_login_at.eq(diesel::dsl::now))
+                .execute(&mut **tx)
+                .await
+        }
+    };
+    done.map(|_| ())
 }
 
-/// The role and disabled flag of a token's user, read on every authenticated request so that
-/// disabling or demoting a user takes effect at once.
-pub async fn access(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<(Role, bool)>> {
+/// What a token's user may do now, read on every authenticated request so that disabling,
+/// demoting or revoking takes effect at once.
+#[derive(Debug, Clone, Copy, Queryable)]
+pub struct Access {
+    pub role: Role,
+    pub disabled: bool,
+    pub tokens_valid_after: DateTime<Utc>,
+}
+
+pub async fn access(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Access>> {
     dsl::admin_users
         .find(id)
-        .select((dsl::role, dsl::disabled))
+        .select((dsl::role, dsl::disabled, dsl::tokens_valid_after))
         .first(conn)
         .await
         .optional()

@@ -3,6 +3,7 @@
 
 pub mod admin_user;
 pub mod article;
+pub mod audit_entry;
 pub mod category;
 pub mod certification;
 pub mod certification_step;

@@ -502,6 +502,7 @@ pub async fn assert_acknowledged_only_after_commit(
     let mut control = app.conn().await;
     hold_commits_on(&mut control, table).await;
     let before = digest(&mut control, table).await;
+    let audit_before = digest(&mut control, "audit_log").await;
 
     let (res, killed) = tokio::join!(send(), terminate_the_sleeping_backend(app));
     assert!(
@@ -520,6 +521,11 @@ pub async fn assert_acknowledged_only_after_commit(
         digest(&mut control, table).await,
         before,
         "the lost write left nothing in {table}"
+    );
+    assert_eq!(
+        digest(&mut control, "audit_log").await,
+        audit_before,
+        "the lost write left no audit entry: it commits with the write or not at all"
     );
 
     release_commits_on(&mut control, table).await;

@@ -939,6 +939,38 @@ async fn put_replaces_the_whole_article_and_keeps_its_slug_unless_given() {
 }
 
 #[tokio::test]
+async fn a_put_without_a_time_keeps_a_published_articles_date_and_a_draft_gets_now() {
+    let app = TestApp::spawn().await;
+    let editor = app.token(Role::Editor).await;
+    let before = original(&app, &editor).await;
+    let published = app.get(ORIGINAL).send_json().await["data"]["published_at"].clone();
+    let mut fix = replacement();
+    fix.as_object_mut().unwrap().remove("published_at");
+    let res = put_original(&app, &editor, &before, &fix).await;
+    assert_eq!(res.status(), 200);
+    let a = res.json::<Value>().await.unwrap()["data"].clone();
+    assert_eq!(a["title"], "Replaced");
+    assert_eq!(a["published_at"], published, "a typo fixed is not news");
+
+    // A draft published by PUT without a time is published now.
+    let draft = article("Fresh draft", "draft");
+    create_article(&app, &editor, draft).await;
+    let tag = etag(&app, &editor, "fresh-draft").await;
+    let started = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let res = app
+        .put("/api/v1/articles/fresh-draft")
+        .token(&editor)
+        .if_match(&tag)
+        .json(&fix)
+        .send()
+        .await;
+    assert_eq!(res.status(), 200);
+    let a = res.json::<Value>().await.unwrap()["data"].clone();
+    let at: chrono::DateTime<chrono::Utc> = a["published_at"].as_str().unwrap().parse().unwrap();
+    assert!(at > started, "{at}");
+}
+
+#[tokio::test]
 async fn a_put_without_an_etag_is_428_and_with_the_one_before_the_last_put_412() {
     let app = TestApp::spawn().await;
     let editor = app.token(Role::Editor).await;

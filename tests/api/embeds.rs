@@ -53,10 +53,8 @@ async fn widgets_may_be_framed_anywhere_by_default_and_nothing_else_may() {
     assert!(csp.ends_with("frame-ancestors *"), "{csp}");
     let res = app.get("/api/v1/history-events").send().await;
     assert_eq!(res.headers()["x-frame-options"], "DENY");
-    assert_eq!(
-        res.headers()["content-security-policy"],
-        "frame-ancestors 'none'"
-    );
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.ends_with("frame-ancestors 'none'"), "{csp}");
 }
 
 #[tokio::test]

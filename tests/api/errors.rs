@@ -148,3 +148,64 @@ async fn a_parameter_route_given_a_value_of_the_wrong_type_is_a_404() {
         .await;
     assert_problem(res, 404).await;
 }
+
+/// Two transactions that lock rows 1 and 2 of a table of their own in opposite orders: one of
+/// them is PostgreSQL's deadlock victim. Returns that one's error as the API answers it.
+async fn deadlock_victim(app: &TestApp) -> perfusion_api::errors::ApiError {
+    use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
+    let mut setup = app.conn().await;
+    setup
+        .batch_execute("CREATE TABLE deadlock_probe (id int PRIMARY KEY); INSERT INTO deadlock_probe VALUES (1), (2);")
+        .await
+        .unwrap();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let run = |first: i32, second: i32| {
+        let barrier = barrier.clone();
+        async move {
+            let mut conn = app.conn().await;
+            conn.transaction::<(), diesel::result::Error, _>(async |tx| {
+                let lock =
+                    |id: i32| format!("SELECT id FROM deadlock_probe WHERE id = {id} FOR UPDATE");
+                diesel::sql_query(lock(first)).execute(tx).await?;
+                barrier.wait().await;
+                diesel::sql_query(lock(second)).execute(tx).await?;
+                Ok(())
+            })
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(run(1, 2), run(2, 1));
+    match (a, b) {
+        (Err(e), Ok(())) | (Ok(()), Err(e)) => e.into(),
+        other => panic!("one deadlock victim expected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_deadlock_victim_and_a_serialization_failure_are_503s_to_retry_not_500s() {
+    use actix_web::ResponseError;
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+    let app = TestApp::spawn().await;
+
+    let victim = deadlock_victim(&app).await;
+    let res = victim.error_response();
+    assert_eq!(res.status(), 503, "{victim:?}");
+    assert!(res.headers().contains_key("retry-after"));
+
+    // Two repeatable-read transactions that change the same row: the second to commit fails.
+    let (mut a, mut b) = (app.conn().await, app.conn().await);
+    for conn in [&mut a, &mut b] {
+        conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1 FROM deadlock_probe;")
+            .await
+            .unwrap();
+    }
+    let change = "UPDATE deadlock_probe SET id = id + 10 WHERE id = 1";
+    diesel::sql_query(change).execute(&mut a).await.unwrap();
+    a.batch_execute("COMMIT").await.unwrap();
+    let failure: perfusion_api::errors::ApiError = diesel::sql_query(change)
+        .execute(&mut b)
+        .await
+        .unwrap_err()
+        .into();
+    assert_eq!(failure.error_response().status(), 503, "{failure:?}");
+}

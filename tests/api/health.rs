@@ -1,3 +1,8 @@
+use perfusion_api::{
+    config::{AppEnv, Secret},
+    domain::Role,
+};
+
 use crate::helpers::{assert_problem, TestApp};
 
 #[tokio::test]
@@ -281,4 +286,96 @@ async fn every_error_response_shows_an_example_of_its_own_status() {
         }
     }
     assert!(checked > 100, "{checked} error responses checked");
+}
+
+const METRICS_TOKEN: &str = "a-metrics-token-of-32-characters!";
+
+/// The metrics text, or the status when there is none.
+async fn scrape(app: &TestApp, bearer: Option<&str>) -> Result<String, u16> {
+    let mut req = app.get("/metrics");
+    if let Some(token) = bearer {
+        req = req.token(token);
+    }
+    let res = req.send().await;
+    match res.status().as_u16() {
+        200 => Ok(res.text().await.unwrap()),
+        status => {
+            assert_problem(res, status).await;
+            Err(status)
+        }
+    }
+}
+
+#[tokio::test]
+async fn in_production_metrics_are_not_served_on_the_public_port_without_a_token() {
+    let app = TestApp::spawn_with(|s| s.app_env = AppEnv::Production).await;
+    let admin = app.token(Role::Admin).await;
+    assert_eq!(scrape(&app, None).await, Err(404));
+    assert_eq!(
+        scrape(&app, Some(&admin)).await,
+        Err(404),
+        "not for admins either"
+    );
+    assert_eq!(scrape(&app, Some(METRICS_TOKEN)).await, Err(404));
+}
+
+#[tokio::test]
+async fn with_a_metrics_token_only_its_bearer_may_scrape() {
+    for env in [AppEnv::Production, AppEnv::Development] {
+        let app = TestApp::spawn_with(|s| {
+            s.app_env = env;
+            s.metrics_token = Some(Secret::new(METRICS_TOKEN));
+        })
+        .await;
+        let admin = app.token(Role::Admin).await;
+        let res = app.get("/metrics").send().await;
+        assert!(res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer"));
+        assert_problem(res, 401).await;
+        assert_eq!(
+            scrape(&app, Some(&admin)).await,
+            Err(401),
+            "{env:?}: an admin's JWT"
+        );
+        let almost = &METRICS_TOKEN[..METRICS_TOKEN.len() - 1];
+        assert_eq!(scrape(&app, Some(almost)).await, Err(401));
+        let text = scrape(&app, Some(METRICS_TOKEN)).await.unwrap();
+        assert!(text.contains("http_requests_total{"), "{env:?}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_on_a_private_address_of_their_own_leave_the_public_port() {
+    let app = TestApp::spawn_with(|s| {
+        s.app_env = AppEnv::Production;
+        s.metrics_bind_addr = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    app.get("/api/v1/history-events").send().await;
+    assert_eq!(scrape(&app, None).await, Err(404));
+
+    let private = app.metrics_address.clone().expect("a metrics listener");
+    let res = app
+        .client
+        .get(format!("{private}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("http_requests_total{")
+            && l.contains("route=\"/api/v1/history-events\"")),
+        "the public port's requests are counted: {text}"
+    );
+    // The private listener serves metrics and nothing else.
+    let res = app
+        .client
+        .get(format!("{private}/api/v1/history-events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
 }

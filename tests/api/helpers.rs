@@ -86,6 +86,8 @@ fn server() -> &'static Server {
 
 pub struct TestApp {
     pub address: String,
+    /// The private `/metrics` listener (`METRICS_BIND_ADDR`), when the settings ask for one.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub database_url: String,
     /// The database this app owns and drops at the end (none for `spawn_on`).
@@ -159,6 +161,7 @@ impl TestApp {
             Application::build(&settings, &database_url).expect("the app builds")
         };
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
         if wait_until_ready {
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
             while !app.is_ready() {
@@ -172,6 +175,7 @@ impl TestApp {
         runtime.spawn(app.run_until_stopped());
         Self {
             address,
+            metrics_address,
             client: client(),
             database_url,
             db_name,

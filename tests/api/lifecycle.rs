@@ -109,8 +109,10 @@ async fn timeline(client: &reqwest::Client, base: &str) -> Value {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
 }
 
 #[tokio::test]

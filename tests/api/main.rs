@@ -3,14 +3,17 @@
 mod acknowledged_writes;
 mod admin;
 mod articles;
+mod audit;
 mod backups;
 mod charts;
+mod credentials;
 mod embeds;
 mod errors;
 mod faults;
 mod health;
 mod helpers;
 mod history_events;
+mod hostile_input;
 mod http_semantics;
 mod instances;
 mod lifecycle;

@@ -10,8 +10,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
+    api::audit::Audited,
     auth::{bearer_token, AuthUser},
-    domain::ArticleStatus,
+    domain::{ArticleStatus, ResourceType},
     errors::ApiResult,
     models::{
         admin_user,
@@ -84,6 +85,14 @@ pub struct Article {
     /// Rendered on write and sanitized: no scripts, styles, event handlers, or javascript:
     /// and data: URLs; links carry rel="noopener noreferrer".
     pub body_html: String,
+}
+
+impl Audited for Article {
+    const RESOURCE: ResourceType = ResourceType::Article;
+    const DERIVED: &'static [&'static str] = &["body_html", "reading_time_minutes"];
+    fn audit_id(&self) -> String {
+        self.summary.slug.clone()
+    }
 }
 
 /// The user of a request that sent a token (401 when the token is bad), else `None`.

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::representation::{full, location, Article, NO_ARTICLE};
+use crate::api::audit::Audit;
 use crate::api::extract::{JsonBody, Query, SlugParam};
 use crate::api::fields::{double_option, published_time, slug_or_made_from};
 use crate::api::responses::{
@@ -18,9 +19,8 @@ use crate::http::{
     envelope::Item,
 };
 use crate::{
-    auth::AuthUser,
     db::{self, Tx},
-    domain::{ArticleStatus, BoundedText, Markdown, Role, Slug, WebUrl},
+    domain::{ArticleStatus, AuditAction, BoundedText, Markdown, ResourceType, Role, Slug, WebUrl},
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::{
         article::{self, ArticleChangeset, NewArticle},
@@ -269,7 +269,7 @@ pub const ARTICLE_BODY_LIMIT: usize = 512 * 1024;
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    audit: Audit,
     input: JsonBody<ArticleInput, ARTICLE_BODY_LIMIT>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
@@ -277,13 +277,14 @@ pub async fn create(
     let draft = input.parse(v, now)?;
     let mut conn = state.pool.get().await?;
     let article = db::write::<_, ApiError, _>(&mut conn, async |tx| {
-        let new = draft.to_new(tx, user.id).await?;
+        let new = draft.to_new(tx, audit.user.id).await?;
         let row = article::insert_with_tags(tx, &new, &draft.tags)
             .await
             .map_err(write_error)?;
         // The answer is read in the same transaction: once COMMIT is confirmed nothing can
         // fail, so a committed create is never answered 503 (and retried into a duplicate).
-        full(tx, row, now).await
+        let article = full(tx, row, now).await?;
+        audit.created(tx, article).await
     })
     .await?;
     let location = location(&article.summary.slug);
@@ -347,12 +348,12 @@ impl Draft {
 pub async fn replace(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    audit: Audit,
     slug: web::Path<SlugParam>,
     input: JsonBody<ArticleInput, ARTICLE_BODY_LIMIT>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
-    let now = Utc::now();
+    let (now, time_given) = (Utc::now(), input.published_at.is_some());
     let draft = input.parse(v, now)?;
     let change = Change {
         slug: draft.slug,
@@ -364,10 +365,11 @@ pub async fn replace(
         featured_image_url: Some(draft.featured_image_url),
         featured_image_alt: Some(draft.featured_image_alt),
         status: Some(draft.status),
-        published_at: Some(draft.published_at),
+        // Without a time, a published article keeps its own (a typo fixed by PUT is not news).
+        published_at: time_given.then_some(draft.published_at),
         resolved: true,
     };
-    update_checked(&req, &state, &slug, change, now).await
+    update_checked(&req, &state, &audit, &slug, change, now).await
 }
 
 /// Changes part of an article (editor or admin): publish (`status: published`), schedule
@@ -394,13 +396,14 @@ pub async fn replace(
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    audit: Audit,
     slug: web::Path<SlugParam>,
     input: JsonBody<ArticlePatch, ARTICLE_BODY_LIMIT>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let change = input.parse(v)?;
-    update_checked(&req, &state, &slug, change, Utc::now()).await
+    let now = Utc::now();
+    update_checked(&req, &state, &audit, &slug, change, now).await
 }
 
 impl ArticlePatch {
@@ -446,32 +449,41 @@ struct Change {
     featured_image_alt: Option<Option<String>>,
     status: Option<ArticleStatus>,
     published_at: Option<Option<DateTime<Utc>>>,
-    /// Status and time were already checked together (PUT).
+    /// A PUT (a replace, for the audit log): status and time were checked together when the
+    /// body gave a time; without one the stored time stands where the status allows.
     resolved: bool,
 }
 
-/// Applies `change` in one transaction, after checking `If-Match` against the locked row.
+/// Applies `change` in one transaction, after checking `If-Match` against the locked row, and
+/// records it in the audit log (a change of tags is a change of the article).
 async fn update_checked(
     req: &HttpRequest,
     state: &AppState,
+    audit: &Audit,
     slug: &str,
     change: Change,
     now: DateTime<Utc>,
 ) -> ApiResult<HttpResponse> {
     let if_match = IfMatch::of(req);
+    let action = match change.resolved {
+        true => AuditAction::Replace,
+        false => AuditAction::Update,
+    };
     let mut conn = state.pool.get().await?;
     let article = db::write::<_, ApiError, _>(&mut conn, async |tx| {
         let current = article::find_for_update(tx, slug)
             .await
             .or_404(NO_ARTICLE)?;
-        if_match.require(&full(tx, current.clone(), now).await?)?;
+        let before = full(tx, current.clone(), now).await?;
+        if_match.require(&before)?;
         let changes = change.changeset(tx, &current, now).await?;
         let tags = change.tags.as_deref();
         let row = article::update_with_tags(tx, &current, changes, tags, now)
             .await
             .map_err(write_error)?;
         // Read in the same transaction, as in `create`.
-        full(tx, row, now).await
+        let after = full(tx, row, now).await?;
+        audit.changed(tx, action, &before, after).await
     })
     .await?;
     Ok(json_ok(req, &Item::new(article)))
@@ -479,20 +491,21 @@ async fn update_checked(
 
 impl Change {
     /// The columns this change sets on `current`: the status and time moved by
-    /// [`ArticleStatus::transition`] (a PUT's pair was checked already), the category looked
-    /// up, the body rendered.
+    /// [`ArticleStatus::transition`] (a PUT's pair with a time was checked already), the
+    /// category looked up, the body rendered.
     async fn changeset(
         &self,
         tx: &mut Tx<'_>,
         current: &article::Article,
         now: DateTime<Utc>,
     ) -> ApiResult<ArticleChangeset> {
-        let standing = if self.resolved {
-            self.status.map(|s| (s, self.published_at.flatten()))
-        } else {
-            let stored = (current.status, current.published_at);
-            ArticleStatus::transition(stored, self.status, self.published_at, now)
-                .map_err(|m| ApiError::field("published_at", m))?
+        let standing = match (self.resolved, self.published_at) {
+            (true, Some(time)) => self.status.map(|s| (s, time)),
+            _ => {
+                let stored = (current.status, current.published_at);
+                ArticleStatus::transition(stored, self.status, self.published_at, now)
+                    .map_err(|m| ApiError::field("published_at", m))?
+            }
         };
         let category_id = match &self.category {
             Some(category) => Some(category_id(tx, category).await?),
@@ -542,24 +555,32 @@ pub struct DeleteParams {
 #[delete("/api/v1/articles/{slug}")]
 pub async fn remove(
     state: web::Data<AppState>,
-    user: AuthUser,
+    audit: Audit,
     slug: web::Path<SlugParam>,
     params: Query<DeleteParams>,
 ) -> ApiResult<HttpResponse> {
     let hard = params.0.hard.unwrap_or(false);
-    if hard && user.role != Role::Admin {
+    if hard && audit.user.role != Role::Admin {
         return Err(ApiError::Forbidden(
             "Only an admin may remove an article for good; editors archive.".into(),
         ));
     }
     let mut conn = state.pool.get().await?;
-    let done = if hard {
-        db::write(&mut conn, async |tx| article::delete(tx, &slug).await).await?
-    } else {
-        db::write(&mut conn, async |tx| article::archive(tx, &slug).await).await?
+    db::write(&mut conn, async |tx| {
+        take_down(tx, &audit, &slug, hard).await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes the article for good (`hard`) or archives it, and records which in the audit log.
+async fn take_down(tx: &mut Tx<'_>, audit: &Audit, slug: &str, hard: bool) -> ApiResult<()> {
+    let (done, action) = match hard {
+        true => (article::delete(tx, slug).await?, AuditAction::Delete),
+        false => (article::archive(tx, slug).await?, AuditAction::Archive),
     };
     found(done, NO_ARTICLE)?;
-    Ok(HttpResponse::NoContent().finish())
+    audit.removed(tx, action, ResourceType::Article, slug).await
 }
 
 /// A taken slug is a 409; a category removed while the article was being written is a 400.

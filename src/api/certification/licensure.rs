@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::audit::{Audit, Audited};
 use crate::api::extract::{JsonBody, Query, StateParam};
 use crate::api::fields::{double_option, optional_text, optional_url};
 use crate::api::responses::{
@@ -18,8 +19,8 @@ use crate::http::{
 use crate::{
     auth::Admin,
     db,
-    domain::{BoundedText, PastDate, WebUrl},
-    errors::{ApiError, ApiResult, Problem, QueryResultExt, Validator},
+    domain::{AuditAction, BoundedText, PastDate, ResourceType, WebUrl},
+    errors::{ApiResult, Problem, QueryResultExt, Validator},
     models::licensure::{self, LicensureChangeset},
     state::AppState,
 };
@@ -79,6 +80,13 @@ pub struct StateLicensure {
     #[schema(required = true)]
     pub note: Option<String>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Audited for StateLicensure {
+    const RESOURCE: ResourceType = ResourceType::Licensure;
+    fn audit_id(&self) -> String {
+        self.state.clone()
+    }
 }
 
 impl From<licensure::Licensure> for StateLicensure {
@@ -186,7 +194,7 @@ pub struct LicensurePatch {
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     code: web::Path<StateParam>,
     input: JsonBody<LicensurePatch>,
 ) -> ApiResult<HttpResponse> {
@@ -194,15 +202,19 @@ pub async fn update(
     let changes = input.parse(v)?;
     let if_match = IfMatch::of(&req);
     let mut conn = state.pool.get().await?;
-    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+    let data = db::write(&mut conn, async |tx| {
         let current = licensure::find_for_update(tx, &code)
             .await
             .or_404(NO_STATE)?;
-        if_match.check(&StateLicensure::from(current))?;
-        Ok(licensure::update(tx, &code, &changes).await?)
+        let before = StateLicensure::from(current);
+        if_match.check(&before)?;
+        let row = licensure::update(tx, &code, &changes).await?;
+        audit
+            .changed(tx, AuditAction::Update, &before, row.into())
+            .await
     })
     .await?;
-    Ok(json_ok(&req, &Item::new(StateLicensure::from(row))))
+    Ok(json_ok(&req, &Item::new(data)))
 }
 
 /// A source's date, from 1900 to today.

@@ -4,6 +4,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::audit::{Audit, Audited};
 use crate::api::extract::JsonBody;
 use crate::api::fields::{checked, double_option, optional_text, optional_url};
 use crate::api::responses::{
@@ -16,8 +17,8 @@ use crate::http::{
 use crate::{
     auth::Admin,
     db,
-    domain::{BoundedText, WebUrl},
-    errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
+    domain::{AuditAction, BoundedText, ResourceType, WebUrl},
+    errors::{found, ApiResult, Problem, QueryResultExt, Validator},
     models::{
         certification,
         certification_step::{self, NewStep, StepChangeset},
@@ -53,6 +54,13 @@ pub struct CertificationStep {
     pub detail: Option<String>,
     #[schema(required = true)]
     pub source_url: Option<String>,
+}
+
+impl Audited for CertificationStep {
+    const RESOURCE: ResourceType = ResourceType::CertificationStep;
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
 }
 
 impl From<certification_step::Step> for CertificationStep {
@@ -201,22 +209,19 @@ pub struct StepPatch {
 pub async fn create_step(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     input: JsonBody<StepInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let new = input.parse(v)?;
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| {
-        certification_step::insert(tx, &new).await
+    let data = db::write(&mut conn, async |tx| {
+        let row = certification_step::insert(tx, &new).await?;
+        audit.created(tx, CertificationStep::from(row)).await
     })
     .await?;
-    let location = format!("/api/v1/certification/steps/{}", row.id);
-    Ok(created(
-        &req,
-        location,
-        &Item::new(CertificationStep::from(row)),
-    ))
+    let location = format!("/api/v1/certification/steps/{}", data.id);
+    Ok(created(&req, location, &Item::new(data)))
 }
 
 impl StepInput {
@@ -281,7 +286,7 @@ pub async fn show_step(
 pub async fn update_step(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     id: web::Path<i64>,
     input: JsonBody<StepPatch>,
 ) -> ApiResult<HttpResponse> {
@@ -289,15 +294,19 @@ pub async fn update_step(
     let changes = input.parse(v)?;
     let (if_match, id) = (IfMatch::of(&req), *id);
     let mut conn = state.pool.get().await?;
-    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+    let data = db::write(&mut conn, async |tx| {
         let current = certification_step::find_for_update(tx, id)
             .await
             .or_404(NO_STEP)?;
-        if_match.check(&CertificationStep::from(current))?;
-        Ok(certification_step::update(tx, id, &changes).await?)
+        let before = CertificationStep::from(current);
+        if_match.check(&before)?;
+        let row = certification_step::update(tx, id, &changes).await?;
+        audit
+            .changed(tx, AuditAction::Update, &before, row.into())
+            .await
     })
     .await?;
-    Ok(json_ok(&req, &Item::new(CertificationStep::from(row))))
+    Ok(json_ok(&req, &Item::new(data)))
 }
 
 impl StepPatch {
@@ -335,16 +344,15 @@ impl StepPatch {
 #[delete("/api/v1/certification/steps/{id}")]
 pub async fn remove_step(
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    found(
-        db::write(&mut conn, async |tx| {
-            certification_step::delete(tx, *id).await
-        })
-        .await?,
-        NO_STEP,
-    )?;
+    let (mut conn, id) = (state.pool.get().await?, *id);
+    let resource = ResourceType::CertificationStep;
+    db::write(&mut conn, async |tx| {
+        found(certification_step::delete(tx, id).await?, NO_STEP)?;
+        audit.removed(tx, AuditAction::Delete, resource, id).await
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

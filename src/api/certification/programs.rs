@@ -6,6 +6,7 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::audit::{Audit, Audited};
 use crate::api::extract::{JsonBody, Query};
 use crate::api::fields::{checked, double_option, optional_url};
 use crate::api::responses::{
@@ -19,8 +20,8 @@ use crate::http::{
 use crate::{
     auth::Admin,
     db,
-    domain::{AccreditationStatus, BoundedText, UsState, WebUrl},
-    errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
+    domain::{AccreditationStatus, AuditAction, BoundedText, ResourceType, UsState, WebUrl},
+    errors::{found, ApiResult, Problem, QueryResultExt, Validator},
     models::{
         certification,
         program::{self, NewProgram, ProgramChangeset},
@@ -52,6 +53,13 @@ pub struct Program {
     pub accreditation_status: AccreditationStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Audited for Program {
+    const RESOURCE: ResourceType = ResourceType::CertificationProgram;
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
 }
 
 impl From<program::Program> for Program {
@@ -265,15 +273,19 @@ fn short(v: &mut Validator, field: &str, value: Option<&str>) -> Option<String> 
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     input: JsonBody<ProgramInput>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(input, v) = input;
     let new = input.parse(v)?;
     let mut conn = state.pool.get().await?;
-    let row = db::write(&mut conn, async |tx| program::insert(tx, &new).await).await?;
-    let location = format!("/api/v1/certification/programs/{}", row.id);
-    Ok(created(&req, location, &Item::new(Program::from(row))))
+    let data = db::write(&mut conn, async |tx| {
+        let row = program::insert(tx, &new).await?;
+        audit.created(tx, Program::from(row)).await
+    })
+    .await?;
+    let location = format!("/api/v1/certification/programs/{}", data.id);
+    Ok(created(&req, location, &Item::new(data)))
 }
 
 impl ProgramInput {
@@ -349,7 +361,7 @@ pub async fn show(
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     id: web::Path<i64>,
     input: JsonBody<ProgramPatch>,
 ) -> ApiResult<HttpResponse> {
@@ -358,13 +370,17 @@ pub async fn update(
     let if_match = IfMatch::of(&req);
     let id = *id;
     let mut conn = state.pool.get().await?;
-    let row = db::write::<_, ApiError, _>(&mut conn, async |tx| {
+    let data = db::write(&mut conn, async |tx| {
         let current = program::find_for_update(tx, id).await.or_404(NO_PROGRAM)?;
-        if_match.check(&Program::from(current))?;
-        Ok(program::update(tx, id, &changes).await?)
+        let before = Program::from(current);
+        if_match.check(&before)?;
+        let row = program::update(tx, id, &changes).await?;
+        audit
+            .changed(tx, AuditAction::Update, &before, row.into())
+            .await
     })
     .await?;
-    Ok(json_ok(&req, &Item::new(Program::from(row))))
+    Ok(json_ok(&req, &Item::new(data)))
 }
 
 /// Removes a program (admin).
@@ -383,13 +399,15 @@ pub async fn update(
 #[delete("/api/v1/certification/programs/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
-    _admin: Admin,
+    audit: Audit<Admin>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    found(
-        db::write(&mut conn, async |tx| program::delete(tx, *id).await).await?,
-        NO_PROGRAM,
-    )?;
+    let (mut conn, id) = (state.pool.get().await?, *id);
+    let resource = ResourceType::CertificationProgram;
+    db::write(&mut conn, async |tx| {
+        found(program::delete(tx, id).await?, NO_PROGRAM)?;
+        audit.removed(tx, AuditAction::Delete, resource, id).await
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,7 +1,7 @@
 //! Widgets for partner sites: small self-contained HTML pages made to live in an iframe
 //! (`/embed/*`). Inline styles only, no script, no fetch; `theme` and `accent` as a partner
 //! asks; semantic, accessible HTML from maud templates (every text escaped). Who may frame
-//! them is `EMBED_ALLOWED_ORIGINS` (see `http::semantics::frame_policy`). A bad parameter is a
+//! them is `EMBED_ALLOWED_ORIGINS` (see `http::security`). A bad parameter is a
 //! small HTML page for a browser, problem+json for anything else.
 
 pub mod subscribe;
