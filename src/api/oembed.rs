@@ -181,8 +181,8 @@ async fn embeddable(
     match segments.as_slice() {
         ["articles", slug] | ["embed", "articles", slug] => {
             let slug = Slug::parse(slug).map_err(|_| not_ours())?;
-            let row = article::find(conn, slug.as_str(), Some(Utc::now())).await?;
-            let row = row.ok_or_else(not_ours)?;
+            let found = article::find(conn, slug.as_str(), Some(Utc::now())).await?;
+            let (row, _) = found.ok_or_else(not_ours)?;
             Ok(Embeddable {
                 widget: format!("/embed/articles/{}", row.slug),
                 title: row.title,

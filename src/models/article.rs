@@ -8,10 +8,10 @@
 use chrono::{DateTime, Utc};
 use diesel::{
     dsl::{self, sql},
-    expression::BoxableExpression,
+    expression::{BoxableExpression, SqlLiteral},
     pg::Pg,
     prelude::*,
-    sql_types::{BigInt, Bool, Float4, Nullable, Text, Timestamptz},
+    sql_types::{Array, BigInt, Bool, Float4, Nullable, Text, Timestamptz},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -19,7 +19,7 @@ use super::published::public;
 use crate::db::Tx;
 use crate::domain::{ArticleStatus, Slug};
 use crate::models::tag::{self, NewTag};
-use crate::schema::{article_slug_redirects, article_tags, articles};
+use crate::schema::{article_slug_redirects, article_tags, articles, categories, tags};
 
 /// Every column but the search vector.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -117,6 +117,67 @@ impl ArticleChangeset {
     }
 }
 
+impl Article {
+    /// The row as a list shows it, and its two bodies.
+    pub fn split(self) -> (ArticleHead, String, String) {
+        let head = ArticleHead {
+            id: self.id,
+            slug: self.slug,
+            title: self.title,
+            excerpt: self.excerpt,
+            category_id: self.category_id,
+            author_id: self.author_id,
+            featured_image_url: self.featured_image_url,
+            featured_image_alt: self.featured_image_alt,
+            status: self.status,
+            published_at: self.published_at,
+            reading_time_minutes: self.reading_time_minutes,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            listed_at: self.listed_at,
+        };
+        (head, self.body_markdown, self.body_html)
+    }
+}
+
+/// What an answer shows beside the article's own columns: its category, its author's display
+/// name and its tags (ordered by slug). Read in the same statement as the articles, by
+/// [`decoration`], so one article or a page of them is one round trip.
+#[derive(Debug, Clone, Queryable)]
+pub struct Decoration {
+    pub category_slug: String,
+    pub category_name: String,
+    pub author_name: Option<String>,
+    pub tag_slugs: Vec<String>,
+    pub tag_names: Vec<String>,
+}
+
+type DecorationColumns = (
+    SqlLiteral<Text>,
+    SqlLiteral<Text>,
+    SqlLiteral<Nullable<Text>>,
+    SqlLiteral<Array<Text>>,
+    SqlLiteral<Array<Text>>,
+);
+
+/// The columns of a [`Decoration`], as subqueries of the row's `articles` (each an index
+/// lookup: the category's and the author's primary keys, `article_tags`' primary key).
+fn decoration() -> DecorationColumns {
+    (
+        sql("(SELECT c.slug FROM categories c WHERE c.id = articles.category_id)"),
+        sql("(SELECT c.name FROM categories c WHERE c.id = articles.category_id)"),
+        sql("(SELECT u.display_name FROM admin_users u WHERE u.id = articles.author_id)"),
+        sql(
+            "ARRAY(SELECT t.slug FROM article_tags at JOIN tags t ON t.id = at.tag_id \
+             WHERE at.article_id = articles.id ORDER BY t.slug)",
+        ),
+        sql(
+            "ARRAY(SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
+             WHERE at.article_id = articles.id ORDER BY t.slug)",
+        ),
+    )
+}
+
 /// Which articles a list or a read may show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Visibility {
@@ -132,8 +193,10 @@ pub enum Visibility {
 #[derive(Debug, Clone)]
 pub struct Filter {
     pub visibility: Visibility,
-    pub category_id: Option<i64>,
-    pub tag_id: Option<i64>,
+    /// A category's slug: looked up in the list's own statement (an unknown one lists nothing).
+    pub category: Option<String>,
+    /// A tag's slug, likewise.
+    pub tag: Option<String>,
     pub q: Option<String>,
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
@@ -191,14 +254,24 @@ fn filtered(f: &Filter) -> articles::BoxedQuery<'static, Pg> {
             .filter(articles::status.eq("scheduled"))
             .filter(articles::listed_at.gt(f.now)),
     };
-    if let Some(id) = f.category_id {
-        query = query.filter(articles::category_id.eq(id));
+    if let Some(slug) = &f.category {
+        query = query.filter(
+            articles::category_id.nullable().eq(categories::table
+                .filter(categories::slug.eq(slug.clone()))
+                .select(categories::id)
+                .single_value()),
+        );
     }
-    if let Some(tag) = f.tag_id {
+    if let Some(slug) = &f.tag {
         query = query.filter(
             articles::id.eq_any(
                 article_tags::table
-                    .filter(article_tags::tag_id.eq(tag))
+                    .filter(
+                        article_tags::tag_id.nullable().eq(tags::table
+                            .filter(tags::slug.eq(slug.clone()))
+                            .select(tags::id)
+                            .single_value()),
+                    )
                     .select(article_tags::article_id),
             ),
         );
@@ -215,16 +288,29 @@ fn filtered(f: &Filter) -> articles::BoxedQuery<'static, Pg> {
     query
 }
 
-/// Up to `limit` articles of the list after `after`, each with its search rank (0 without `q`).
-pub async fn list(
+/// A page of the list: up to `limit` articles after `after`, each with its [`Decoration`] and
+/// its search rank (0 without `q`), and the whole list's total. Two statements, pipelined: sent
+/// together, answered in one round trip.
+pub async fn page(
     conn: &mut AsyncPgConnection,
     f: &Filter,
     sort: Sort,
     after: Option<&After>,
     limit: i64,
-) -> QueryResult<Vec<(ArticleHead, f32)>> {
+) -> QueryResult<(Vec<(ArticleHead, Decoration, f32)>, i64)> {
+    let conn: &AsyncPgConnection = conn;
+    tokio::try_join!(rows(conn, f, sort, after, limit), count(conn, f))
+}
+
+async fn rows(
+    mut conn: &AsyncPgConnection,
+    f: &Filter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<(ArticleHead, Decoration, f32)>> {
     let mut query = filtered(f)
-        .select((ArticleHead::as_select(), rank(f.q.as_deref())))
+        .select((ArticleHead::as_select(), decoration(), rank(f.q.as_deref())))
         .limit(limit);
     query = match sort {
         Sort::Newest => query.order((articles::listed_at.desc(), articles::id.desc())),
@@ -271,20 +357,20 @@ pub async fn list(
         // A cursor of another sort never gets here (the API layer ties cursors to a sort).
         (_, Some(_)) => return Ok(Vec::new()),
     };
-    query.load(conn).await
+    query.load(&mut conn).await
 }
 
 /// How many articles the whole list has.
-pub async fn count(conn: &mut AsyncPgConnection, f: &Filter) -> QueryResult<i64> {
+async fn count(mut conn: &AsyncPgConnection, f: &Filter) -> QueryResult<i64> {
     let kept = matches!(f.visibility, Visibility::Public)
         && f.q.is_none()
         && f.published_after.is_none()
         && f.published_before.is_none()
-        && !(f.category_id.is_some() && f.tag_id.is_some());
+        && !(f.category.is_some() && f.tag.is_some());
     if kept {
-        return count_public(conn, f.category_id, f.tag_id, f.now).await;
+        return count_public(conn, f.category.as_deref(), f.tag.as_deref(), f.now).await;
     }
-    filtered(f).count().get_result(conn).await
+    filtered(f).count().get_result(&mut conn).await
 }
 
 #[derive(QueryableByName)]
@@ -298,48 +384,62 @@ struct Total {
 /// `now`, plus the scheduled ones already due. The two corrections are short ranges of
 /// `articles_by_status`, so this costs the same at any size.
 async fn count_public(
-    conn: &mut AsyncPgConnection,
-    category_id: Option<i64>,
-    tag_id: Option<i64>,
+    mut conn: &AsyncPgConnection,
+    category: Option<&str>,
+    tag: Option<&str>,
     now: DateTime<Utc>,
 ) -> QueryResult<i64> {
     diesel::sql_query(
-        "SELECT COALESCE((SELECT published FROM article_counts \
-                          WHERE category_id IS NOT DISTINCT FROM $1 \
-                            AND tag_id IS NOT DISTINCT FROM $2), 0) \
+        "WITH cat AS (SELECT id FROM categories WHERE slug = $1), \
+              tag AS (SELECT id FROM tags WHERE slug = $2) \
+         SELECT COALESCE((SELECT published FROM article_counts \
+                          WHERE category_id IS NOT DISTINCT FROM (SELECT id FROM cat) \
+                            AND ($1::TEXT IS NULL) = (category_id IS NULL) \
+                            AND tag_id IS NOT DISTINCT FROM (SELECT id FROM tag) \
+                            AND ($2::TEXT IS NULL) = (tag_id IS NULL)), 0) \
               - (SELECT count(*) FROM articles a \
                  WHERE a.status = 'published' AND a.listed_at > $3 \
-                   AND ($1::BIGINT IS NULL OR a.category_id = $1) \
-                   AND ($2::BIGINT IS NULL OR EXISTS (SELECT 1 FROM article_tags t \
-                        WHERE t.article_id = a.id AND t.tag_id = $2))) \
+                   AND ($1::TEXT IS NULL OR a.category_id = (SELECT id FROM cat)) \
+                   AND ($2::TEXT IS NULL OR EXISTS (SELECT 1 FROM article_tags t \
+                        WHERE t.article_id = a.id AND t.tag_id = (SELECT id FROM tag)))) \
               + (SELECT count(*) FROM articles a \
                  WHERE a.status = 'scheduled' AND a.listed_at <= $3 \
-                   AND ($1::BIGINT IS NULL OR a.category_id = $1) \
-                   AND ($2::BIGINT IS NULL OR EXISTS (SELECT 1 FROM article_tags t \
-                        WHERE t.article_id = a.id AND t.tag_id = $2))) AS total",
+                   AND ($1::TEXT IS NULL OR a.category_id = (SELECT id FROM cat)) \
+                   AND ($2::TEXT IS NULL OR EXISTS (SELECT 1 FROM article_tags t \
+                        WHERE t.article_id = a.id AND t.tag_id = (SELECT id FROM tag)))) AS total",
     )
-    .bind::<Nullable<BigInt>, _>(category_id)
-    .bind::<Nullable<BigInt>, _>(tag_id)
+    .bind::<Nullable<Text>, _>(category)
+    .bind::<Nullable<Text>, _>(tag)
     .bind::<Timestamptz, _>(now)
-    .get_result::<Total>(conn)
+    .get_result::<Total>(&mut conn)
     .await
     .map(|t| t.total)
 }
 
-/// The article with this slug, if `visibility` lets the reader see it (`None`: any status).
+/// The article with this slug and its [`Decoration`], in one statement, if the reader may see
+/// it (`public_at`: the public at that time; `None`: any status).
 pub async fn find(
     conn: &mut AsyncPgConnection,
     slug: &str,
     public_at: Option<DateTime<Utc>>,
-) -> QueryResult<Option<Article>> {
+) -> QueryResult<Option<(Article, Decoration)>> {
     let mut query = articles::table
         .filter(articles::slug.eq(slug))
-        .select(Article::as_select())
+        .select((Article::as_select(), decoration()))
         .into_boxed();
     if let Some(now) = public_at {
         query = query.filter(public(now));
     }
     query.first(conn).await.optional()
+}
+
+/// The [`Decoration`] of the article `id` (after a write, whose row is already in hand).
+pub async fn decoration_of(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Decoration> {
+    articles::table
+        .filter(articles::id.eq(id))
+        .select(decoration())
+        .get_result(conn)
+        .await
 }
 
 /// The current slug of the article that used to be called `old` (if the reader may see it).
@@ -488,22 +588,22 @@ pub async fn delete(tx: &mut Tx<'_>, slug: &str) -> QueryResult<bool> {
 /// The latest `limit` public articles, with bodies (for the feeds).
 pub async fn latest_public(
     conn: &mut AsyncPgConnection,
-    category_id: Option<i64>,
-    tag_id: Option<i64>,
+    category: Option<String>,
+    tag: Option<String>,
     now: DateTime<Utc>,
     limit: i64,
-) -> QueryResult<Vec<Article>> {
+) -> QueryResult<Vec<(Article, Decoration)>> {
     let f = Filter {
         visibility: Visibility::Public,
-        category_id,
-        tag_id,
+        category,
+        tag,
         q: None,
         published_after: None,
         published_before: None,
         now,
     };
     filtered(&f)
-        .select(Article::as_select())
+        .select((Article::as_select(), decoration()))
         .order((articles::listed_at.desc(), articles::id.desc()))
         .limit(limit)
         .load(conn)

@@ -1181,3 +1181,36 @@ async fn list_totals_stay_exact_through_every_kind_of_write() {
     assert_eq!(res.status(), 204);
     step(&app, &mut expected, "delete").await;
 }
+
+#[tokio::test]
+async fn a_category_that_does_not_exist_is_named_and_an_empty_one_lists_nothing() {
+    let app = TestApp::spawn().await;
+    // The list finds the category in its own statement; only an empty answer asks whether the
+    // category exists at all.
+    for path in [
+        "/api/v1/articles?category=no-such-category",
+        "/feeds/articles.rss?category=no-such-category",
+    ] {
+        let problem = assert_problem(app.get(path).send().await, 400).await;
+        assert_eq!(fields(&problem), vec!["category"], "{path}");
+    }
+    let admin = app.token(Role::Admin).await;
+    clinical_practice(&app, &admin).await;
+    let empty = app
+        .get("/api/v1/articles?category=clinical-practice")
+        .send_json()
+        .await;
+    assert_eq!(empty["data"].as_array().unwrap().len(), 0);
+    assert_eq!(empty["meta"]["total"], 0);
+    let feed = app
+        .get("/feeds/articles.rss?category=clinical-practice")
+        .send()
+        .await;
+    assert_eq!(feed.status(), 200);
+    // An unknown tag is no error: nothing has it.
+    let none = app
+        .get("/api/v1/articles?tag=no-such-tag&category=career-development")
+        .send_json()
+        .await;
+    assert_eq!(none["meta"]["total"], 0);
+}

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::list::ArticleListParams;
-use super::representation::{head_of, Article, Extras};
+use super::representation::Article;
 use crate::http::pagination::CursorKey;
 use crate::{
     errors::ApiResult,
@@ -52,29 +52,20 @@ pub async fn latest(
         tag: params.tag.clone(),
         ..Default::default()
     };
-    let request = query.parse(conn, None, now, key).await?;
-    if request.unknown_tag {
-        return Ok(Vec::new());
-    }
+    let request = query.parse(None, now, key)?;
     let rows = article::latest_public(
         conn,
-        request.filter.category_id,
-        request.filter.tag_id,
+        request.filter.category.clone(),
+        request.filter.tag.clone(),
         now,
         limit,
     )
     .await?;
-    let keys: Vec<_> = rows
-        .iter()
-        .map(|r| (r.id, r.category_id, r.author_id))
-        .collect();
-    let mut extras = Extras::load(conn, &keys).await?;
+    if rows.is_empty() {
+        request.check_category(conn).await?;
+    }
     Ok(rows
         .into_iter()
-        .map(|row| Article {
-            summary: extras.summary(head_of(&row), now),
-            body_markdown: row.body_markdown,
-            body_html: row.body_html,
-        })
+        .map(|(row, decoration)| Article::new(row, decoration, now))
         .collect())
 }

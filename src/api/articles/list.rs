@@ -6,7 +6,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::representation::{optional_user, ArticleSummary, Extras};
+use super::representation::{optional_user, ArticleSummary};
 use crate::api::extract::Query;
 use crate::api::fields::published_time;
 use crate::api::responses::{NotModified, Unavailable};
@@ -21,7 +21,6 @@ use crate::{
     models::{
         article::{self, After, Filter, Sort, Visibility},
         category,
-        tag::{self},
     },
     state::AppState,
 };
@@ -79,14 +78,11 @@ pub struct ListRequest {
     sort: Sort,
     after: Option<After>,
     limit: u32,
-    /// The tag named does not exist: the list is empty.
-    pub unknown_tag: bool,
 }
 
 impl ArticleListParams {
-    pub async fn parse(
+    pub fn parse(
         &self,
-        conn: &mut AsyncPgConnection,
         user: Option<AuthUser>,
         now: DateTime<Utc>,
         key: &CursorKey,
@@ -165,34 +161,15 @@ impl ArticleListParams {
             (Some(sort), Some(c)) => v.check("cursor", decode_after(sort, c, key)),
             _ => None,
         };
-        // Look the category up only once everything else is known to be well-formed.
-        let category_id = match category_slug {
-            Some(slug) if v.is_empty() => match category::find_by_slug(conn, slug.as_str()).await {
-                Ok(c) => Some(c.id),
-                Err(diesel::result::Error::NotFound) => {
-                    v.push(
-                        "category",
-                        "is not a category; the categories are listed at /api/v1/categories",
-                    );
-                    None
-                }
-                Err(e) => return Err(e.into()),
-            },
-            _ => None,
-        };
         v.finish()?;
-        let (tag_id, unknown_tag) = match tag {
-            Some(slug) => match tag::find_by_slug(conn, slug.as_str()).await? {
-                Some(t) => (Some(t.id), false),
-                None => (None, true),
-            },
-            None => (None, false),
-        };
+        // The category and the tag are looked up by the list's own statement; an unknown
+        // category is told apart from an empty one only when the page is empty
+        // (`ListRequest::check_category`), and an unknown tag lists nothing.
         Ok(ListRequest {
             filter: Filter {
                 visibility,
-                category_id,
-                tag_id,
+                category: category_slug.map(|s| s.as_str().to_owned()),
+                tag: tag.map(|s| s.as_str().to_owned()),
                 q,
                 published_after: after_t,
                 published_before: before_t,
@@ -201,7 +178,6 @@ impl ArticleListParams {
             sort: sort.unwrap_or(Sort::Newest),
             after,
             limit,
-            unknown_tag,
         })
     }
 }
@@ -278,16 +254,33 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let user = optional_user(&req).await?;
     let now = Utc::now();
+    let request = params.0.parse(user, now, &state.cursor_key)?;
     let mut conn = state.pool.get().await?;
-    let request = params
-        .0
-        .parse(&mut conn, user, now, &state.cursor_key)
-        .await?;
     let body = request.page(&mut conn, now, &state.cursor_key).await?;
     Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
 }
 
 impl ListRequest {
+    /// A 400 naming `category` when the filter names a category that does not exist. Asked
+    /// only of an empty answer: a category with articles exists.
+    pub async fn check_category(&self, conn: &mut AsyncPgConnection) -> ApiResult<()> {
+        let Some(slug) = &self.filter.category else {
+            return Ok(());
+        };
+        match category::find_by_slug(conn, slug).await {
+            Ok(_) => Ok(()),
+            Err(diesel::result::Error::NotFound) => {
+                let mut v = Validator::default();
+                v.push(
+                    "category",
+                    "is not a category; the categories are listed at /api/v1/categories",
+                );
+                v.finish()
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The page this request asks for: `limit + 1` rows say whether there is a next page,
     /// whose cursor is the last row's position in this sort.
     async fn page(
@@ -297,36 +290,23 @@ impl ListRequest {
         key: &CursorKey,
     ) -> ApiResult<Page<ArticleSummary>> {
         let (limit, sort) = (self.limit, self.sort);
-        if self.unknown_tag {
-            let meta = PageMeta {
-                limit,
-                next_cursor: None,
-                total: 0,
-            };
-            return Ok(Page {
-                data: Vec::new(),
-                meta,
-            });
-        }
         let fetch = i64::from(limit) + 1;
-        let mut rows = article::list(conn, &self.filter, sort, self.after.as_ref(), fetch).await?;
-        let total = article::count(conn, &self.filter).await?;
+        let (mut rows, total) =
+            article::page(conn, &self.filter, sort, self.after.as_ref(), fetch).await?;
+        if rows.is_empty() {
+            self.check_category(conn).await?;
+        }
         let next_cursor = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
             rows.last()
-                .map(|(head, rank)| encode_after(sort, head, *rank, key))
+                .map(|(head, _, rank)| encode_after(sort, head, *rank, key))
         } else {
             None
         };
-        let keys: Vec<_> = rows
-            .iter()
-            .map(|(h, _)| (h.id, h.category_id, h.author_id))
-            .collect();
-        let mut extras = Extras::load(conn, &keys).await?;
         Ok(Page {
             data: rows
                 .into_iter()
-                .map(|(head, _)| extras.summary(head, now))
+                .map(|(head, decoration, _)| ArticleSummary::new(head, decoration, now))
                 .collect(),
             meta: PageMeta {
                 limit,

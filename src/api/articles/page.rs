@@ -6,7 +6,7 @@ use actix_web::{get, http::header, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use maud::{html, Markup, PreEscaped};
 
-use super::representation::{full, Article, NO_ARTICLE};
+use super::representation::{Article, NO_ARTICLE};
 use crate::api::extract::SlugParam;
 use crate::api::html::{default_style, layout_with_head, respond};
 use crate::api::responses::{NotModified, Unavailable};
@@ -42,8 +42,8 @@ pub async fn page(
     let now = Utc::now();
     let found = async {
         let mut conn = state.pool.get().await?;
-        if let Some(row) = article::find(&mut conn, &slug, Some(now)).await? {
-            return Ok(Ok(full(&mut conn, row, now).await?));
+        if let Some((row, decoration)) = article::find(&mut conn, &slug, Some(now)).await? {
+            return Ok(Ok(Article::new(row, decoration, now)));
         }
         match article::find_redirect(&mut conn, &slug, Some(now)).await? {
             Some(current) => Ok(Err(current)),

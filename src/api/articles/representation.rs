@@ -1,7 +1,5 @@
-//! What an article looks like in answers (the summary of a list, the whole of one), and the
-//! loader that gives a page of articles their categories, bylines and tags in three queries.
-
-use std::collections::HashMap;
+//! What an article looks like in answers (the summary of a list, the whole of one), built from
+//! the rows and decorations (category, byline, tags) that `models::article` reads together.
 
 use actix_web::{FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
@@ -14,12 +12,7 @@ use crate::{
     auth::{bearer_token, AuthUser},
     domain::{ArticleStatus, ResourceType},
     errors::ApiResult,
-    models::{
-        admin_user,
-        article::{self},
-        category,
-        tag::{self},
-    },
+    models::article::{self},
 };
 
 pub const NO_ARTICLE: &str = "No article has this slug.";
@@ -103,76 +96,25 @@ pub async fn optional_user(req: &HttpRequest) -> ApiResult<Option<AuthUser>> {
     AuthUser::extract(req).await.map(Some)
 }
 
-/// Categories, bylines and tags of these articles, in three queries whatever their number.
-pub struct Extras {
-    categories: HashMap<i64, category::Category>,
-    authors: HashMap<i64, String>,
-    tags: HashMap<i64, Vec<tag::Tag>>,
-}
-
-impl Extras {
-    pub async fn load(
-        conn: &mut AsyncPgConnection,
-        articles: &[(i64, i64, Option<i64>)],
-    ) -> ApiResult<Self> {
-        let mut category_ids: Vec<i64> = articles.iter().map(|a| a.1).collect();
-        category_ids.sort_unstable();
-        category_ids.dedup();
-        let mut author_ids: Vec<i64> = articles.iter().filter_map(|a| a.2).collect();
-        author_ids.sort_unstable();
-        author_ids.dedup();
-        let ids: Vec<i64> = articles.iter().map(|a| a.0).collect();
-        Ok(Self {
-            categories: category::by_ids(conn, &category_ids)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect(),
-            authors: if author_ids.is_empty() {
-                HashMap::new()
-            } else {
-                admin_user::display_names(conn, &author_ids).await?
-            },
-            tags: if ids.is_empty() {
-                HashMap::new()
-            } else {
-                tag::for_articles(conn, &ids).await?
-            },
-        })
-    }
-
-    pub fn summary(&mut self, head: article::ArticleHead, now: DateTime<Utc>) -> ArticleSummary {
-        let category = self
-            .categories
-            .get(&head.category_id)
-            .map(|c| CategoryRef {
-                slug: c.slug.clone(),
-                name: c.name.clone(),
-            })
-            .unwrap_or(CategoryRef {
-                slug: String::new(),
-                name: String::new(),
-            });
+impl ArticleSummary {
+    /// An article as a list shows it, `now` deciding whether a scheduled one reads as published.
+    pub fn new(head: article::ArticleHead, d: article::Decoration, now: DateTime<Utc>) -> Self {
         let status = head.status.effective(head.published_at, now);
         ArticleSummary {
-            tags: self
-                .tags
-                .remove(&head.id)
-                .unwrap_or_default()
+            tags: d
+                .tag_slugs
                 .into_iter()
-                .map(|t| TagRef {
-                    slug: t.slug,
-                    name: t.name,
-                })
+                .zip(d.tag_names)
+                .map(|(slug, name)| TagRef { slug, name })
                 .collect(),
-            author: head
-                .author_id
-                .and_then(|id| self.authors.get(&id).cloned())
-                .map(|name| Author { name }),
+            author: d.author_name.map(|name| Author { name }),
+            category: CategoryRef {
+                slug: d.category_slug,
+                name: d.category_name,
+            },
             slug: head.slug,
             title: head.title,
             excerpt: head.excerpt,
-            category,
             featured_image_url: head.featured_image_url,
             featured_image_alt: head.featured_image_alt,
             status,
@@ -184,37 +126,28 @@ impl Extras {
     }
 }
 
-pub fn head_of(a: &article::Article) -> article::ArticleHead {
-    article::ArticleHead {
-        id: a.id,
-        slug: a.slug.clone(),
-        title: a.title.clone(),
-        excerpt: a.excerpt.clone(),
-        category_id: a.category_id,
-        author_id: a.author_id,
-        featured_image_url: a.featured_image_url.clone(),
-        featured_image_alt: a.featured_image_alt.clone(),
-        status: a.status,
-        published_at: a.published_at,
-        reading_time_minutes: a.reading_time_minutes,
-        created_at: a.created_at,
-        updated_at: a.updated_at,
-        listed_at: a.listed_at,
+impl Article {
+    /// The whole of one article, from its row and its decoration (read together by
+    /// `article::find`).
+    pub fn new(row: article::Article, d: article::Decoration, now: DateTime<Utc>) -> Self {
+        let (head, body_markdown, body_html) = row.split();
+        Article {
+            summary: ArticleSummary::new(head, d, now),
+            body_markdown,
+            body_html,
+        }
     }
 }
 
-/// The full representation of one article (its ETag is what `If-Match` is checked against).
+/// The full representation of a row already in hand, after a write (its ETag is what
+/// `If-Match` is checked against).
 pub async fn full(
     conn: &mut AsyncPgConnection,
     row: article::Article,
     now: DateTime<Utc>,
 ) -> ApiResult<Article> {
-    let mut extras = Extras::load(conn, &[(row.id, row.category_id, row.author_id)]).await?;
-    Ok(Article {
-        summary: extras.summary(head_of(&row), now),
-        body_markdown: row.body_markdown,
-        body_html: row.body_html,
-    })
+    let d = article::decoration_of(conn, row.id).await?;
+    Ok(Article::new(row, d, now))
 }
 
 pub fn location(slug: &str) -> String {

@@ -3,7 +3,7 @@
 use actix_web::{get, http::header, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::representation::{full, location, optional_user, Article, NO_ARTICLE};
+use super::representation::{location, optional_user, Article, NO_ARTICLE};
 use crate::api::extract::SlugParam;
 use crate::api::responses::{NotModified, Unavailable};
 use crate::http::{
@@ -44,8 +44,11 @@ pub async fn show(
     let now = Utc::now();
     let public_at = if user.is_some() { None } else { Some(now) };
     let mut conn = state.pool.get().await?;
-    if let Some(row) = article::find(&mut conn, &slug, public_at).await? {
-        return Ok(json_ok(&req, &Item::new(full(&mut conn, row, now).await?)));
+    if let Some((row, decoration)) = article::find(&mut conn, &slug, public_at).await? {
+        return Ok(json_ok(
+            &req,
+            &Item::new(Article::new(row, decoration, now)),
+        ));
     }
     match article::find_redirect(&mut conn, &slug, public_at).await? {
         Some(current) => Ok(moved(&location(&current), user.is_some())),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::articles::feed::{latest, FeedParams};
-use crate::api::articles::representation::{full, Article, NO_ARTICLE};
+use crate::api::articles::representation::{Article, NO_ARTICLE};
 use crate::api::charts::{projection_summary, projection_svg, ChartParams, ChartStyle};
 use crate::api::extract::parse_query;
 use crate::api::extract::SlugParam;
@@ -383,9 +383,9 @@ pub async fn article(
         let style = parse_query::<EmbedParams>(req.query_string())?.style(300, 60)?;
         let now = Utc::now();
         let mut conn = state.pool.get().await?;
-        let row = models::article::find(&mut conn, &slug, Some(now)).await?;
-        let row = row.ok_or_else(|| ApiError::NotFound(NO_ARTICLE.into()))?;
-        let a = full(&mut conn, row, now).await?;
+        let found = models::article::find(&mut conn, &slug, Some(now)).await?;
+        let (row, decoration) = found.ok_or_else(|| ApiError::NotFound(NO_ARTICLE.into()))?;
+        let a = Article::new(row, decoration, now);
         let body = html! { main { article { (card(&a, &state.links, true)) } } };
         Ok(layout(&a.summary.title, &style, body))
     };
