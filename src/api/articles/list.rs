@@ -1,5 +1,7 @@
 //! `GET /api/v1/articles`: the list, its filters, search and sorts, and its cursors.
 
+use std::collections::HashMap;
+
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -301,6 +303,7 @@ impl ListRequest {
                 limit,
                 next_cursor: None,
                 total: 0,
+                suggestion: None,
             };
             return Ok(Page {
                 data: Vec::new(),
@@ -322,16 +325,82 @@ impl ListRequest {
             .map(|(h, _)| (h.id, h.category_id, h.author_id))
             .collect();
         let mut extras = Extras::load(conn, &keys).await?;
-        Ok(Page {
-            data: rows
+        let mut data: Vec<ArticleSummary> = rows
+            .into_iter()
+            .map(|(head, _)| extras.summary(head, now))
+            .collect();
+        let mut suggestion = None;
+        if let Some(q) = self.filter.q.as_deref() {
+            let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+            let mut snippets: HashMap<i64, String> = article::snippets(conn, q, &ids)
+                .await?
                 .into_iter()
-                .map(|(head, _)| extras.summary(head, now))
-                .collect(),
+                .collect();
+            for (summary, id) in data.iter_mut().zip(&ids) {
+                summary.snippet = snippets.remove(id).map(|s| marked_html(&s));
+            }
+            if total == 0 {
+                suggestion = article::suggest(conn, q, now).await.unwrap_or_else(|e| {
+                    // A server without pg_trgm: the search still answers, without one.
+                    tracing::warn!(error = %e, "search: no suggestion (is pg_trgm installed?)");
+                    None
+                });
+            }
+        }
+        Ok(Page {
+            data,
             meta: PageMeta {
                 limit,
                 next_cursor,
                 total,
+                suggestion,
             },
         })
+    }
+}
+
+/// A snippet as HTML: every character escaped but PostgreSQL's marks, which become `<mark>`
+/// and `</mark>` (the text held none of them: `article::snippets` removes them first).
+fn marked_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 32);
+    let mut space = false;
+    for c in raw.chars() {
+        // Line breaks and runs of spaces of the Markdown read as one space.
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if std::mem::take(&mut space) {
+            out.push(' ');
+        }
+        match c {
+            article::MARK_START => out.push_str("<mark>"),
+            article::MARK_STOP => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snippet_escapes_everything_but_its_marks() {
+        let raw = format!(
+            "<script>alert('x')</script>\n\n &  {}oxygen{}ator \" ",
+            article::MARK_START,
+            article::MARK_STOP
+        );
+        assert_eq!(
+            marked_html(&raw),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; <mark>oxygen</mark>ator &quot;"
+        );
     }
 }

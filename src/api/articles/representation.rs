@@ -74,6 +74,14 @@ pub struct ArticleSummary {
     pub reading_time_minutes: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Only in a search's results (`q`): the passages of the excerpt and body that best match,
+    /// as HTML: the matched words in `<mark>`, every other character escaped (`&lt;`, `&amp;`…),
+    /// passages joined by ` … `.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "A practical guide to the <mark>oxygenator</mark>: checks before every case"
+    )]
+    pub snippet: Option<String>,
 }
 
 /// One article, with its Markdown source and the sanitized HTML rendered from it.
@@ -180,6 +188,7 @@ impl Extras {
             reading_time_minutes: head.reading_time_minutes,
             created_at: head.created_at,
             updated_at: head.updated_at,
+            snippet: None,
         }
     }
 }
