@@ -41,8 +41,11 @@ pub struct ArticleListParams {
     /// Only articles with this tag (its slug or name, any case).
     #[param(max_length = 50)]
     pub tag: Option<String>,
-    /// Full-text search (web-search syntax: words, "quoted phrases", -excluded, or). Results are
-    /// ranked by relevance unless `sort` is given. A blank `q` is ignored.
+    /// Full-text search (web-search syntax: words, "quoted phrases", -excluded, or); the last
+    /// word, when a plain word, also matches as a prefix (search as you type). Results are
+    /// ranked by relevance (title over excerpt over body) unless `sort` is given, each with a
+    /// `snippet`; when nothing matches, `meta.suggestion` may offer corrected words. A blank
+    /// `q` is ignored.
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// Published at or after this time (RFC 3339, or a date meaning its midnight UTC).
