@@ -74,9 +74,10 @@ pub struct ArticleSummary {
     pub reading_time_minutes: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// Only in a search's results (`q`): the passages of the excerpt and body that best match,
-    /// as HTML: the matched words in `<mark>`, every other character escaped (`&lt;`, `&amp;`…),
-    /// passages joined by ` … `.
+    /// Only in a search's results (`q`): the passage of the excerpt and the body's beginning
+    /// (its first 500 characters) that best matches, as HTML: the matched words in `<mark>`,
+    /// every other character escaped (`&lt;`, `&amp;`…). A hit matched further into its body
+    /// shows its opening words, unmarked.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(
         example = "A practical guide to the <mark>oxygenator</mark>: checks before every case"
