@@ -71,14 +71,14 @@ ORDER BY "articles"."listed_at" DESC, "articles"."id" DESC LIMIT 21;
 \echo '=== search: page (limit + 1 rows) ==='
 \echo '-- hand-written equivalent:'
 EXPLAIN (ANALYZE, BUFFERS)
-SELECT "articles"."id", "articles"."slug", "articles"."title", "articles"."excerpt", "articles"."category_id", "articles"."author_id", "articles"."featured_image_url", "articles"."featured_image_alt", "articles"."status", "articles"."published_at", "articles"."reading_time_minutes", "articles"."created_at", "articles"."updated_at", "articles"."listed_at", ts_rank(articles.search, websearch_to_tsquery('english', :'q'))
+SELECT "articles"."id", "articles"."slug", "articles"."title", "articles"."excerpt", "articles"."category_id", "articles"."author_id", "articles"."featured_image_url", "articles"."featured_image_alt", "articles"."status", "articles"."published_at", "articles"."reading_time_minutes", "articles"."created_at", "articles"."updated_at", "articles"."listed_at", ts_rank(articles.search, article_search_query(:'q'))
 FROM "articles"
-WHERE ((articles.status IN ('published', 'scheduled') AND ("articles"."listed_at" <= :'now')) AND articles.search @@ websearch_to_tsquery('english', :'q'))
-ORDER BY ts_rank(articles.search, websearch_to_tsquery('english', :'q')) DESC, "articles"."id" DESC LIMIT 21;
+WHERE ((articles.status IN ('published', 'scheduled') AND ("articles"."listed_at" <= :'now')) AND articles.search @@ article_search_query(:'q'))
+ORDER BY ts_rank(articles.search, article_search_query(:'q')) DESC, "articles"."id" DESC LIMIT 21;
 
 \echo ''
 \echo '=== search: count (meta.total) ==='
 \echo '-- hand-written equivalent:'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT COUNT(*) FROM "articles"
-WHERE ((articles.status IN ('published', 'scheduled') AND ("articles"."listed_at" <= :'now')) AND articles.search @@ websearch_to_tsquery('english', :'q'));
+WHERE ((articles.status IN ('published', 'scheduled') AND ("articles"."listed_at" <= :'now')) AND articles.search @@ article_search_query(:'q'));

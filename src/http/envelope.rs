@@ -32,4 +32,9 @@ pub struct PageMeta {
     pub next_cursor: Option<String>,
     /// How many items the whole list has.
     pub total: i64,
+    /// Only on a search (`q`) that found nothing: the same words with each unknown one replaced
+    /// by the nearest word of an article title ("did you mean"), when that finds articles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "oxygenator")]
+    pub suggestion: Option<String>,
 }

@@ -230,6 +230,7 @@ pub fn page<R, T, P: Serialize>(
             limit,
             next_cursor,
             total,
+            suggestion: None,
         },
     }
 }

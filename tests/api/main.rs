@@ -20,6 +20,7 @@ mod lifecycle;
 mod oembed;
 mod reference;
 mod response_cache;
+mod search;
 mod slow_clients;
 mod staffing;
 mod subscriptions;

@@ -1,5 +1,7 @@
 //! `GET /api/v1/articles`: the list, its filters, search and sorts, and its cursors.
 
+use std::collections::HashMap;
+
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -39,8 +41,11 @@ pub struct ArticleListParams {
     /// digits names no tag (a 400).
     #[param(inline, value_type = Option<BoundedText<1, 50>>)]
     pub tag: Option<String>,
-    /// Full-text search (web-search syntax: words, "quoted phrases", -excluded, or). Results are
-    /// ranked by relevance unless `sort` is given. A blank `q` is ignored.
+    /// Full-text search (web-search syntax: words, "quoted phrases", -excluded, or); the last
+    /// word, when a plain word, also matches as a prefix (search as you type). Results are
+    /// ranked by relevance (title over excerpt over body) unless `sort` is given, each with a
+    /// `snippet`; when nothing matches, `meta.suggestion` may offer corrected words. A blank
+    /// `q` is ignored.
     #[param(inline, value_type = Option<BoundedText<0, 200>>)]
     pub q: Option<String>,
     /// Published at or after this time (RFC 3339, or a date meaning its midnight UTC).
@@ -303,16 +308,82 @@ impl ListRequest {
         } else {
             None
         };
-        Ok(Page {
-            data: rows
+        let ids: Vec<i64> = rows.iter().map(|(head, _, _)| head.id).collect();
+        let mut data: Vec<ArticleSummary> = rows
+            .into_iter()
+            .map(|(head, decoration, _)| ArticleSummary::new(head, decoration, now))
+            .collect();
+        let mut suggestion = None;
+        if let Some(q) = self.filter.q.as_deref() {
+            let mut snippets: HashMap<i64, String> = article::snippets(conn, q, &ids)
+                .await?
                 .into_iter()
-                .map(|(head, decoration, _)| ArticleSummary::new(head, decoration, now))
-                .collect(),
+                .collect();
+            for (summary, id) in data.iter_mut().zip(&ids) {
+                summary.snippet = snippets.remove(id).map(|s| marked_html(&s));
+            }
+            if total == 0 {
+                suggestion = article::suggest(conn, q, now).await.unwrap_or_else(|e| {
+                    // A server without pg_trgm: the search still answers, without one.
+                    tracing::warn!(error = %e, "search: no suggestion (is pg_trgm installed?)");
+                    None
+                });
+            }
+        }
+        Ok(Page {
+            data,
             meta: PageMeta {
                 limit,
                 next_cursor,
                 total,
+                suggestion,
             },
         })
+    }
+}
+
+/// A snippet as HTML: every character escaped but PostgreSQL's marks, which become `<mark>`
+/// and `</mark>` (the text held none of them: `article::snippets` removes them first).
+fn marked_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 32);
+    let mut space = false;
+    for c in raw.chars() {
+        // Line breaks and runs of spaces of the Markdown read as one space.
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if std::mem::take(&mut space) {
+            out.push(' ');
+        }
+        match c {
+            article::MARK_START => out.push_str("<mark>"),
+            article::MARK_STOP => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snippet_escapes_everything_but_its_marks() {
+        let raw = format!(
+            "<script>alert('x')</script>\n\n &  {}oxygen{}ator \" ",
+            article::MARK_START,
+            article::MARK_STOP
+        );
+        assert_eq!(
+            marked_html(&raw),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; <mark>oxygen</mark>ator &quot;"
+        );
     }
 }

@@ -67,6 +67,15 @@ pub struct ArticleSummary {
     pub reading_time_minutes: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Only in a search's results (`q`): the passage of the excerpt and the body's beginning
+    /// (its first 500 characters) that best matches, as HTML: the matched words in `<mark>`,
+    /// every other character escaped (`&lt;`, `&amp;`…). A hit matched further into its body
+    /// shows its opening words, unmarked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "A practical guide to the <mark>oxygenator</mark>: checks before every case"
+    )]
+    pub snippet: Option<String>,
 }
 
 /// One article, with its Markdown source and the sanitized HTML rendered from it.
@@ -122,6 +131,7 @@ impl ArticleSummary {
             reading_time_minutes: head.reading_time_minutes,
             created_at: head.created_at,
             updated_at: head.updated_at,
+            snippet: None,
         }
     }
 }
