@@ -35,9 +35,10 @@ pub struct DbSetupError(pub String);
 ///
 /// A connection taken from the pool is not pinged first (`RecyclingMethod::Fast`): that would
 /// be a second round trip for every request. A connection whose server went away is dropped
-/// without one, because its socket task has ended (`is_closed`); one that breaks in use fails
-/// that request with a 503 and is replaced; a server that stops answering is bounded by the
-/// request deadline.
+/// without one when its socket task has ended (`is_closed`); a failed write checks its
+/// connection and marks a dead one broken (`write`), so the next request never gets it; a read
+/// on a connection that died since its last use fails with a 503 and the connection is
+/// replaced; a server that stops answering is bounded by the request deadline.
 pub fn pool(
     database_url: &str,
     max_size: usize,
@@ -272,8 +273,30 @@ where
     E: From<diesel::result::Error> + Send,
     T: Send,
 {
-    conn.transaction::<T, E, _>(async move |c| work(&mut Tx(c)).await)
+    let result = conn
+        .transaction::<T, E, _>(async move |c| work(&mut Tx(c)).await)
+        .await;
+    if result.is_err() {
+        forget_if_lost(conn).await;
+    }
+    result
+}
+
+/// After a failed write: a connection that no longer answers is marked broken, so the pool
+/// drops it rather than hand it to the next request (the pool does not ping before each use,
+/// and a backend killed during a COMMIT can leave the connection looking usable). One round
+/// trip, on failures only.
+async fn forget_if_lost(conn: &mut AsyncPgConnection) {
+    use diesel::{sql_types::Integer, IntoSql};
+    use diesel_async::{AnsiTransactionManager, TransactionManager};
+    let alive = diesel::select(1_i32.into_sql::<Integer>())
+        .execute(&mut *conn)
         .await
+        .is_ok();
+    if !alive {
+        <AnsiTransactionManager as TransactionManager<AsyncPgConnection>>::transaction_manager_status_mut(conn)
+            .set_in_error();
+    }
 }
 
 #[cfg(test)]
