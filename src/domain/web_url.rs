@@ -5,14 +5,14 @@ pub struct WebUrl(String);
 
 /// What the OpenAPI document says of a URL, and what [`WebUrl::parse`] takes: `http` or
 /// `https`, a host that is a DNS name (labels of a-z, 0-9 and inner hyphens, the last one
-/// starting with a letter) or a dotted IPv4 address, an optional port from 1 to 9999, then
+/// starting with a letter) or a dotted IPv4 address, an optional port from 1 to 65535, then
 /// optionally a path, query or fragment without white space or control characters. One rule
 /// more than a pattern can say: a label `xn--…` must be valid punycode (an international name).
 pub const WEB_URL_PATTERN: &str = concat!(
     "^https?://",
     "(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])",
     "|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z]([a-z0-9-]{0,61}[a-z0-9])?)",
-    "(:[1-9][0-9]{0,3})?",
+    "(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?",
     "([/?#][^\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF]*)?$",
 );
 
@@ -57,7 +57,7 @@ impl WebUrl {
             return Err(NOT_A_URL.into());
         }
         if port.is_some_and(|p| !is_port(p)) {
-            return Err("must have a port from 1 to 9999, if any".into());
+            return Err("must have a port from 1 to 65535, if any".into());
         }
         if tail.chars().any(is_space_or_control) {
             return Err("must not contain white space or control characters".into());
@@ -106,7 +106,10 @@ fn is_dns_name(host: &str) -> bool {
 }
 
 fn is_port(p: &str) -> bool {
-    (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) && !p.starts_with('0')
+    (1..=5).contains(&p.len())
+        && p.bytes().all(|b| b.is_ascii_digit())
+        && !p.starts_with('0')
+        && p.parse::<u32>().is_ok_and(|n| n <= 65535)
 }
 
 /// The characters the pattern's `[^\x00-\x20\x7F-\xA0…]` leaves out: ASCII and C1 controls,
@@ -131,6 +134,8 @@ mod tests {
         );
         for good in [
             "http://10.0.0.1:8080/x",
+            "http://127.0.0.1:65535/hook",
+            "https://x.org:10443/",
             "https://a.example?q=1",
             "https://x.org#top",
             "https://de.example/herz-lungen-maschine-\u{fc}",
@@ -153,6 +158,8 @@ mod tests {
             "https://x.org/a b",
             "https://x.org:0/",
             "https://x.org:65536/",
+            "https://x.org:99999/",
+            "https://x.org:080/",
             "http://01.2.3.4/",
             "http://-a.org/",
             "http://xn--a.example/",
