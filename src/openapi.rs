@@ -249,33 +249,42 @@ fn add_chain_links(doc: &mut serde_json::Value) {
 /// when the request's `Accept` names `text/html` (a browser in an iframe). Each error response
 /// says both.
 fn html_error_pages(doc: &mut serde_json::Value) {
+    let html = serde_json::json!({"schema": {"type": "string"}});
+    for_each_responses(doc, |responses| {
+        let is_page = responses
+            .get("200")
+            .is_some_and(|ok| ok["content"].get("text/html").is_some());
+        if !is_page {
+            return;
+        }
+        for (_, response) in responses.iter_mut().filter(|(s, _)| !s.starts_with('2')) {
+            if let Some(content) = response
+                .get_mut("content")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                if content.contains_key("application/problem+json") {
+                    content.entry("text/html").or_insert_with(|| html.clone());
+                }
+            }
+        }
+    });
+}
+
+/// Calls `f` with the `responses` object of every operation in the document.
+fn for_each_responses(
+    doc: &mut serde_json::Value,
+    mut f: impl FnMut(&mut serde_json::Map<String, serde_json::Value>),
+) {
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
     };
-    let html = serde_json::json!({"schema": {"type": "string"}});
     for item in paths.values_mut().filter_map(|item| item.as_object_mut()) {
         for op in item.values_mut() {
-            let Some(responses) = op
+            if let Some(responses) = op
                 .get_mut("responses")
                 .and_then(serde_json::Value::as_object_mut)
-            else {
-                continue;
-            };
-            let is_page = responses
-                .get("200")
-                .is_some_and(|ok| ok["content"].get("text/html").is_some());
-            if !is_page {
-                continue;
-            }
-            for (_, response) in responses.iter_mut().filter(|(s, _)| !s.starts_with('2')) {
-                if let Some(content) = response
-                    .get_mut("content")
-                    .and_then(serde_json::Value::as_object_mut)
-                {
-                    if content.contains_key("application/problem+json") {
-                        content.entry("text/html").or_insert_with(|| html.clone());
-                    }
-                }
+            {
+                f(responses);
             }
         }
     }
@@ -284,34 +293,23 @@ fn html_error_pages(doc: &mut serde_json::Value) {
 /// Each error response shows an example problem of its own status (taken from the table of
 /// problem types), not the one schema-level example, which is a 400.
 fn example_problems_by_status(doc: &mut serde_json::Value) {
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for item in paths.values_mut().filter_map(|item| item.as_object_mut()) {
-        for op in item.values_mut() {
-            let Some(responses) = op
-                .get_mut("responses")
-                .and_then(serde_json::Value::as_object_mut)
+    for_each_responses(doc, |responses| {
+        for (status, response) in responses.iter_mut() {
+            let Some(kind) = PROBLEM_TYPES
+                .iter()
+                .find(|p| p.status.as_str() == status.as_str())
             else {
                 continue;
             };
-            for (status, response) in responses.iter_mut() {
-                let Some(kind) = PROBLEM_TYPES
-                    .iter()
-                    .find(|p| p.status.as_str() == status.as_str())
-                else {
-                    continue;
-                };
-                if let Some(media) = response
-                    .get_mut("content")
-                    .and_then(|c| c.get_mut("application/problem+json"))
-                    .and_then(serde_json::Value::as_object_mut)
-                {
-                    media.insert("example".into(), example_problem(kind));
-                }
+            if let Some(media) = response
+                .get_mut("content")
+                .and_then(|c| c.get_mut("application/problem+json"))
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                media.insert("example".into(), example_problem(kind));
             }
         }
-    }
+    });
 }
 
 fn example_problem(kind: &ProblemType) -> serde_json::Value {
