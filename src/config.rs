@@ -79,6 +79,9 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// `METRICS_BIND_ADDR`: a second address (a private interface) serving only `/metrics`.
     pub metrics_bind_addr: Option<SocketAddr>,
+    /// `WEBHOOK_ALLOW_PRIVATE_TARGETS=true`: webhooks may reach loopback and private addresses
+    /// (tests, and a receiver on the same private network). Off by default.
+    pub webhook_allow_private_targets: bool,
 }
 
 /// The limits that keep a slow client or a stalled database from holding the service.
@@ -330,6 +333,18 @@ impl Settings {
             timeouts: Timeouts::from_lookup(&lookup)?,
             metrics_token,
             metrics_bind_addr,
+            webhook_allow_private_targets: match lookup("WEBHOOK_ALLOW_PRIVATE_TARGETS")
+                .as_deref()
+                .map(str::trim)
+            {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "WEBHOOK_ALLOW_PRIVATE_TARGETS must be `true` or `false`, not `{other}`"
+                    )))
+                }
+            },
         })
     }
 }

@@ -21,3 +21,5 @@ pub mod schema;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
+pub mod worker;

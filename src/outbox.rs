@@ -13,6 +13,7 @@ use crate::{
     domain::{new_token, SubscriberStatus},
     mail::{Mail, Mailer},
     models::subscriber::{self as model, OutboxMail},
+    worker,
 };
 
 /// How long a confirmation link works.
@@ -37,55 +38,43 @@ pub struct Worker {
 impl Worker {
     /// Runs until the runtime stops: claims due mails, sends them, waits for more.
     pub async fn run(self) {
-        let mut last_purge: Option<DateTime<Utc>> = None;
-        loop {
-            let now = Utc::now();
-            if last_purge.is_none_or(|t| now - t > chrono::Duration::minutes(10)) {
-                self.purge(now).await;
-                last_purge = Some(now);
-            }
-            let claimed = self.claim(now).await;
-            let idle = claimed.is_empty();
-            for mail in claimed {
-                self.deliver(mail).await;
-            }
-            if idle {
-                tokio::select! {
-                    _ = self.wakeup.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                }
-            }
-        }
+        let wakeup = self.wakeup.clone();
+        let turns = Turns {
+            worker: self,
+            last_purge: None,
+        };
+        worker::run(wakeup, Duration::from_secs(1), turns).await;
     }
 
-    async fn claim(&self, now: DateTime<Utc>) -> Vec<OutboxMail> {
-        let stale = now - chrono::Duration::from_std(STALE_CLAIM).unwrap_or_default();
-        let result = async {
-            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            db::write(&mut conn, async |tx| {
-                model::claim_due(tx, BATCH, now, stale).await
-            })
-            .await
-            .map_err(|e| e.to_string())
+    /// One turn: the purge when it is due, then a batch of mails; true when there were mails.
+    async fn step(&self, last_purge: &mut Option<DateTime<Utc>>) -> bool {
+        let now = Utc::now();
+        if last_purge.is_none_or(|t| now - t > chrono::Duration::minutes(10)) {
+            self.purge(now).await;
+            *last_purge = Some(now);
         }
-        .await;
-        result.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "outbox: could not claim mails; will retry");
-            Vec::new()
+        let stale = now - chrono::Duration::from_std(STALE_CLAIM).unwrap_or_default();
+        let claimed = worker::write(&self.pool, "outbox: could not claim mails", async |tx| {
+            model::claim_due(tx, BATCH, now, stale).await
         })
+        .await
+        .unwrap_or_default();
+        let busy = !claimed.is_empty();
+        for mail in claimed {
+            self.deliver(mail).await;
+        }
+        busy
     }
 
     async fn purge(&self, now: DateTime<Utc>) {
-        if let Ok(mut conn) = self.pool.get().await {
-            match db::write(&mut conn, async |tx| {
-                model::purge_pending(tx, now - chrono::Duration::days(PENDING_DAYS)).await
-            })
-            .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(removed = n, "purged sign-ups never confirmed"),
-                Err(e) => tracing::warn!(error = %e, "could not purge unconfirmed sign-ups"),
-            }
+        let cutoff = now - chrono::Duration::days(PENDING_DAYS);
+        let what = "could not purge unconfirmed sign-ups";
+        let removed = worker::write(&self.pool, what, async |tx| {
+            model::purge_pending(tx, cutoff).await
+        })
+        .await;
+        if let Some(n @ 1..) = removed {
+            tracing::info!(removed = n, "purged sign-ups never confirmed");
         }
     }
 
@@ -176,6 +165,18 @@ impl Worker {
                 unsubscribe_url: Some(unsubscribe),
             }
         }))
+    }
+}
+
+/// The worker and when it last purged.
+struct Turns {
+    worker: Worker,
+    last_purge: Option<DateTime<Utc>>,
+}
+
+impl worker::Step for Turns {
+    async fn step(&mut self) -> bool {
+        self.worker.step(&mut self.last_purge).await
     }
 }
 

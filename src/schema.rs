@@ -374,3 +374,74 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscribers,
     tags,
 );
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Int8,
+        url -> Text,
+        events -> Array<Text>,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamptz>,
+        secret -> Bytea,
+        previous_secret -> Nullable<Bytea>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        failing_since -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    // `xid` (xid8) is read by the worker's own SQL only.
+    webhook_events (id) {
+        id -> Int8,
+        event_type -> Text,
+        message_id -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        fanned_out -> Bool,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        endpoint_id -> Int8,
+        event_id -> Int8,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Int8,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        latency_ms -> Int4,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_announcements (article_id, published_at) {
+        article_id -> Int8,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    webhook_endpoints,
+    webhook_events,
+    webhook_deliveries,
+    webhook_attempts,
+);

@@ -23,7 +23,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     api::{self, extract::BodyLimit},
     auth::TokenKeys,
-    config::Settings,
+    config::{AppEnv, Settings},
     db,
     http::{
         deadline::{self, Deadlines},
@@ -36,8 +36,9 @@ use crate::{
     outbox,
     rate_limit::Limit,
     response_cache::{self, ResponseCache},
-    state::AppState,
+    state::{AppState, WebhookTargets},
     telemetry::{self, Metrics, MetricsAccess},
+    webhooks,
 };
 
 pub struct Application {
@@ -77,6 +78,7 @@ impl Application {
         });
         let metrics = Arc::new(Metrics::new());
         let wakeup = Arc::new(tokio::sync::Notify::new());
+        let webhook_wakeup = Arc::new(tokio::sync::Notify::new());
         let spec = crate::openapi::spec();
         let response_cache = Arc::new(ResponseCache::new(
             settings.response_cache_mb,
@@ -125,6 +127,11 @@ impl Application {
             outbox_wakeup: wakeup.clone(),
             response_cache,
             metrics_access: MetricsAccess::for_public_port(settings),
+            webhook_targets: WebhookTargets {
+                https_only: settings.app_env == AppEnv::Production,
+                allow_private: settings.webhook_allow_private_targets,
+            },
+            webhook_wakeup: webhook_wakeup.clone(),
         });
         let mailer = Mailer::new(
             settings.smtp_url.as_ref().map(|s| s.expose()),
@@ -137,6 +144,17 @@ impl Application {
                 mailer,
                 public_base_url: settings.public_base_url.clone(),
                 wakeup,
+            }
+            .run(),
+        );
+        tokio::spawn(
+            webhooks::Worker {
+                pool: state.pool.clone(),
+                sender: Arc::new(webhooks::Sender::new(
+                    settings.webhook_allow_private_targets,
+                )?),
+                metrics: metrics.clone(),
+                wakeup: webhook_wakeup,
             }
             .run(),
         );

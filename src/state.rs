@@ -30,4 +30,15 @@ pub struct AppState {
     pub response_cache: Arc<ResponseCache>,
     /// Who may read `/metrics` on the public port.
     pub metrics_access: MetricsAccess,
+    /// What a webhook URL may be: https only (production), internal addresses allowed.
+    pub webhook_targets: WebhookTargets,
+    /// Wakes the webhook worker (a test event to send).
+    pub webhook_wakeup: Arc<tokio::sync::Notify>,
+}
+
+/// The rules a webhook URL is checked against when an admin gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookTargets {
+    pub https_only: bool,
+    pub allow_private: bool,
 }

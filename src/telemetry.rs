@@ -57,6 +57,7 @@ pub struct Metrics {
     pool_size: IntGauge,
     pool_available: IntGauge,
     pool_waiting: IntGauge,
+    webhook_attempts: IntCounterVec,
 }
 
 impl Metrics {
@@ -94,8 +95,18 @@ impl Metrics {
             "Requests waiting for a database connection",
         )
         .expect("valid metric");
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "webhook_attempts_total",
+                "Webhook delivery attempts by outcome: succeeded, retrying, failed (given up), \
+                 disabled (the endpoint turned off)",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(webhook_attempts.clone()),
             Box::new(latency.clone()),
             Box::new(pool_size.clone()),
             Box::new(pool_available.clone()),
@@ -110,6 +121,7 @@ impl Metrics {
             pool_size,
             pool_available,
             pool_waiting,
+            webhook_attempts,
         }
     }
 
@@ -118,6 +130,11 @@ impl Metrics {
         let labels = [method, route, status.as_str()];
         self.requests.with_label_values(&labels).inc();
         self.latency.with_label_values(&labels).observe(seconds);
+    }
+
+    /// Counts a webhook delivery attempt by its outcome.
+    pub fn webhook_attempt(&self, outcome: &str) {
+        self.webhook_attempts.with_label_values(&[outcome]).inc();
     }
 
     /// The text exposition, with the pool gauges read now.

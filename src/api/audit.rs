@@ -19,9 +19,12 @@ use serde::Serialize;
 use crate::{
     auth::{Admin, AuthUser},
     db::Tx,
-    domain::{changed_fields, AuditAction, ResourceType},
+    domain::{changed_fields, webhook::EventType, AuditAction, ResourceType},
     errors::{ApiError, ApiResult},
-    models::audit_entry::{self, NewAuditEntry},
+    models::{
+        audit_entry::{self, NewAuditEntry},
+        webhook,
+    },
     rate_limit::client_ip,
     state::AppState,
     telemetry::RequestId,
@@ -87,6 +90,13 @@ pub trait Audited: Serialize {
     const DERIVED: &'static [&'static str] = &[];
     /// Its slug, id or code, as its address has it.
     fn audit_id(&self) -> String;
+
+    /// The webhook event this write makes, if any, from the representation before (`None`: a
+    /// creation) and after. Articles decide by what the public could read.
+    fn event(action: AuditAction, before: Option<&Self>, after: &Self) -> Option<EventType> {
+        let _ = (before, after);
+        EventType::of_write(Self::RESOURCE, action)
+    }
 }
 
 impl<G> Audit<G> {
@@ -121,6 +131,10 @@ impl<G> Audit<G> {
         let fields = fields_named(before, &after, unseen);
         let id = after.audit_id();
         self.record(tx, action, T::RESOURCE, &id, &fields).await?;
+        if let Some(event) = T::event(action, before, &after) {
+            let data = event_data(event, T::RESOURCE, action, &id, Some(json(&after)));
+            webhook::emit(tx, event, &data).await?;
+        }
         Ok(after)
     }
 
@@ -134,7 +148,12 @@ impl<G> Audit<G> {
         id: impl Display,
     ) -> ApiResult<()> {
         let id = id.to_string();
-        self.record(tx, action, resource, &id, &[]).await
+        self.record(tx, action, resource, &id, &[]).await?;
+        if let Some(event) = EventType::of_write(resource, action) {
+            let data = event_data(event, resource, action, &id, None);
+            webhook::emit(tx, event, &data).await?;
+        }
+        Ok(())
     }
 
     async fn record(
@@ -174,6 +193,45 @@ fn fields_named<T: Audited>(before: Option<&T>, after: &T, unseen: &[&str]) -> V
     fields.sort();
     fields.dedup();
     fields
+}
+
+/// The `data` of a webhook event: the public representation written, or the identifiers of
+/// what was removed (`{"slug": …}`, `{"id": …}`, `{"state": …}`). A `certification.changed` or
+/// `practice.changed` says which part changed: `{resource, id, action, item}` (`item`: its
+/// representation, null when removed).
+pub fn event_data(
+    event: EventType,
+    resource: ResourceType,
+    action: AuditAction,
+    id: &str,
+    item: Option<serde_json::Value>,
+) -> serde_json::Value {
+    use serde_json::json;
+    match event {
+        EventType::CertificationChanged | EventType::PracticeChanged => json!({
+            "resource": resource.as_str(),
+            "id": id,
+            "action": action.as_str(),
+            "item": item,
+        }),
+        _ => item.unwrap_or_else(|| identifiers(resource, id)),
+    }
+}
+
+/// What names a removed resource, as its address has it.
+pub fn identifiers(resource: ResourceType, id: &str) -> serde_json::Value {
+    use serde_json::json;
+    match resource {
+        ResourceType::Article
+        | ResourceType::Category
+        | ResourceType::HistoryEvent
+        | ResourceType::PracticeType => json!({ "slug": id }),
+        ResourceType::Licensure => json!({ "state": id }),
+        _ => match id.parse::<i64>() {
+            Ok(n) => json!({ "id": n }),
+            Err(_) => json!({ "id": id }),
+        },
+    }
 }
 
 fn json(value: &impl Serialize) -> serde_json::Value {

@@ -117,6 +117,20 @@ pub const CHAINS: &[Chain] = &[
         &["updateAdminUser"],
         None,
     ),
+    Chain {
+        views: &[
+            "rotateWebhookSecret",
+            "testWebhook",
+            "listWebhookDeliveries",
+        ],
+        ..chain(
+            "id",
+            "createWebhook",
+            "getWebhook",
+            &["updateWebhook"],
+            Some("deleteWebhook"),
+        )
+    },
 ];
 
 /// A value one operation's answer gives another operation's request, outside a chain.

@@ -25,6 +25,7 @@ pub mod responses;
 pub mod schemas;
 pub mod staffing;
 pub mod subscriptions;
+pub mod webhooks;
 pub mod workforce;
 
 use actix_web::{web, HttpRequest};
@@ -121,7 +122,16 @@ macro_rules! route_table {
             .service(admin_users::create)
             .service(admin_users::show)
             .service(admin_users::update)
-            .service(audit_log::list);
+            .service(audit_log::list)
+            .service(webhooks::list)
+            .service(webhooks::create)
+            .service(webhooks::show)
+            .service(webhooks::update)
+            .service(webhooks::remove)
+            .service(webhooks::rotate_secret)
+            .service(webhooks::test)
+            .service(webhooks::deliveries)
+            .service(webhooks::retry_delivery);
     };
 }
 

@@ -7,35 +7,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-/// `as_str`, `parse` and `ALL` of a closed set of names, written once.
-macro_rules! names {
-    ($t:ident { $($variant:ident = $name:literal),+ $(,)? }) => {
-        impl $t {
-            /// Every value, in the order the spec lists them.
-            pub const ALL: &'static [$t] = &[$($t::$variant),+];
-
-            /// Its name, as stored and as sent.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($t::$variant => $name),+
-                }
-            }
-
-            pub fn parse(s: &str) -> Result<Self, String> {
-                match s {
-                    $($name => Ok($t::$variant),)+
-                    _ => Err(format!(
-                        "must be one of {}",
-                        [$(concat!("`", $name, "`")),+].join(", ")
-                    )),
-                }
-            }
-        }
-
-        text_column!($t);
-    };
-}
-
 /// What a write did.
 // Stored as text (`audit_log.action`).
 #[derive(
@@ -98,6 +69,8 @@ pub enum ResourceType {
     AdminUser,
     /// By id.
     Subscriber,
+    /// By id.
+    Webhook,
 }
 
 names!(ResourceType {
@@ -112,6 +85,7 @@ names!(ResourceType {
     PracticeStep = "practice_step",
     AdminUser = "admin_user",
     Subscriber = "subscriber",
+    Webhook = "webhook",
 });
 
 /// Fields every resource has that say nothing about a change.

@@ -31,6 +31,35 @@ macro_rules! text_column {
     };
 }
 
+/// `as_str`, `parse` and `ALL` of a closed set of names, written once.
+macro_rules! names {
+    ($t:ident { $($variant:ident = $name:literal),+ $(,)? }) => {
+        impl $t {
+            /// Every value, in the order the spec lists them.
+            pub const ALL: &'static [$t] = &[$($t::$variant),+];
+
+            /// Its name, as stored and as sent.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($t::$variant => $name),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Result<Self, String> {
+                match s {
+                    $($name => Ok($t::$variant),)+
+                    _ => Err(format!(
+                        "must be one of {}",
+                        [$(concat!("`", $name, "`")),+].join(", ")
+                    )),
+                }
+            }
+        }
+
+        text_column!($t);
+    };
+}
+
 mod accreditation_status;
 mod article_status;
 mod audit;
@@ -48,6 +77,7 @@ mod token;
 mod topic;
 mod us_state;
 mod web_url;
+pub mod webhook;
 mod year;
 
 pub use accreditation_status::AccreditationStatus;

@@ -520,6 +520,19 @@ pub async fn find(
     query.first(conn).await.optional()
 }
 
+/// The article `id` with its [`Decoration`], whatever its status (the webhook worker's
+/// announcement of a scheduled article whose time has come).
+pub async fn find_by_id(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<(Article, Decoration)> {
+    articles::table
+        .filter(articles::id.eq(id))
+        .select((Article::as_select(), decoration()))
+        .first(conn)
+        .await
+}
+
 /// The [`Decoration`] of the article `id` (after a write, whose row is already in hand).
 pub async fn decoration_of(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Decoration> {
     articles::table

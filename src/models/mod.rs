@@ -18,3 +18,4 @@ pub mod rate_limit;
 pub mod staffing;
 pub mod subscriber;
 pub mod tag;
+pub mod webhook;

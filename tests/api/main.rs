@@ -24,3 +24,4 @@ mod search;
 mod slow_clients;
 mod staffing;
 mod subscriptions;
+mod webhooks;

@@ -10,7 +10,10 @@ use utoipa::ToSchema;
 use crate::{
     api::audit::Audited,
     auth::{bearer_token, AuthUser},
-    domain::{ArticleStatus, ResourceType},
+    domain::{
+        webhook::{article_event, EventType},
+        ArticleStatus, AuditAction, ResourceType,
+    },
     errors::ApiResult,
     models::article::{self},
 };
@@ -94,6 +97,13 @@ impl Audited for Article {
     const DERIVED: &'static [&'static str] = &["body_html", "reading_time_minutes"];
     fn audit_id(&self) -> String {
         self.summary.slug.clone()
+    }
+
+    /// `article.published`, `updated` or `unpublished`, by what the public could read before
+    /// and after (a scheduled article whose time has not come is not public).
+    fn event(_: AuditAction, before: Option<&Self>, after: &Self) -> Option<EventType> {
+        let public = |a: &Self| a.summary.status == ArticleStatus::Published;
+        article_event(before.is_some_and(public), public(after))
     }
 }
 

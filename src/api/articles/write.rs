@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::representation::{full, location, Article, NO_ARTICLE};
-use crate::api::audit::Audit;
+use crate::api::audit::{identifiers, Audit};
 use crate::api::extract::{JsonBody, Query, SlugParam};
 use crate::api::fields::{double_option, published_time, slug_or_made_from};
 use crate::api::responses::{
@@ -20,12 +20,16 @@ use crate::http::{
 };
 use crate::{
     db::{self, Tx},
-    domain::{ArticleStatus, AuditAction, BoundedText, Markdown, ResourceType, Role, Slug, WebUrl},
+    domain::{
+        webhook::EventType, ArticleStatus, AuditAction, BoundedText, Markdown, ResourceType, Role,
+        Slug, WebUrl,
+    },
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
     models::{
         article::{self, ArticleChangeset, NewArticle},
         category,
         tag::NewTag,
+        webhook,
     },
     state::AppState,
 };
@@ -573,14 +577,36 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Removes the article for good (`hard`) or archives it, and records which in the audit log.
+/// Removes the article for good (`hard`) or archives it, records which in the audit log, and,
+/// when the public could read it, tells the webhooks (`article.deleted`, or
+/// `article.unpublished` for an archived one).
 async fn take_down(tx: &mut Tx<'_>, audit: &Audit, slug: &str, hard: bool) -> ApiResult<()> {
-    let (done, action) = match hard {
-        true => (article::delete(tx, slug).await?, AuditAction::Delete),
-        false => (article::archive(tx, slug).await?, AuditAction::Archive),
+    let current = article::find_for_update(tx, slug)
+        .await
+        .or_404(NO_ARTICLE)?;
+    let was_public =
+        current.status.effective(current.published_at, Utc::now()) == ArticleStatus::Published;
+    let (done, action, event) = match hard {
+        true => (
+            article::delete(tx, slug).await?,
+            AuditAction::Delete,
+            EventType::ArticleDeleted,
+        ),
+        false => (
+            article::archive(tx, slug).await?,
+            AuditAction::Archive,
+            EventType::ArticleUnpublished,
+        ),
     };
     found(done, NO_ARTICLE)?;
-    audit.removed(tx, action, ResourceType::Article, slug).await
+    audit
+        .removed(tx, action, ResourceType::Article, slug)
+        .await?;
+    if was_public {
+        let data = identifiers(ResourceType::Article, slug);
+        webhook::emit(tx, event, &data).await?;
+    }
+    Ok(())
 }
 
 /// A taken slug is a 409; a category removed while the article was being written is a 400.

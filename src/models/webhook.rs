@@ -1,0 +1,539 @@
+//! The webhook tables: endpoints, the outbox of events (`webhook_events`, written in the
+//! transaction of the change itself), one delivery per event and endpoint, and the attempts of
+//! each. The worker's steps (fan-out, claim, record, announce) are one statement or one
+//! transaction each, safe with several instances running.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bytea, Integer, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::Tx;
+use crate::domain::webhook::{EventType, Verdict};
+use crate::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_endpoints, check_for_backend(diesel::pg::Pg))]
+pub struct Endpoint {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = webhook_endpoints)]
+pub struct NewEndpoint {
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    pub secret: Vec<u8>,
+}
+
+/// A change: `None` leaves a column as it is; `Some(None)` clears a nullable one.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = webhook_endpoints)]
+pub struct EndpointChangeset {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub description: Option<Option<String>>,
+    pub enabled: Option<bool>,
+    pub disabled_reason: Option<Option<String>>,
+    pub disabled_at: Option<Option<DateTime<Utc>>>,
+    pub failing_since: Option<Option<DateTime<Utc>>>,
+}
+
+impl EndpointChangeset {
+    /// True when it would change nothing (diesel refuses to build an empty UPDATE).
+    pub fn is_empty(&self) -> bool {
+        self.url.is_none()
+            && self.events.is_none()
+            && self.description.is_none()
+            && self.enabled.is_none()
+            && self.disabled_reason.is_none()
+            && self.disabled_at.is_none()
+            && self.failing_since.is_none()
+    }
+}
+
+pub async fn insert(tx: &mut Tx<'_>, new: &NewEndpoint) -> QueryResult<Endpoint> {
+    diesel::insert_into(webhook_endpoints::table)
+        .values(new)
+        .returning(Endpoint::as_returning())
+        .get_result(&mut **tx)
+        .await
+}
+
+/// Endpoints by id, after `after`.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Endpoint>> {
+    webhook_endpoints::table
+        .filter(webhook_endpoints::id.gt(after.unwrap_or(0)))
+        .order(webhook_endpoints::id)
+        .limit(limit)
+        .select(Endpoint::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    webhook_endpoints::table.count().get_result(conn).await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Endpoint> {
+    webhook_endpoints::table
+        .find(id)
+        .select(Endpoint::as_select())
+        .first(conn)
+        .await
+}
+
+/// Reads an endpoint and locks its row until the end of the transaction.
+pub async fn find_for_update(tx: &mut Tx<'_>, id: i64) -> QueryResult<Endpoint> {
+    webhook_endpoints::table
+        .find(id)
+        .select(Endpoint::as_select())
+        .for_update()
+        .first(&mut **tx)
+        .await
+}
+
+pub async fn update(
+    tx: &mut Tx<'_>,
+    id: i64,
+    changes: &EndpointChangeset,
+) -> QueryResult<Endpoint> {
+    if changes.is_empty() {
+        return find(tx, id).await;
+    }
+    diesel::update(webhook_endpoints::table.find(id))
+        .set(changes)
+        .returning(Endpoint::as_returning())
+        .get_result(&mut **tx)
+        .await
+}
+
+/// Removes an endpoint with its deliveries and their attempts; false when there was none.
+pub async fn delete(tx: &mut Tx<'_>, id: i64) -> QueryResult<bool> {
+    diesel::delete(webhook_endpoints::table.find(id))
+        .execute(&mut **tx)
+        .await
+        .map(|n| n > 0)
+}
+
+/// A new signing key; the current one keeps signing beside it until `until`.
+pub async fn rotate_secret(
+    tx: &mut Tx<'_>,
+    id: i64,
+    secret: &[u8],
+    until: DateTime<Utc>,
+) -> QueryResult<Endpoint> {
+    use webhook_endpoints::dsl as e;
+    diesel::update(e::webhook_endpoints.find(id))
+        .set((
+            e::previous_secret.eq(e::secret.nullable()),
+            e::previous_secret_until.eq(until),
+            e::secret.eq(secret),
+        ))
+        .returning(Endpoint::as_returning())
+        .get_result(&mut **tx)
+        .await
+}
+
+/// The body every attempt of an event sends: `{type, timestamp, data}`.
+fn body(event: EventType, at: DateTime<Utc>, data: &serde_json::Value) -> String {
+    serde_json::json!({
+        "type": event.as_str(),
+        "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "data": data,
+    })
+    .to_string()
+}
+
+fn message_id() -> String {
+    format!("msg_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Writes an event into the outbox, in the transaction of the change it tells of; the worker
+/// fans it out to the endpoints that subscribe once it has committed. An article that the
+/// public can read after this write counts as announced (the worker's announcement of a
+/// scheduled article whose time comes is for a time no write told of).
+pub async fn emit(tx: &mut Tx<'_>, event: EventType, data: &serde_json::Value) -> QueryResult<()> {
+    diesel::insert_into(webhook_events::table)
+        .values((
+            webhook_events::event_type.eq(event.as_str()),
+            webhook_events::message_id.eq(message_id()),
+            webhook_events::body.eq(body(event, Utc::now(), data)),
+        ))
+        .execute(&mut **tx)
+        .await?;
+    if matches!(
+        event,
+        EventType::ArticlePublished | EventType::ArticleUpdated
+    ) {
+        if let Some(slug) = data.get("slug").and_then(|s| s.as_str()) {
+            diesel::sql_query(
+                "INSERT INTO webhook_announcements (article_id, published_at) \
+                 SELECT id, published_at FROM articles \
+                 WHERE slug = $1 AND status = 'scheduled' AND published_at <= now() \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind::<Text, _>(slug)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes an event for one endpoint only (`webhook.test`), with its delivery; the id of that.
+pub async fn emit_to(
+    tx: &mut Tx<'_>,
+    endpoint_id: i64,
+    event: EventType,
+    data: &serde_json::Value,
+) -> QueryResult<Delivery> {
+    let event_id: i64 = diesel::insert_into(webhook_events::table)
+        .values((
+            webhook_events::event_type.eq(event.as_str()),
+            webhook_events::message_id.eq(message_id()),
+            webhook_events::body.eq(body(event, Utc::now(), data)),
+            webhook_events::fanned_out.eq(true),
+        ))
+        .returning(webhook_events::id)
+        .get_result(&mut **tx)
+        .await?;
+    let id: i64 = diesel::insert_into(webhook_deliveries::table)
+        .values((
+            webhook_deliveries::endpoint_id.eq(endpoint_id),
+            webhook_deliveries::event_id.eq(event_id),
+        ))
+        .returning(webhook_deliveries::id)
+        .get_result(&mut **tx)
+        .await?;
+    find_delivery(tx, endpoint_id, id).await
+}
+
+/// Turns committed events into deliveries, one per subscribed endpoint, in the events' order.
+/// An event waits until every transaction that could still write an earlier one has ended
+/// (its `xid` is older than the oldest running), and one instance fans out at a time (an
+/// advisory lock), so each endpoint's deliveries are numbered in the order of the changes.
+/// Answers how many events it handled (0 when another instance holds the lock).
+pub async fn fan_out(tx: &mut Tx<'_>, batch: i64) -> QueryResult<usize> {
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        locked: bool,
+    }
+    let lock = diesel::sql_query("SELECT pg_try_advisory_xact_lock(7170017) AS locked")
+        .get_result::<Locked>(&mut **tx)
+        .await?;
+    if !lock.locked {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "WITH ready AS ( \
+             SELECT id, event_type FROM webhook_events \
+             WHERE NOT fanned_out AND xid < pg_snapshot_xmin(pg_current_snapshot()) \
+             ORDER BY id LIMIT $1 \
+         ), sent AS ( \
+             INSERT INTO webhook_deliveries (endpoint_id, event_id) \
+             SELECT e.id, r.id FROM ready r JOIN webhook_endpoints e \
+               ON e.enabled AND (r.event_type = ANY (e.events) OR '*' = ANY (e.events)) \
+             ORDER BY r.id, e.id \
+             ON CONFLICT DO NOTHING \
+         ) \
+         UPDATE webhook_events SET fanned_out = true FROM ready \
+         WHERE webhook_events.id = ready.id",
+    )
+    .bind::<BigInt, _>(batch)
+    .execute(&mut **tx)
+    .await
+}
+
+/// Marks scheduled articles whose time has come (within the last 30 days) as announced, once
+/// across every instance (the key is the article and its time: a new time is news again), and
+/// answers their ids, for `article.published` events in the same transaction.
+pub async fn announce_due(tx: &mut Tx<'_>, batch: i64) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Announced {
+        #[diesel(sql_type = BigInt)]
+        article_id: i64,
+    }
+    diesel::sql_query(
+        "INSERT INTO webhook_announcements (article_id, published_at) \
+         SELECT a.id, a.published_at FROM articles a \
+         WHERE a.status = 'scheduled' AND a.published_at <= now() \
+           AND a.published_at > now() - interval '30 days' \
+           AND NOT EXISTS (SELECT 1 FROM webhook_announcements w \
+                           WHERE w.article_id = a.id AND w.published_at = a.published_at) \
+         ORDER BY a.published_at LIMIT $1 \
+         ON CONFLICT DO NOTHING \
+         RETURNING article_id",
+    )
+    .bind::<BigInt, _>(batch)
+    .load::<Announced>(&mut **tx)
+    .await
+    .map(|rows| rows.into_iter().map(|r| r.article_id).collect())
+}
+
+/// A delivery claimed for an attempt, with what the attempt needs.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Job {
+    #[diesel(sql_type = BigInt)]
+    pub delivery_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub endpoint_id: i64,
+    /// Attempts before this one.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Text)]
+    pub url: String,
+    #[diesel(sql_type = Bytea)]
+    pub secret: Vec<u8>,
+    /// The key before a rotation, while it still signs.
+    #[diesel(sql_type = Nullable<Bytea>)]
+    pub previous_secret: Option<Vec<u8>>,
+    /// The endpoint's first failure since its last success.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub failing_since: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Text)]
+    pub message_id: String,
+    #[diesel(sql_type = Text)]
+    pub event_type: String,
+    #[diesel(sql_type = Text)]
+    pub body: String,
+}
+
+/// Claims up to `limit` due deliveries of enabled endpoints until `hold_until` (another
+/// instance takes one over after that). An endpoint's first attempts go out one at a time, in
+/// order: a delivery never tried waits while an earlier one of its endpoint has not been tried
+/// either. Retries are not held back by, and do not hold back, newer deliveries.
+pub async fn claim(
+    tx: &mut Tx<'_>,
+    limit: i64,
+    now: DateTime<Utc>,
+    hold_until: DateTime<Utc>,
+) -> QueryResult<Vec<Job>> {
+    diesel::sql_query(
+        "WITH due AS ( \
+             SELECT d.id FROM webhook_deliveries d \
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled \
+             WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+               AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
+               AND (d.attempts > 0 OR NOT EXISTS ( \
+                   SELECT 1 FROM webhook_deliveries p \
+                   WHERE p.endpoint_id = d.endpoint_id AND p.state = 'pending' \
+                     AND p.attempts = 0 AND p.id < d.id)) \
+             ORDER BY d.next_attempt_at, d.id \
+             LIMIT $2 \
+             FOR UPDATE OF d SKIP LOCKED \
+         ) \
+         UPDATE webhook_deliveries d SET claimed_until = $3 \
+         FROM due, webhook_endpoints e, webhook_events ev \
+         WHERE d.id = due.id AND e.id = d.endpoint_id AND ev.id = d.event_id \
+         RETURNING d.id AS delivery_id, d.endpoint_id, d.attempts, e.url, e.secret, \
+           CASE WHEN e.previous_secret_until > $1 THEN e.previous_secret END AS previous_secret, \
+           e.failing_since, \
+           ev.message_id, ev.event_type, ev.body",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(limit)
+    .bind::<Timestamptz, _>(hold_until)
+    .load(&mut **tx)
+    .await
+}
+
+/// What one attempt saw.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub at: DateTime<Utc>,
+    pub status_code: Option<i32>,
+    pub latency_ms: i32,
+    pub error: Option<String>,
+}
+
+/// Records an attempt and its verdict on the delivery and on its endpoint (its failing time,
+/// or turned off). The endpoint is locked first, as a delete locks it before the deliveries,
+/// so the two never wait on each other. False when the endpoint was removed meanwhile.
+pub async fn record(
+    tx: &mut Tx<'_>,
+    job: &Job,
+    attempt: &Attempt,
+    verdict: &Verdict,
+) -> QueryResult<bool> {
+    use webhook_deliveries::dsl as d;
+    use webhook_endpoints::dsl as e;
+    let Some(endpoint) = find_for_update(tx, job.endpoint_id).await.optional()? else {
+        return Ok(false);
+    };
+    diesel::insert_into(webhook_attempts::table)
+        .values((
+            webhook_attempts::delivery_id.eq(job.delivery_id),
+            webhook_attempts::attempted_at.eq(attempt.at),
+            webhook_attempts::status_code.eq(attempt.status_code),
+            webhook_attempts::latency_ms.eq(attempt.latency_ms),
+            webhook_attempts::error.eq(&attempt.error),
+        ))
+        .execute(&mut **tx)
+        .await?;
+    let (state, next) = match verdict {
+        Verdict::Succeeded => ("succeeded", attempt.at),
+        Verdict::RetryAt(t) => ("pending", *t),
+        Verdict::GiveUp | Verdict::Disable(_) => ("failed", attempt.at),
+    };
+    diesel::update(d::webhook_deliveries.find(job.delivery_id))
+        .set((
+            d::state.eq(state),
+            d::attempts.eq(d::attempts + 1),
+            d::next_attempt_at.eq(next),
+            d::claimed_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(&mut **tx)
+        .await?;
+    let changes = match verdict {
+        Verdict::Succeeded if endpoint.failing_since.is_some() => EndpointChangeset {
+            failing_since: Some(None),
+            ..Default::default()
+        },
+        Verdict::Succeeded => return Ok(true),
+        Verdict::Disable(reason) => EndpointChangeset {
+            enabled: Some(false),
+            disabled_reason: Some(Some(reason.clone())),
+            disabled_at: Some(Some(attempt.at)),
+            failing_since: endpoint.failing_since.is_none().then_some(Some(attempt.at)),
+            ..Default::default()
+        },
+        _ if endpoint.failing_since.is_none() => EndpointChangeset {
+            failing_since: Some(Some(attempt.at)),
+            ..Default::default()
+        },
+        _ => return Ok(true),
+    };
+    diesel::update(e::webhook_endpoints.find(job.endpoint_id))
+        .set(&changes)
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
+}
+
+/// A delivery as the log shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct Delivery {
+    #[diesel(select_expression = webhook_deliveries::id)]
+    pub id: i64,
+    #[diesel(select_expression = webhook_events::event_type)]
+    pub event_type: String,
+    #[diesel(select_expression = webhook_events::message_id)]
+    pub message_id: String,
+    #[diesel(select_expression = webhook_deliveries::state)]
+    pub state: String,
+    #[diesel(select_expression = webhook_deliveries::attempts)]
+    pub attempts: i32,
+    #[diesel(select_expression = webhook_deliveries::next_attempt_at)]
+    pub next_attempt_at: DateTime<Utc>,
+    #[diesel(select_expression = webhook_deliveries::created_at)]
+    pub created_at: DateTime<Utc>,
+}
+
+/// An endpoint's deliveries, newest first, before `before`.
+pub async fn deliveries(
+    conn: &mut AsyncPgConnection,
+    endpoint_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Delivery>> {
+    webhook_deliveries::table
+        .inner_join(webhook_events::table)
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .filter(webhook_deliveries::id.lt(before.unwrap_or(i64::MAX)))
+        .order(webhook_deliveries::id.desc())
+        .limit(limit)
+        .select(Delivery::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn count_deliveries(conn: &mut AsyncPgConnection, endpoint_id: i64) -> QueryResult<i64> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+pub async fn find_delivery(
+    conn: &mut AsyncPgConnection,
+    endpoint_id: i64,
+    id: i64,
+) -> QueryResult<Delivery> {
+    webhook_deliveries::table
+        .inner_join(webhook_events::table)
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .filter(webhook_deliveries::id.eq(id))
+        .select(Delivery::as_select())
+        .first(conn)
+        .await
+}
+
+/// An attempt as the log shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_attempts, check_for_backend(diesel::pg::Pg))]
+pub struct AttemptRow {
+    pub delivery_id: i64,
+    pub attempted_at: DateTime<Utc>,
+    pub status_code: Option<i32>,
+    pub latency_ms: i32,
+    pub error: Option<String>,
+}
+
+/// The attempts of these deliveries, oldest first (one statement for a whole page).
+pub async fn attempts_of(
+    conn: &mut AsyncPgConnection,
+    delivery_ids: &[i64],
+) -> QueryResult<Vec<AttemptRow>> {
+    webhook_attempts::table
+        .filter(webhook_attempts::delivery_id.eq_any(delivery_ids))
+        .order((webhook_attempts::delivery_id, webhook_attempts::id))
+        .select(AttemptRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Puts a delivery back in line for an attempt now (a failed one gets one more try, past the
+/// schedule); `None` when the endpoint has no such delivery.
+pub async fn retry(
+    tx: &mut Tx<'_>,
+    endpoint_id: i64,
+    id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Delivery>> {
+    use webhook_deliveries::dsl as d;
+    let n = diesel::update(
+        d::webhook_deliveries
+            .filter(d::id.eq(id))
+            .filter(d::endpoint_id.eq(endpoint_id)),
+    )
+    .set((
+        d::state.eq("pending"),
+        d::next_attempt_at.eq(now),
+        d::claimed_until.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(&mut **tx)
+    .await?;
+    match n {
+        0 => Ok(None),
+        _ => find_delivery(tx, endpoint_id, id).await.map(Some),
+    }
+}
