@@ -110,6 +110,13 @@ async fn contents(database_url: &str) -> BTreeMap<String, String> {
             (t.name, sql)
         })
         .collect();
+    // Whether the webhook worker has fanned an event out yet is its progress, not content: a
+    // restored database's worker takes the events up again.
+    queries.entry("webhook_events".into()).and_modify(|sql| {
+        *sql = "SELECT coalesce(json_agg(t ORDER BY t::text), '[]')::text AS json FROM \
+         (SELECT id, event_type, message_id, body, created_at, xid FROM public.webhook_events) t"
+            .into()
+    });
     queries.insert(
         "(sequences)".into(),
         "SELECT coalesce(json_agg(s ORDER BY s::text), '[]')::text AS json FROM \

@@ -282,6 +282,8 @@ impl Seed {
                 &format!("/embed/staffing-statistics/{}", self.metric),
             )
             .replace("/problems/{code}", "/problems/not_found")
+            .replace("/admin/webhooks/{id}", "/admin/webhooks/1")
+            .replace("{delivery_id}", "1")
     }
 
     /// Every route that takes a JSON body, with a body it accepts.
