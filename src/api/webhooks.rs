@@ -25,7 +25,7 @@ use crate::{
     auth::Admin,
     db,
     domain::{
-        webhook::{check_target, parse_events, EventType, Secret},
+        webhook::{check_target, parse_events, subscribable, EventType, Secret},
         AuditAction, ResourceType, WebUrl,
     },
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
@@ -142,48 +142,22 @@ pub struct WebhookPatch {
     pub enabled: Option<bool>,
 }
 
-/// An event type an endpoint may subscribe to, or `*` for all.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub enum WebhookEventName {
-    #[serde(rename = "*")]
-    #[schema(rename = "*")]
-    All,
-    #[serde(rename = "article.published")]
-    #[schema(rename = "article.published")]
-    ArticlePublished,
-    #[serde(rename = "article.updated")]
-    #[schema(rename = "article.updated")]
-    ArticleUpdated,
-    #[serde(rename = "article.unpublished")]
-    #[schema(rename = "article.unpublished")]
-    ArticleUnpublished,
-    #[serde(rename = "article.deleted")]
-    #[schema(rename = "article.deleted")]
-    ArticleDeleted,
-    #[serde(rename = "history_event.created")]
-    #[schema(rename = "history_event.created")]
-    HistoryEventCreated,
-    #[serde(rename = "history_event.updated")]
-    #[schema(rename = "history_event.updated")]
-    HistoryEventUpdated,
-    #[serde(rename = "history_event.deleted")]
-    #[schema(rename = "history_event.deleted")]
-    HistoryEventDeleted,
-    #[serde(rename = "staffing_observation.created")]
-    #[schema(rename = "staffing_observation.created")]
-    StaffingObservationCreated,
-    #[serde(rename = "staffing_observation.updated")]
-    #[schema(rename = "staffing_observation.updated")]
-    StaffingObservationUpdated,
-    #[serde(rename = "staffing_observation.deleted")]
-    #[schema(rename = "staffing_observation.deleted")]
-    StaffingObservationDeleted,
-    #[serde(rename = "certification.changed")]
-    #[schema(rename = "certification.changed")]
-    CertificationChanged,
-    #[serde(rename = "practice.changed")]
-    #[schema(rename = "practice.changed")]
-    PracticeChanged,
+/// An event type an endpoint may subscribe to, or `*` for all: the names
+/// `domain::webhook::subscribable` lists, stated once.
+pub struct WebhookEventName;
+
+impl utoipa::ToSchema for WebhookEventName {}
+
+impl utoipa::PartialSchema for WebhookEventName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "An event type an endpoint may subscribe to, or `*` for all.",
+            ))
+            .enum_values(Some(subscribable()))
+            .into()
+    }
 }
 
 /// One event sent (or to be sent) to an endpoint, with every attempt.
@@ -268,16 +242,24 @@ fn parse_event_names(v: &mut Validator, names: &[String]) -> Option<Vec<String>>
     }
 }
 
+/// The URL and event names of a body, each checked (`None` when absent or invalid, with the
+/// error in `v`).
+fn parse_target(
+    v: &mut Validator,
+    url: Option<&str>,
+    events: Option<&[String]>,
+    targets: WebhookTargets,
+) -> (Option<String>, Option<Vec<String>>) {
+    (
+        url.and_then(|u| parse_url(v, u, targets)),
+        events.and_then(|e| parse_event_names(v, e)),
+    )
+}
+
 impl WebhookInput {
     fn parse(&self, mut v: Validator, targets: WebhookTargets) -> ApiResult<NewEndpoint> {
-        let url = self
-            .url
-            .as_deref()
-            .and_then(|u| parse_url(&mut v, u, targets));
-        let events = self
-            .events
-            .as_deref()
-            .and_then(|e| parse_event_names(&mut v, e));
+        let (url, events) =
+            parse_target(&mut v, self.url.as_deref(), self.events.as_deref(), targets);
         let description =
             optional_text::<MAX_DESCRIPTION>(&mut v, "description", self.description.as_deref());
         if self.url.is_none() {
@@ -301,14 +283,8 @@ impl WebhookInput {
 
 impl WebhookPatch {
     fn parse(&self, mut v: Validator, targets: WebhookTargets) -> ApiResult<EndpointChangeset> {
-        let url = self
-            .url
-            .as_deref()
-            .and_then(|u| parse_url(&mut v, u, targets));
-        let events = self
-            .events
-            .as_deref()
-            .and_then(|e| parse_event_names(&mut v, e));
+        let (url, events) =
+            parse_target(&mut v, self.url.as_deref(), self.events.as_deref(), targets);
         let description = self
             .description
             .as_ref()

@@ -93,6 +93,18 @@ pub fn article_event(was_public: bool, is_public: bool) -> Option<EventType> {
     }
 }
 
+/// What an endpoint may list: `*`, then every event type but `webhook.test`.
+pub fn subscribable() -> Vec<&'static str> {
+    std::iter::once(ALL_EVENTS)
+        .chain(
+            EventType::ALL
+                .iter()
+                .filter(|t| **t != EventType::WebhookTest)
+                .map(|t| t.as_str()),
+        )
+        .collect()
+}
+
 /// The event names an endpoint subscribes to: each an event type (not `webhook.test`, which
 /// every endpoint gets when asked) or `*`; at least one, at most [`MAX_EVENTS`], duplicates
 /// dropped. Errors name the offending item (`events[2]`).
@@ -112,17 +124,11 @@ pub fn parse_events(names: &[String]) -> Result<Vec<String>, Vec<(String, String
     }
     let mut events: Vec<String> = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let known =
-            name == ALL_EVENTS || EventType::parse(name).is_ok_and(|t| t != EventType::WebhookTest);
-        if !known {
-            let listed: Vec<&str> = EventType::ALL
-                .iter()
-                .filter(|t| **t != EventType::WebhookTest)
-                .map(|t| t.as_str())
-                .collect();
+        let names = subscribable();
+        if !names.contains(&name.as_str()) {
             errors.push((
                 format!("events[{i}]"),
-                format!("must be `*` or one of `{}`", listed.join("`, `")),
+                format!("must be `*` or one of `{}`", names[1..].join("`, `")),
             ));
         } else if !events.contains(name) {
             events.push(name.clone());

@@ -327,6 +327,46 @@ async fn a_410_turns_the_endpoint_off_and_the_admin_sees_why() {
 }
 
 #[tokio::test]
+async fn an_endpoint_failing_for_five_days_is_turned_off_at_its_next_failure() {
+    use diesel_async::RunQueryDsl;
+    let (app, receiver) = (app().await, Receiver::start().await);
+    let admin = app.token(Role::Admin).await;
+    let hook = subscribe(&app, &admin, &receiver, &["*"]).await;
+    // Its last success was five days and an hour ago (as if every attempt since had failed).
+    diesel::sql_query(format!(
+        "UPDATE webhook_endpoints SET failing_since = now() - interval '5 days 1 hour' WHERE id = {}",
+        hook["id"]
+    ))
+    .execute(&mut app.conn().await)
+    .await
+    .unwrap();
+    receiver.answer_next(&[503]);
+    publish(&app, &admin, "One failure too many").await;
+    receiver.wait_for(1).await;
+    log_until(&app, &admin, &hook["id"], |log| log[0]["state"] == "failed").await;
+
+    let endpoint = app
+        .get(&format!("{WEBHOOKS}/{}", hook["id"]))
+        .token(&admin)
+        .send_json()
+        .await["data"]
+        .clone();
+    assert_eq!(endpoint["enabled"], false);
+    let reason = endpoint["disabled_reason"].as_str().unwrap();
+    assert!(reason.contains("5 days"), "{reason}");
+    // The admin turns it back on: the reason and the failing time are forgotten.
+    let res = app
+        .patch(&format!("{WEBHOOKS}/{}", hook["id"]))
+        .token(&admin)
+        .json(&json!({"enabled": true}))
+        .send()
+        .await;
+    let on = res.json::<Value>().await.unwrap()["data"].clone();
+    assert_eq!(on["enabled"], true);
+    assert!(on["disabled_reason"].is_null() && on["failing_since"].is_null());
+}
+
+#[tokio::test]
 async fn a_scheduled_article_is_announced_exactly_once_with_two_instances_running() {
     let (a, receiver) = (app().await, Receiver::start().await);
     let b = a
