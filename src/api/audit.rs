@@ -128,11 +128,13 @@ impl<G> Audit<G> {
         after: T,
         unseen: &[&str],
     ) -> ApiResult<T> {
-        let fields = fields_named(before, &after, unseen);
+        // Serialized once: what changed, and the event's data.
+        let written = json(&after);
+        let fields = fields_named(before, &written, unseen);
         let id = after.audit_id();
         self.record(tx, action, T::RESOURCE, &id, &fields).await?;
         if let Some(event) = T::event(action, before, &after) {
-            let data = event_data(event, T::RESOURCE, action, &id, Some(json(&after)));
+            let data = event_data(event, T::RESOURCE, action, &id, Some(written));
             webhook::emit(tx, event, &data).await?;
         }
         Ok(after)
@@ -186,8 +188,12 @@ impl<G> Audit<G> {
 
 /// The fields an entry names: those of the representation that changed (not the ones it works
 /// out from others), and `unseen`, in name order.
-fn fields_named<T: Audited>(before: Option<&T>, after: &T, unseen: &[&str]) -> Vec<String> {
-    let mut fields = changed_fields(before.map(json).as_ref(), &json(after));
+fn fields_named<T: Audited>(
+    before: Option<&T>,
+    after: &serde_json::Value,
+    unseen: &[&str],
+) -> Vec<String> {
+    let mut fields = changed_fields(before.map(json).as_ref(), after);
     fields.retain(|f| !T::DERIVED.contains(&f.as_str()));
     fields.extend(unseen.iter().map(|f| (*f).to_owned()));
     fields.sort();
@@ -269,18 +275,20 @@ mod tests {
     #[test]
     fn a_derived_field_is_never_named_only_what_it_comes_from() {
         let (before, after) = (note("one"), note("one two"));
+        let after = json(&after);
         assert_eq!(fields_named(Some(&before), &after, &[]), ["text"]);
-        assert_eq!(fields_named(None, &after, &[]), ["slug", "text"]);
+        assert_eq!(fields_named::<Note>(None, &after, &[]), ["slug", "text"]);
     }
 
     #[test]
     fn an_unseen_field_is_named_in_order_and_once() {
         let (before, after) = (note("same"), note("same"));
+        let after = json(&after);
         assert_eq!(
             fields_named(Some(&before), &after, &["password"]),
             ["password"]
         );
-        let named = fields_named(None, &after, &["text", "password"]);
+        let named = fields_named::<Note>(None, &after, &["text", "password"]);
         assert_eq!(named, ["password", "slug", "text"]);
     }
 }
