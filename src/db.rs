@@ -45,6 +45,31 @@ pub fn pool(
     statement_timeout: Duration,
     wait: Duration,
 ) -> DbPool {
+    build_pool(database_url, max_size, statement_timeout, wait, "")
+}
+
+/// A pool for a background worker whose writes can be redone: its commits do not wait for the
+/// WAL to reach the disk (`synchronous_commit = off`), so they do not queue with the requests'
+/// own commits. Only for work that a crash may undo without harm: the webhook worker's records
+/// of attempts, fan-out and claims (a lost record means the delivery is sent again, with the
+/// same webhook-id, which receivers are told to expect). Never for what a request acknowledges.
+pub fn background_pool(
+    database_url: &str,
+    max_size: usize,
+    statement_timeout: Duration,
+    wait: Duration,
+) -> DbPool {
+    let session = "; SET synchronous_commit = off";
+    build_pool(database_url, max_size, statement_timeout, wait, session)
+}
+
+fn build_pool(
+    database_url: &str,
+    max_size: usize,
+    statement_timeout: Duration,
+    wait: Duration,
+    session: &'static str,
+) -> DbPool {
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     let timeout_ms = statement_timeout.as_millis();
@@ -53,7 +78,8 @@ pub fn pool(
         Box::pin(async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
             conn.batch_execute(&format!(
-                "SET statement_timeout = {timeout_ms}; SET idle_in_transaction_session_timeout = {}",
+                "SET statement_timeout = {timeout_ms}; \
+                 SET idle_in_transaction_session_timeout = {}{session}",
                 timeout_ms.max(1000) * 5
             ))
             .await

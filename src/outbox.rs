@@ -43,7 +43,7 @@ impl Worker {
             worker: self,
             last_purge: None,
         };
-        worker::run(wakeup, Duration::from_secs(1), turns).await;
+        worker::run(wakeup, Duration::from_secs(1), Duration::ZERO, turns).await;
     }
 
     /// One turn: the purge when it is due, then a batch of mails; true when there were mails.

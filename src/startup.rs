@@ -149,7 +149,13 @@ impl Application {
         );
         tokio::spawn(
             webhooks::Worker {
-                pool: state.pool.clone(),
+                // Its own connections, whose commits do not wait for the disk (`background_pool`).
+                pool: db::background_pool(
+                    database_url,
+                    webhooks::CONNECTIONS,
+                    settings.timeouts.statement,
+                    settings.timeouts.request,
+                ),
                 sender: Arc::new(webhooks::Sender::new(
                     settings.webhook_allow_private_targets,
                 )?),

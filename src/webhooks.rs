@@ -1,8 +1,10 @@
 //! The webhook worker (Standard Webhooks): each turn it announces scheduled articles whose time
 //! has come, fans committed events out to the endpoints that subscribe, and sends due
-//! deliveries, signed, each as its own task (at most [`IN_FLIGHT`] at once), recording every
-//! attempt. It runs in every instance; the database keeps them from doing anything twice
-//! (`models::webhook`). The loop and its transactions are the mail outbox's (`worker`).
+//! deliveries, signed (at most [`IN_FLIGHT`] at once; an endpoint's first attempts one after
+//! another, in order), recording every attempt. It runs in every instance; the database keeps them from doing anything twice
+//! (`models::webhook`). The loop and its transactions are the mail outbox's (`worker`); its
+//! connections are its own, and their commits do not wait for the disk (`db::background_pool`):
+//! a crash can only make it send a delivery again, under the same webhook-id.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -11,22 +13,27 @@ use std::{
 };
 
 use chrono::Utc;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::{
     api::articles::representation::Article,
-    db::DbPool,
+    db::{DbPool, Tx},
     domain::webhook::{is_public_address, signature_header, verdict, EventType, Verdict},
     models::{
         article,
-        webhook::{self, Attempt, Job},
+        webhook::{self, Attempt, Finished, Job},
     },
     telemetry::Metrics,
     worker,
 };
 
+/// The most first attempts of one endpoint claimed at once, sent one after another.
+const RUN: i64 = 16;
+/// The worker's own database connections (its turns run one after another; the second is for
+/// a replacement while the first reconnects).
+pub const CONNECTIONS: usize = 2;
 /// Deliveries sent at once by one instance.
-const IN_FLIGHT: usize = 16;
+const IN_FLIGHT: usize = 64;
 /// How long an instance holds a claimed delivery before another may take it over: well past
 /// the 15 s an attempt may take.
 const HOLD: Duration = Duration::from_secs(60);
@@ -36,12 +43,18 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 const MAX_RESPONSE_BYTES: usize = 4096;
 /// Events fanned out, and articles announced, per turn.
 const BATCH: i64 = 500;
+/// A turn with nothing found waits this long, unless woken first; scheduled articles whose
+/// time has come are looked for at most this often.
+const IDLE: Duration = Duration::from_millis(500);
+/// A woken turn waits this long first, so the attempts that finish close together are recorded
+/// together (one transaction for many deliveries, not one each).
+const SETTLE: Duration = Duration::from_millis(20);
 
 pub struct Worker {
     pub pool: DbPool,
     pub sender: Arc<Sender>,
     pub metrics: Arc<Metrics>,
-    /// Notified when an attempt is recorded (the next delivery of its endpoint may go).
+    /// Notified when an attempt finishes, or a delivery is put in line.
     pub wakeup: Arc<Notify>,
 }
 
@@ -49,120 +62,176 @@ impl Worker {
     /// Runs until the runtime stops.
     pub async fn run(self) {
         let wakeup = self.wakeup.clone();
+        let (done, finished) = mpsc::unbounded_channel();
         let turns = Turns {
             worker: self,
             slots: Arc::new(Semaphore::new(IN_FLIGHT)),
+            done,
+            finished,
+            unrecorded: Vec::new(),
+            announced_at: None,
         };
-        worker::run(wakeup, Duration::from_millis(500), turns).await;
+        worker::run(wakeup, IDLE, SETTLE, turns).await;
     }
 
-    /// One turn; true when it found work.
-    async fn step(&self, slots: &Arc<Semaphore>) -> bool {
-        let announced = self.announce().await;
-        let fanned = worker::write(
-            &self.pool,
-            "webhooks: could not fan out events",
-            async |tx| webhook::fan_out(tx, BATCH).await,
-        )
-        .await
-        .unwrap_or(0);
-        let free = slots.available_permits();
-        let now = Utc::now();
-        let hold_until = now + chrono::Duration::from_std(HOLD).unwrap_or_default();
-        let jobs = match free {
-            0 => Vec::new(),
-            n => worker::write(
-                &self.pool,
-                "webhooks: could not claim deliveries",
-                async |tx| webhook::claim(tx, n as i64, now, hold_until).await,
-            )
-            .await
-            .unwrap_or_default(),
-        };
-        let claimed = jobs.len();
-        for job in jobs {
-            let Ok(slot) = slots.clone().try_acquire_owned() else {
-                break; // cannot happen: no more were claimed than slots were free
-            };
-            tokio::spawn(self.deliver(job, slot));
-        }
-        announced + fanned + claimed > 0
-    }
-
-    /// Scheduled articles whose time came with no write: one `article.published` each.
-    async fn announce(&self) -> usize {
-        let what = "webhooks: could not announce scheduled articles";
-        worker::write(&self.pool, what, async |tx| {
-            let ids = webhook::announce_due(tx, BATCH).await?;
-            let now = Utc::now();
-            for id in &ids {
-                let (row, decoration) = article::find_by_id(tx, *id).await?;
-                let data =
-                    serde_json::to_value(Article::new(row, decoration, now)).unwrap_or_default();
-                webhook::emit(tx, EventType::ArticlePublished, &data).await?;
-            }
-            Ok(ids.len())
-        })
-        .await
-        .unwrap_or(0)
-    }
-
-    /// Sends one delivery and records the attempt (a task of its own).
+    /// Sends deliveries one after another, each when the one before has been answered, and
+    /// hands each attempt back to be recorded as it finishes (a task of its own).
     fn deliver(
         &self,
-        job: Job,
-        slot: OwnedSemaphorePermit,
+        run: Vec<(Job, OwnedSemaphorePermit)>,
+        done: mpsc::UnboundedSender<Finished>,
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let (pool, sender, metrics, wakeup) = (
-            self.pool.clone(),
-            self.sender.clone(),
-            self.metrics.clone(),
-            self.wakeup.clone(),
-        );
+        let (sender, wakeup) = (self.sender.clone(), self.wakeup.clone());
         async move {
-            let (attempt, status) = sender.send(&job).await;
-            let verdict = verdict(status, job.attempts + 1, job.failing_since, attempt.at);
-            let outcome = match &verdict {
-                Verdict::Succeeded => "succeeded",
-                Verdict::RetryAt(_) => "retrying",
-                Verdict::GiveUp => "failed",
-                Verdict::Disable(_) => "disabled",
-            };
-            if verdict != Verdict::Succeeded {
-                tracing::info!(
-                    delivery = job.delivery_id,
-                    endpoint = job.endpoint_id,
-                    event = %job.event_type,
-                    status = ?status,
-                    error = attempt.error.as_deref().unwrap_or(""),
-                    outcome,
-                    "webhook delivery failed"
-                );
+            for (job, slot) in run {
+                let (attempt, status) = sender.send(&job).await;
+                let verdict = verdict(status, job.attempts + 1, job.failing_since, attempt.at);
+                if verdict != Verdict::Succeeded {
+                    tracing::info!(
+                        delivery = job.delivery_id,
+                        endpoint = job.endpoint_id,
+                        event = %job.event_type,
+                        status = ?status,
+                        error = attempt.error.as_deref().unwrap_or(""),
+                        outcome = outcome(&verdict),
+                        "webhook delivery failed"
+                    );
+                }
+                drop(slot);
+                // The worker lives as long as the runtime: a send fails only as that stops.
+                let _ = done.send(Finished {
+                    job,
+                    attempt,
+                    verdict,
+                });
+                wakeup.notify_one();
             }
-            let what = "webhooks: could not record an attempt";
-            let recorded = worker::write(&pool, what, async |tx| {
-                webhook::record(tx, &job, &attempt, &verdict).await
-            })
-            .await;
-            if recorded.is_some() {
-                metrics.webhook_attempt(outcome);
-            }
-            drop(slot);
-            wakeup.notify_one();
         }
     }
 }
 
-/// The worker and its free delivery slots.
+/// Claimed deliveries as the worker sends them: an endpoint's first attempts in one run, in
+/// order (each waits for the answer to the one before); each retry on its own.
+fn runs(mut jobs: Vec<Job>) -> Vec<Vec<Job>> {
+    jobs.sort_by_key(|j| (j.attempts > 0, j.endpoint_id, j.delivery_id));
+    let mut runs: Vec<Vec<Job>> = Vec::new();
+    for job in jobs {
+        match runs.last_mut() {
+            Some(run)
+                if job.attempts == 0
+                    && run[0].attempts == 0
+                    && run[0].endpoint_id == job.endpoint_id =>
+            {
+                run.push(job)
+            }
+            _ => runs.push(vec![job]),
+        }
+    }
+    runs
+}
+
+/// The verdict's name in the log and the metrics.
+fn outcome(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::Succeeded => "succeeded",
+        Verdict::RetryAt(_) => "retrying",
+        Verdict::GiveUp => "failed",
+        Verdict::Disable(_) => "disabled",
+    }
+}
+
+/// The worker between turns: its free delivery slots, and the attempts finished but not yet
+/// recorded (kept until a turn's transaction commits them).
 struct Turns {
     worker: Worker,
     slots: Arc<Semaphore>,
+    done: mpsc::UnboundedSender<Finished>,
+    finished: mpsc::UnboundedReceiver<Finished>,
+    unrecorded: Vec<Finished>,
+    announced_at: Option<Instant>,
+}
+
+/// What one turn's transaction did.
+struct Turn {
+    /// The deliveries whose attempts were recorded (not those of endpoints removed since).
+    recorded: Vec<i64>,
+    fanned: usize,
+    jobs: Vec<Job>,
 }
 
 impl worker::Step for Turns {
+    /// One turn: announces scheduled articles whose time came (at most every [`IDLE`], in a
+    /// durable transaction of its own); then, in one transaction and one instance at a time,
+    /// fans committed events out, records the attempts that finished, and claims as many due
+    /// deliveries as there are free slots; then sends those. True when a batch was full (more is waiting); finished
+    /// attempts wake the worker themselves.
     async fn step(&mut self) -> bool {
-        self.worker.step(&self.slots).await
+        while let Ok(f) = self.finished.try_recv() {
+            self.unrecorded.push(f);
+        }
+        let finished = std::mem::take(&mut self.unrecorded);
+        let look_for_due = self.announced_at.is_none_or(|t| t.elapsed() >= IDLE);
+        let free = self.slots.available_permits() as i64;
+        let now = Utc::now();
+        let hold_until = now + chrono::Duration::from_std(HOLD).unwrap_or_default();
+        let what = "webhooks: could not record attempts or claim deliveries";
+        let announced = match look_for_due {
+            true => {
+                let what = "webhooks: could not announce scheduled articles";
+                worker::write(&self.worker.pool, what, async |tx| announce(tx).await).await
+            }
+            false => Some(0),
+        };
+        let turn = worker::write(&self.worker.pool, what, async |tx| {
+            webhook::lock_turn(tx).await?;
+            let fanned = webhook::fan_out(tx, BATCH).await?;
+            let recorded = webhook::record(tx, &finished).await?;
+            let jobs = match free {
+                0 => Vec::new(),
+                n => webhook::claim(tx, n, RUN, now, hold_until).await?,
+            };
+            Ok(Turn {
+                recorded,
+                fanned,
+                jobs,
+            })
+        })
+        .await;
+        let Some(turn) = turn else {
+            self.unrecorded = finished; // recorded by a later turn
+            return false;
+        };
+        if look_for_due && announced.is_some() {
+            self.announced_at = Some(Instant::now());
+        }
+        for f in finished
+            .iter()
+            .filter(|f| turn.recorded.contains(&f.job.delivery_id))
+        {
+            self.worker.metrics.webhook_attempt(outcome(&f.verdict));
+        }
+        for run in runs(turn.jobs) {
+            // No more were claimed than slots were free: each job gets one.
+            let run: Vec<_> = run
+                .into_iter()
+                .filter_map(|job| Some((job, self.slots.clone().try_acquire_owned().ok()?)))
+                .collect();
+            tokio::spawn(self.worker.deliver(run, self.done.clone()));
+        }
+        announced.unwrap_or(0) as i64 == BATCH || turn.fanned as i64 == BATCH
     }
+}
+
+/// Scheduled articles whose time came with no write: one `article.published` each.
+async fn announce(tx: &mut Tx<'_>) -> diesel::QueryResult<usize> {
+    let ids = webhook::announce_due(tx, BATCH).await?;
+    let now = Utc::now();
+    for id in &ids {
+        let (row, decoration) = article::find_by_id(tx, *id).await?;
+        let data = serde_json::to_value(Article::new(row, decoration, now)).unwrap_or_default();
+        webhook::emit(tx, EventType::ArticlePublished, &data).await?;
+    }
+    Ok(ids.len())
 }
 
 /// The HTTP client of deliveries: no redirects followed, no proxy, [`TIMEOUT`] per attempt,
@@ -308,5 +377,42 @@ impl reqwest::dns::Resolve for GuardedResolver {
             }
             Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(delivery_id: i64, endpoint_id: i64, attempts: i32) -> Job {
+        Job {
+            delivery_id,
+            endpoint_id,
+            attempts,
+            url: String::new(),
+            secret: Vec::new(),
+            previous_secret: None,
+            failing_since: None,
+            message_id: String::new(),
+            event_type: String::new(),
+            body: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_endpoints_first_attempts_go_in_one_run_in_order_and_retries_alone() {
+        let claimed = vec![
+            job(7, 2, 0),
+            job(3, 1, 0),
+            job(5, 1, 2),
+            job(4, 2, 0),
+            job(1, 1, 0),
+            job(2, 1, 1),
+        ];
+        let runs: Vec<Vec<i64>> = runs(claimed)
+            .iter()
+            .map(|r| r.iter().map(|j| j.delivery_id).collect())
+            .collect();
+        assert_eq!(runs, vec![vec![1, 3], vec![4, 7], vec![2], vec![5]]);
     }
 }

@@ -15,12 +15,13 @@ pub trait Step: Send {
 }
 
 /// Runs `worker` forever: again at once while a turn reports work done, else after `idle` or
-/// when `wakeup` is notified, whichever comes first.
-pub async fn run(wakeup: Arc<Notify>, idle: Duration, mut worker: impl Step) {
+/// when `wakeup` is notified, whichever comes first; a wake-up is followed by `settle` first,
+/// so that what comes in a burst is handled in one turn.
+pub async fn run(wakeup: Arc<Notify>, idle: Duration, settle: Duration, mut worker: impl Step) {
     loop {
         if !worker.step().await {
             tokio::select! {
-                _ = wakeup.notified() => {}
+                _ = wakeup.notified() => tokio::time::sleep(settle).await,
                 _ = tokio::time::sleep(idle) => {}
             }
         }

@@ -539,7 +539,7 @@ pub async fn test(
             return Err(ApiError::Conflict(DISABLED.into()));
         }
         let data =
-            serde_json::json!({ "webhook_id": id, "message": "A test from Perfusion Partners." });
+            serde_json::json!({ "endpoint_id": id, "message": "A test from Perfusion Partners." });
         Ok(webhook::emit_to(tx, id, EventType::WebhookTest, &data).await?)
     })
     .await?;

@@ -226,6 +226,42 @@ pub fn verdict(
     }
 }
 
+/// An endpoint's health after some attempts: failing since when (`None`: its last attempt
+/// succeeded), and the reason and time it was turned off, if a verdict did that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    pub failing_since: Option<DateTime<Utc>>,
+    pub disabled: Option<(String, DateTime<Utc>)>,
+}
+
+/// What an endpoint failing since `failing_since` becomes after these attempts, each its time
+/// and verdict, taken in time order whatever order they come in: a success clears the failing
+/// time, a failure sets it when unset, and a verdict to disable turns the endpoint off.
+pub fn health_after<'a>(
+    failing_since: Option<DateTime<Utc>>,
+    attempts: impl IntoIterator<Item = (DateTime<Utc>, &'a Verdict)>,
+) -> Health {
+    let mut attempts: Vec<_> = attempts.into_iter().collect();
+    attempts.sort_by_key(|(at, _)| *at);
+    let mut health = Health {
+        failing_since,
+        disabled: None,
+    };
+    for (at, verdict) in attempts {
+        match verdict {
+            Verdict::Succeeded => health.failing_since = None,
+            Verdict::RetryAt(_) | Verdict::GiveUp => {
+                health.failing_since = health.failing_since.or(Some(at));
+            }
+            Verdict::Disable(reason) => {
+                health.failing_since = health.failing_since.or(Some(at));
+                health.disabled = Some((reason.clone(), at));
+            }
+        }
+    }
+    health
+}
+
 /// Whether a delivery may connect to `ip`: never to loopback, private, link-local, shared
 /// (carrier-grade NAT), multicast, documentation or otherwise reserved addresses, nor to an
 /// IPv6 address that wraps one of those.
@@ -297,6 +333,36 @@ pub fn check_target(url: &str, https_only: bool, allow_private: bool) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoints_health_follows_its_attempts_in_time_order() {
+        let t = |s: i64| DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap();
+        let retry = Verdict::RetryAt(t(100));
+        let gone = Verdict::Disable("the endpoint answered 410 Gone".into());
+        let healthy = |failing_since| Health {
+            failing_since,
+            disabled: None,
+        };
+        // A failure starts the clock; a later success stops it, whatever order they come in.
+        assert_eq!(health_after(None, [(t(1), &retry)]), healthy(Some(t(1))));
+        let both = [(t(2), &Verdict::Succeeded), (t(1), &retry)];
+        assert_eq!(health_after(None, both), healthy(None));
+        let both = [(t(1), &Verdict::Succeeded), (t(2), &retry)];
+        assert_eq!(health_after(None, both), healthy(Some(t(2))));
+        // A failure keeps the time the failing began.
+        assert_eq!(
+            health_after(Some(t(0)), [(t(5), &retry)]),
+            healthy(Some(t(0)))
+        );
+        assert_eq!(health_after(Some(t(0)), []), healthy(Some(t(0))));
+        // A 410 turns it off, with the reason and the time.
+        let off = health_after(None, [(t(3), &gone)]);
+        assert_eq!(off.failing_since, Some(t(3)));
+        assert_eq!(
+            off.disabled,
+            Some((String::from("the endpoint answered 410 Gone"), t(3)))
+        );
+    }
 
     #[test]
     fn the_schedule_is_standard_webhooks_with_jitter_and_ends_after_eight_attempts() {

@@ -5,11 +5,11 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bytea, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bytea, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::Tx;
-use crate::domain::webhook::{EventType, Verdict};
+use crate::domain::webhook::{health_after, EventType, Verdict};
 use crate::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -224,23 +224,21 @@ pub async fn emit_to(
     find_delivery(tx, endpoint_id, id).await
 }
 
+/// Makes the other instances' turns wait until this transaction ends: one instance at a time
+/// fans out and claims, so that deliveries are numbered, and each endpoint's are claimed, in
+/// order. Taken before those statements, so that their snapshots see the last turn's commit.
+pub async fn lock_turn(tx: &mut Tx<'_>) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(7170017)")
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
 /// Turns committed events into deliveries, one per subscribed endpoint, in the events' order.
 /// An event waits until every transaction that could still write an earlier one has ended
-/// (its `xid` is older than the oldest running), and one instance fans out at a time (an
-/// advisory lock), so each endpoint's deliveries are numbered in the order of the changes.
-/// Answers how many events it handled (0 when another instance holds the lock).
+/// (its `xid` is older than the oldest running), so with [`lock_turn`] held each endpoint's
+/// deliveries are numbered in the order of the changes. Answers how many events it handled.
 pub async fn fan_out(tx: &mut Tx<'_>, batch: i64) -> QueryResult<usize> {
-    #[derive(QueryableByName)]
-    struct Locked {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        locked: bool,
-    }
-    let lock = diesel::sql_query("SELECT pg_try_advisory_xact_lock(7170017) AS locked")
-        .get_result::<Locked>(&mut **tx)
-        .await?;
-    if !lock.locked {
-        return Ok(0);
-    }
     diesel::sql_query(
         "WITH ready AS ( \
              SELECT id, event_type FROM webhook_events \
@@ -263,13 +261,19 @@ pub async fn fan_out(tx: &mut Tx<'_>, batch: i64) -> QueryResult<usize> {
 
 /// Marks scheduled articles whose time has come (within the last 30 days) as announced, once
 /// across every instance (the key is the article and its time: a new time is news again), and
-/// answers their ids, for `article.published` events in the same transaction.
+/// answers their ids, for `article.published` events in the same transaction (a transaction of
+/// its own: its commit is a durable one).
 pub async fn announce_due(tx: &mut Tx<'_>, batch: i64) -> QueryResult<Vec<i64>> {
     #[derive(QueryableByName)]
     struct Announced {
         #[diesel(sql_type = BigInt)]
         article_id: i64,
     }
+    // Once its event can go out, an announcement must survive a crash, or it would be made
+    // again under a new webhook-id: this commit waits for the disk even on a background pool.
+    diesel::sql_query("SET LOCAL synchronous_commit = on")
+        .execute(&mut **tx)
+        .await?;
     diesel::sql_query(
         "INSERT INTO webhook_announcements (article_id, published_at) \
          SELECT a.id, a.published_at FROM articles a \
@@ -316,32 +320,43 @@ pub struct Job {
 }
 
 /// Claims up to `limit` due deliveries of enabled endpoints until `hold_until` (another
-/// instance takes one over after that). An endpoint's first attempts go out one at a time, in
-/// order: a delivery never tried waits while an earlier one of its endpoint has not been tried
-/// either. Retries are not held back by, and do not hold back, newer deliveries.
+/// instance takes one over after that), with [`lock_turn`] held. An endpoint's first attempts
+/// go out in order, in runs: when none of its untried deliveries is out, its first `run` are
+/// claimed, and are answered in id order (the worker sends a run one after another). Retries
+/// are due by their time, and neither hold back nor are held back by newer deliveries.
 pub async fn claim(
     tx: &mut Tx<'_>,
     limit: i64,
+    run: i64,
     now: DateTime<Utc>,
     hold_until: DateTime<Utc>,
 ) -> QueryResult<Vec<Job>> {
     diesel::sql_query(
-        "WITH due AS ( \
-             SELECT d.id FROM webhook_deliveries d \
+        "WITH firsts AS ( \
+             SELECT f.id, f.next_attempt_at, \
+               bool_or(f.claimed_until >= $1) OVER (PARTITION BY e.id) AS out \
+             FROM webhook_endpoints e CROSS JOIN LATERAL ( \
+                 SELECT d.id, d.next_attempt_at, d.claimed_until FROM webhook_deliveries d \
+                 WHERE d.endpoint_id = e.id AND d.state = 'pending' AND d.attempts = 0 \
+                 ORDER BY d.id LIMIT $3 \
+             ) f \
+             WHERE e.enabled \
+         ), retries AS ( \
+             SELECT d.id, d.next_attempt_at FROM webhook_deliveries d \
              JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled \
-             WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+             WHERE d.state = 'pending' AND d.attempts > 0 AND d.next_attempt_at <= $1 \
                AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
-               AND (d.attempts > 0 OR NOT EXISTS ( \
-                   SELECT 1 FROM webhook_deliveries p \
-                   WHERE p.endpoint_id = d.endpoint_id AND p.state = 'pending' \
-                     AND p.attempts = 0 AND p.id < d.id)) \
-             ORDER BY d.next_attempt_at, d.id \
-             LIMIT $2 \
-             FOR UPDATE OF d SKIP LOCKED \
+             ORDER BY d.next_attempt_at LIMIT $2 \
+         ), due AS ( \
+             SELECT id FROM ( \
+                 SELECT id, next_attempt_at FROM firsts WHERE NOT coalesce(out, false) \
+                 UNION ALL SELECT id, next_attempt_at FROM retries \
+             ) x ORDER BY next_attempt_at, id LIMIT $2 \
          ) \
-         UPDATE webhook_deliveries d SET claimed_until = $3 \
+         UPDATE webhook_deliveries d SET claimed_until = $4 \
          FROM due, webhook_endpoints e, webhook_events ev \
          WHERE d.id = due.id AND e.id = d.endpoint_id AND ev.id = d.event_id \
+           AND d.state = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
          RETURNING d.id AS delivery_id, d.endpoint_id, d.attempts, e.url, e.secret, \
            CASE WHEN e.previous_secret_until > $1 THEN e.previous_secret END AS previous_secret, \
            e.failing_since, \
@@ -349,6 +364,7 @@ pub async fn claim(
     )
     .bind::<Timestamptz, _>(now)
     .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(run)
     .bind::<Timestamptz, _>(hold_until)
     .load(&mut **tx)
     .await
@@ -363,68 +379,110 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
-/// Records an attempt and its verdict on the delivery and on its endpoint (its failing time,
-/// or turned off). The endpoint is locked first, as a delete locks it before the deliveries,
-/// so the two never wait on each other. False when the endpoint was removed meanwhile.
-pub async fn record(
-    tx: &mut Tx<'_>,
-    job: &Job,
-    attempt: &Attempt,
-    verdict: &Verdict,
-) -> QueryResult<bool> {
-    use webhook_deliveries::dsl as d;
-    use webhook_endpoints::dsl as e;
-    let Some(endpoint) = find_for_update(tx, job.endpoint_id).await.optional()? else {
-        return Ok(false);
-    };
-    diesel::insert_into(webhook_attempts::table)
-        .values((
-            webhook_attempts::delivery_id.eq(job.delivery_id),
-            webhook_attempts::attempted_at.eq(attempt.at),
-            webhook_attempts::status_code.eq(attempt.status_code),
-            webhook_attempts::latency_ms.eq(attempt.latency_ms),
-            webhook_attempts::error.eq(&attempt.error),
-        ))
-        .execute(&mut **tx)
-        .await?;
-    let (state, next) = match verdict {
-        Verdict::Succeeded => ("succeeded", attempt.at),
-        Verdict::RetryAt(t) => ("pending", *t),
-        Verdict::GiveUp | Verdict::Disable(_) => ("failed", attempt.at),
-    };
-    diesel::update(d::webhook_deliveries.find(job.delivery_id))
-        .set((
-            d::state.eq(state),
-            d::attempts.eq(d::attempts + 1),
-            d::next_attempt_at.eq(next),
-            d::claimed_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(&mut **tx)
-        .await?;
-    let changes = match verdict {
-        Verdict::Succeeded if endpoint.failing_since.is_some() => EndpointChangeset {
-            failing_since: Some(None),
-            ..Default::default()
-        },
-        Verdict::Succeeded => return Ok(true),
-        Verdict::Disable(reason) => EndpointChangeset {
-            enabled: Some(false),
-            disabled_reason: Some(Some(reason.clone())),
-            disabled_at: Some(Some(attempt.at)),
-            failing_since: endpoint.failing_since.is_none().then_some(Some(attempt.at)),
-            ..Default::default()
-        },
-        _ if endpoint.failing_since.is_none() => EndpointChangeset {
-            failing_since: Some(Some(attempt.at)),
-            ..Default::default()
-        },
-        _ => return Ok(true),
-    };
-    diesel::update(e::webhook_endpoints.find(job.endpoint_id))
-        .set(&changes)
-        .execute(&mut **tx)
-        .await?;
-    Ok(true)
+/// A claimed delivery's attempt and its verdict, waiting to be recorded.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub job: Job,
+    pub attempt: Attempt,
+    pub verdict: Verdict,
+}
+
+impl Finished {
+    /// The delivery's state and next attempt time after this attempt.
+    fn next(&self) -> (&'static str, DateTime<Utc>) {
+        match &self.verdict {
+            Verdict::Succeeded => ("succeeded", self.attempt.at),
+            Verdict::RetryAt(t) => ("pending", *t),
+            Verdict::GiveUp | Verdict::Disable(_) => ("failed", self.attempt.at),
+        }
+    }
+}
+
+/// Records finished attempts, a turn's worth at once, with their verdicts on the deliveries
+/// and on the endpoints (failing since when, or turned off): three statements whatever their
+/// number. The endpoints are locked first, in id order, as a delete locks one before its
+/// deliveries, so neither a delete nor another instance's turn waits on this in a cycle.
+/// Attempts of endpoints removed meanwhile are dropped with them. Answers the deliveries whose
+/// attempts were kept.
+pub async fn record(tx: &mut Tx<'_>, finished: &[Finished]) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = Nullable<Timestamptz>)]
+        failing_since: Option<DateTime<Utc>>,
+    }
+    if finished.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut endpoint_ids: Vec<i64> = finished.iter().map(|f| f.job.endpoint_id).collect();
+    endpoint_ids.sort_unstable();
+    endpoint_ids.dedup();
+    let endpoints: Vec<Locked> = diesel::sql_query(
+        "SELECT id, failing_since FROM webhook_endpoints WHERE id = ANY ($1) \
+         ORDER BY id FOR NO KEY UPDATE",
+    )
+    .bind::<Array<BigInt>, _>(&endpoint_ids)
+    .load(&mut **tx)
+    .await?;
+    let kept: Vec<&Finished> = finished
+        .iter()
+        .filter(|f| endpoints.iter().any(|e| e.id == f.job.endpoint_id))
+        .collect();
+    let ids: Vec<i64> = kept.iter().map(|k| k.job.delivery_id).collect();
+    let at: Vec<DateTime<Utc>> = kept.iter().map(|k| k.attempt.at).collect();
+    let status: Vec<Option<i32>> = kept.iter().map(|k| k.attempt.status_code).collect();
+    let latency: Vec<i32> = kept.iter().map(|k| k.attempt.latency_ms).collect();
+    let error: Vec<Option<String>> = kept.iter().map(|k| k.attempt.error.clone()).collect();
+    let (state, next): (Vec<&str>, Vec<DateTime<Utc>>) = kept.iter().map(|k| k.next()).unzip();
+    diesel::sql_query(
+        "WITH u AS ( \
+             SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::int4[], $4::int4[], \
+                                  $5::text[], $6::text[], $7::timestamptz[]) \
+               AS u(id, at, status_code, latency_ms, error, state, next) \
+         ), logged AS ( \
+             INSERT INTO webhook_attempts \
+               (delivery_id, attempted_at, status_code, latency_ms, error) \
+             SELECT u.id, u.at, u.status_code, u.latency_ms, u.error \
+             FROM u JOIN webhook_deliveries d ON d.id = u.id \
+         ) \
+         UPDATE webhook_deliveries d SET state = u.state, attempts = d.attempts + 1, \
+           next_attempt_at = u.next, claimed_until = NULL \
+         FROM u WHERE d.id = u.id",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Timestamptz>, _>(&at)
+    .bind::<Array<Nullable<Integer>>, _>(&status)
+    .bind::<Array<Integer>, _>(&latency)
+    .bind::<Array<Nullable<Text>>, _>(&error)
+    .bind::<Array<Text>, _>(&state)
+    .bind::<Array<Timestamptz>, _>(&next)
+    .execute(&mut **tx)
+    .await?;
+    for endpoint in &endpoints {
+        let attempts = kept
+            .iter()
+            .filter(|k| k.job.endpoint_id == endpoint.id)
+            .map(|k| (k.attempt.at, &k.verdict));
+        let health = health_after(endpoint.failing_since, attempts);
+        let mut changes = EndpointChangeset::default();
+        if health.failing_since != endpoint.failing_since {
+            changes.failing_since = Some(health.failing_since);
+        }
+        if let Some((reason, at)) = health.disabled {
+            changes.enabled = Some(false);
+            changes.disabled_reason = Some(Some(reason));
+            changes.disabled_at = Some(Some(at));
+        }
+        if !changes.is_empty() {
+            use webhook_endpoints::dsl as e;
+            diesel::update(e::webhook_endpoints.find(endpoint.id))
+                .set(&changes)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(ids)
 }
 
 /// A delivery as the log shows it.

@@ -435,6 +435,7 @@ async fn a_rotation_signs_with_the_new_and_the_old_secret_for_a_day() {
         "webhook.test",
         "sent whatever it subscribes to"
     );
+    assert_eq!(got[0].json()["data"]["endpoint_id"], hook["id"]);
     assert_eq!(got[0].header("webhook-signature").split(' ').count(), 2);
     assert!(verifies(&new, &got[0]) && verifies(&old, &got[0]));
 }
