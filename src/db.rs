@@ -59,7 +59,10 @@ pub fn background_pool(
     statement_timeout: Duration,
     wait: Duration,
 ) -> DbPool {
-    let session = "; SET synchronous_commit = off";
+    // READ COMMITTED whatever the server's default: the webhook worker's turn relies on each
+    // statement seeing what committed before it (`models::webhook::lock_turn`).
+    let session = "; SET synchronous_commit = off; \
+                   SET default_transaction_isolation = 'read committed'";
     build_pool(database_url, max_size, statement_timeout, wait, session)
 }
 

@@ -1,8 +1,8 @@
 //! The webhook worker (Standard Webhooks): each turn it announces scheduled articles whose time
 //! has come, fans committed events out to the endpoints that subscribe, and sends due
 //! deliveries, signed (at most [`IN_FLIGHT`] at once; an endpoint's first attempts one after
-//! another, in order), recording every attempt. It runs in every instance; the database keeps them from doing anything twice
-//! (`models::webhook`). The loop and its transactions are the mail outbox's (`worker`); its
+//! another, in order), recording every attempt. It runs in every instance; the database keeps
+//! them from doing anything twice (`models::webhook`). The loop and its transactions are the mail outbox's (`worker`); its
 //! connections are its own, and their commits do not wait for the disk (`db::background_pool`):
 //! a crash can only make it send a delivery again, under the same webhook-id.
 
@@ -34,8 +34,9 @@ const RUN: i64 = 16;
 pub const CONNECTIONS: usize = 2;
 /// Deliveries sent at once by one instance.
 const IN_FLIGHT: usize = 64;
-/// How long an instance holds a claimed delivery before another may take it over: well past
-/// the 15 s an attempt may take.
+/// How long an instance holds the first delivery of a claimed run before another may take it
+/// over: well past the 15 s an attempt may take. Each next one of the run is held [`TIMEOUT`]
+/// longer, as it cannot start sooner.
 const HOLD: Duration = Duration::from_secs(60);
 /// An attempt's whole exchange, connection to response body.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
@@ -69,24 +70,37 @@ impl Worker {
             done,
             finished,
             unrecorded: Vec::new(),
+            unreleased: Vec::new(),
             announced_at: None,
         };
         worker::run(wakeup, IDLE, SETTLE, turns).await;
     }
 
-    /// Sends deliveries one after another, each when the one before has been answered, and
-    /// hands each attempt back to be recorded as it finishes (a task of its own).
+    /// Sends a run of deliveries one after another, each when the one before has been
+    /// answered, and hands each attempt back to be recorded as it finishes (a task of its
+    /// own). The run stops at the first attempt that fails (the endpoint may be gone or
+    /// turned off), or when the next one's claim would run out before its answer could come;
+    /// the deliveries not sent are handed back too, to be claimed again in order.
     fn deliver(
         &self,
         run: Vec<(Job, OwnedSemaphorePermit)>,
-        done: mpsc::UnboundedSender<Finished>,
+        done: mpsc::UnboundedSender<Done>,
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
         let (sender, wakeup) = (self.sender.clone(), self.wakeup.clone());
+        let margin = chrono::Duration::from_std(TIMEOUT * 2).unwrap_or_default();
         async move {
+            let mut go_on = true;
             for (job, slot) in run {
+                if !go_on || Utc::now() + margin > job.claimed_until {
+                    go_on = false;
+                    drop(slot);
+                    let _ = done.send(Done::Released(job));
+                    continue;
+                }
                 let (attempt, status) = sender.send(&job).await;
                 let verdict = verdict(status, job.attempts + 1, job.failing_since, attempt.at);
                 if verdict != Verdict::Succeeded {
+                    go_on = false;
                     tracing::info!(
                         delivery = job.delivery_id,
                         endpoint = job.endpoint_id,
@@ -99,15 +113,23 @@ impl Worker {
                 }
                 drop(slot);
                 // The worker lives as long as the runtime: a send fails only as that stops.
-                let _ = done.send(Finished {
+                let _ = done.send(Done::Attempted(Finished {
                     job,
                     attempt,
                     verdict,
-                });
+                }));
                 wakeup.notify_one();
             }
+            wakeup.notify_one();
         }
     }
+}
+
+/// What a delivery task hands back.
+enum Done {
+    Attempted(Finished),
+    /// Claimed, not sent: back in line.
+    Released(Job),
 }
 
 /// Claimed deliveries as the worker sends them: an endpoint's first attempts in one run, in
@@ -140,21 +162,20 @@ fn outcome(verdict: &Verdict) -> &'static str {
     }
 }
 
-/// The worker between turns: its free delivery slots, and the attempts finished but not yet
-/// recorded (kept until a turn's transaction commits them).
+/// The worker between turns: its free delivery slots, and the attempts finished (and the
+/// deliveries handed back) but not yet recorded, kept until a turn's transaction commits them.
 struct Turns {
     worker: Worker,
     slots: Arc<Semaphore>,
-    done: mpsc::UnboundedSender<Finished>,
-    finished: mpsc::UnboundedReceiver<Finished>,
+    done: mpsc::UnboundedSender<Done>,
+    finished: mpsc::UnboundedReceiver<Done>,
     unrecorded: Vec<Finished>,
+    unreleased: Vec<Job>,
     announced_at: Option<Instant>,
 }
 
 /// What one turn's transaction did.
 struct Turn {
-    /// The deliveries whose attempts were recorded (not those of endpoints removed since).
-    recorded: Vec<i64>,
     fanned: usize,
     jobs: Vec<Job>,
 }
@@ -163,18 +184,24 @@ impl worker::Step for Turns {
     /// One turn: announces scheduled articles whose time came (at most every [`IDLE`], in a
     /// durable transaction of its own); then, in one transaction and one instance at a time,
     /// fans committed events out, records the attempts that finished, and claims as many due
-    /// deliveries as there are free slots; then sends those. True when a batch was full (more is waiting); finished
-    /// attempts wake the worker themselves.
+    /// deliveries as there are free slots; then sends those. True when a batch was full (more
+    /// is waiting); finished attempts wake the worker themselves.
     async fn step(&mut self) -> bool {
-        while let Ok(f) = self.finished.try_recv() {
-            self.unrecorded.push(f);
+        while let Ok(done) = self.finished.try_recv() {
+            match done {
+                Done::Attempted(f) => {
+                    self.worker.metrics.webhook_attempt(outcome(&f.verdict));
+                    self.unrecorded.push(f);
+                }
+                Done::Released(job) => self.unreleased.push(job),
+            }
         }
         let finished = std::mem::take(&mut self.unrecorded);
+        let released = std::mem::take(&mut self.unreleased);
         let look_for_due = self.announced_at.is_none_or(|t| t.elapsed() >= IDLE);
         let free = self.slots.available_permits() as i64;
         let now = Utc::now();
         let hold_until = now + chrono::Duration::from_std(HOLD).unwrap_or_default();
-        let what = "webhooks: could not record attempts or claim deliveries";
         let announced = match look_for_due {
             true => {
                 let what = "webhooks: could not announce scheduled articles";
@@ -182,34 +209,27 @@ impl worker::Step for Turns {
             }
             false => Some(0),
         };
+        let what = "webhooks: could not record attempts or claim deliveries";
         let turn = worker::write(&self.worker.pool, what, async |tx| {
             webhook::lock_turn(tx).await?;
             let fanned = webhook::fan_out(tx, BATCH).await?;
-            let recorded = webhook::record(tx, &finished).await?;
+            webhook::record(tx, &finished, &released).await?;
             let jobs = match free {
                 0 => Vec::new(),
-                n => webhook::claim(tx, n, RUN, now, hold_until).await?,
+                n => webhook::claim(tx, n, RUN, now, hold_until, TIMEOUT).await?,
             };
-            Ok(Turn {
-                recorded,
-                fanned,
-                jobs,
-            })
+            Ok(Turn { fanned, jobs })
         })
         .await;
-        let Some(turn) = turn else {
-            self.unrecorded = finished; // recorded by a later turn
-            return false;
-        };
         if look_for_due && announced.is_some() {
             self.announced_at = Some(Instant::now());
         }
-        for f in finished
-            .iter()
-            .filter(|f| turn.recorded.contains(&f.job.delivery_id))
-        {
-            self.worker.metrics.webhook_attempt(outcome(&f.verdict));
-        }
+        let Some(turn) = turn else {
+            // Recorded by a later turn (a repeat of one that did commit changes nothing).
+            self.unrecorded = finished;
+            self.unreleased = released;
+            return false;
+        };
         for run in runs(turn.jobs) {
             // No more were claimed than slots were free: each job gets one.
             let run: Vec<_> = run
@@ -228,7 +248,8 @@ async fn announce(tx: &mut Tx<'_>) -> diesel::QueryResult<usize> {
     let now = Utc::now();
     for id in &ids {
         let (row, decoration) = article::find_by_id(tx, *id).await?;
-        let data = serde_json::to_value(Article::new(row, decoration, now)).unwrap_or_default();
+        let data = serde_json::to_value(Article::new(row, decoration, now))
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
         webhook::emit(tx, EventType::ArticlePublished, &data).await?;
     }
     Ok(ids.len())
@@ -393,6 +414,7 @@ mod tests {
             secret: Vec::new(),
             previous_secret: None,
             failing_since: None,
+            claimed_until: Utc::now(),
             message_id: String::new(),
             event_type: String::new(),
             body: String::new(),

@@ -29,13 +29,15 @@ use crate::{
         AuditAction, ResourceType, WebUrl,
     },
     errors::{found, ApiError, ApiResult, Problem, QueryResultExt, Validator},
-    models::webhook::{self, EndpointChangeset, NewEndpoint},
+    models::webhook::{self, EndpointChangeset, NewEndpoint, Retried},
     state::{AppState, WebhookTargets},
 };
 
 const NO_WEBHOOK: &str = "No webhook endpoint has this id.";
 const NO_DELIVERY: &str = "This webhook endpoint has no delivery with this id.";
 const DISABLED: &str = "The endpoint is disabled: enable it (PATCH `enabled: true`) first.";
+const UNDERWAY: &str =
+    "An attempt of this delivery is on its way: send it again once the log shows its answer.";
 const CURSOR_KIND: &str = "webhooks";
 const DELIVERY_CURSOR_KIND: &str = "webhook_deliveries";
 /// How long the old secret keeps signing after a rotation.
@@ -58,6 +60,7 @@ pub struct Webhook {
     /// null when it is enabled or an admin turned it off.
     #[schema(required = true)]
     pub disabled_reason: Option<String>,
+    /// When it was turned off, by the service or by an admin; null when it is enabled.
     #[schema(required = true)]
     pub disabled_at: Option<DateTime<Utc>>,
     /// The first failed attempt since the last success; null when the last attempt succeeded.
@@ -433,6 +436,7 @@ pub async fn update(
     let data = db::write(&mut conn, async |tx| {
         let before = Webhook::from(webhook::find_for_update(tx, id).await.or_404(NO_WEBHOOK)?);
         if_match.check(&before)?;
+        let changes = changes.turning_off(before.enabled, Utc::now());
         let row = webhook::update(tx, id, &changes).await?;
         audit
             .changed(tx, AuditAction::Update, &before, row.into())
@@ -442,7 +446,8 @@ pub async fn update(
     Ok(json_ok(&req, &Item::new(data)))
 }
 
-/// Removes an endpoint with its delivery log; nothing more is sent to it.
+/// Removes an endpoint with its delivery log; nothing more is sent to it (an attempt already on
+/// its way may still arrive).
 #[utoipa::path(
     operation_id = "deleteWebhook",
     tag = "Webhooks",
@@ -614,7 +619,7 @@ pub async fn deliveries(
     responses(
         (status = 202, description = "Queued; sent within a second", body = Item<Delivery>, headers(("Location" = String, description = "The endpoint's delivery log"))),
         (status = 404, description = "No such endpoint or delivery", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The endpoint is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The endpoint is disabled, or an attempt of this delivery is on its way", body = Problem, content_type = "application/problem+json"),
         AdminOnly,
         Unavailable,
     )
@@ -632,9 +637,11 @@ pub async fn retry_delivery(
         if !endpoint.enabled {
             return Err(ApiError::Conflict(DISABLED.into()));
         }
-        let now = Utc::now();
-        let found = webhook::retry(tx, id, delivery_id, now).await?;
-        found.ok_or_else(|| ApiError::NotFound(NO_DELIVERY.into()))
+        match webhook::retry(tx, id, delivery_id, Utc::now()).await? {
+            Retried::Queued(delivery) => Ok(delivery),
+            Retried::Underway => Err(ApiError::Conflict(UNDERWAY.into())),
+            Retried::Missing => Err(ApiError::NotFound(NO_DELIVERY.into())),
+        }
     })
     .await?;
     state.webhook_wakeup.notify_one();

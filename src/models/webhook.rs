@@ -1,7 +1,7 @@
 //! The webhook tables: endpoints, the outbox of events (`webhook_events`, written in the
 //! transaction of the change itself), one delivery per event and endpoint, and the attempts of
-//! each. The worker's steps (fan-out, claim, record, announce) are one statement or one
-//! transaction each, safe with several instances running.
+//! each. The worker's turn (fan-out, record, claim) is one transaction, one instance at a time
+//! (`lock_turn`); the announcement of scheduled articles is one of its own.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -51,6 +51,17 @@ pub struct EndpointChangeset {
 }
 
 impl EndpointChangeset {
+    /// The change, with the time it turns off an endpoint that was on (`was_enabled`).
+    pub fn turning_off(self, was_enabled: bool, now: DateTime<Utc>) -> Self {
+        match self.enabled {
+            Some(false) if was_enabled => Self {
+                disabled_at: Some(Some(now)),
+                ..self
+            },
+            _ => self,
+        }
+    }
+
     /// True when it would change nothing (diesel refuses to build an empty UPDATE).
     pub fn is_empty(&self) -> bool {
         self.url.is_none()
@@ -226,7 +237,9 @@ pub async fn emit_to(
 
 /// Makes the other instances' turns wait until this transaction ends: one instance at a time
 /// fans out and claims, so that deliveries are numbered, and each endpoint's are claimed, in
-/// order. Taken before those statements, so that their snapshots see the last turn's commit.
+/// order. Taken before those statements, so that their snapshots see the last turn's commit
+/// (each statement takes its own snapshot: the worker's connections are READ COMMITTED,
+/// whatever the server's default, `db::background_pool`).
 pub async fn lock_turn(tx: &mut Tx<'_>) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(7170017)")
         .execute(&mut **tx)
@@ -238,6 +251,9 @@ pub async fn lock_turn(tx: &mut Tx<'_>) -> QueryResult<()> {
 /// An event waits until every transaction that could still write an earlier one has ended
 /// (its `xid` is older than the oldest running), so with [`lock_turn`] held each endpoint's
 /// deliveries are numbered in the order of the changes. Answers how many events it handled.
+///
+/// It must be the turn's first write: its snapshot is then taken before the turn has an xid
+/// of its own (which would only hold events back a turn, but no need).
 pub async fn fan_out(tx: &mut Tx<'_>, batch: i64) -> QueryResult<usize> {
     diesel::sql_query(
         "WITH ready AS ( \
@@ -270,8 +286,9 @@ pub async fn announce_due(tx: &mut Tx<'_>, batch: i64) -> QueryResult<Vec<i64>> 
         article_id: i64,
     }
     // Once its event can go out, an announcement must survive a crash, or it would be made
-    // again under a new webhook-id: this commit waits for the disk even on a background pool.
-    diesel::sql_query("SET LOCAL synchronous_commit = on")
+    // again under a new webhook-id: this commit is as durable as the server's own setting,
+    // even on a background pool.
+    diesel::sql_query("SET LOCAL synchronous_commit TO DEFAULT")
         .execute(&mut **tx)
         .await?;
     diesel::sql_query(
@@ -311,6 +328,10 @@ pub struct Job {
     /// The endpoint's first failure since its last success.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub failing_since: Option<DateTime<Utc>>,
+    /// Until when this instance holds it: a record or release must find the same time, so a
+    /// late or repeated one changes nothing.
+    #[diesel(sql_type = Timestamptz)]
+    pub claimed_until: DateTime<Utc>,
     #[diesel(sql_type = Text)]
     pub message_id: String,
     #[diesel(sql_type = Text)]
@@ -319,53 +340,61 @@ pub struct Job {
     pub body: String,
 }
 
-/// Claims up to `limit` due deliveries of enabled endpoints until `hold_until` (another
-/// instance takes one over after that), with [`lock_turn`] held. An endpoint's first attempts
-/// go out in order, in runs: when none of its untried deliveries is out, its first `run` are
-/// claimed, and are answered in id order (the worker sends a run one after another). Retries
-/// are due by their time, and neither hold back nor are held back by newer deliveries.
+/// Claims up to `limit` due deliveries of enabled endpoints, with [`lock_turn`] held. An
+/// endpoint's first attempts go out in order, in runs: when none of its untried deliveries is
+/// out, its oldest `run` are claimed (one while it is failing), always a prefix, and the worker
+/// sends them one after another. The first of a run is held until `hold_until`, each next one
+/// `step` later (it cannot start sooner), after which another turn may take it over. Retries
+/// are due by their time, and neither hold back nor are held back by newer deliveries. An
+/// endpoint that a request has locked (being changed or removed) is passed over this turn.
 pub async fn claim(
     tx: &mut Tx<'_>,
     limit: i64,
     run: i64,
     now: DateTime<Utc>,
     hold_until: DateTime<Utc>,
+    step: std::time::Duration,
 ) -> QueryResult<Vec<Job>> {
     diesel::sql_query(
-        "WITH firsts AS ( \
-             SELECT f.id, f.next_attempt_at, \
-               bool_or(f.claimed_until >= $1) OVER (PARTITION BY e.id) AS out \
-             FROM webhook_endpoints e CROSS JOIN LATERAL ( \
+        "WITH ends AS ( \
+             SELECT id, failing_since FROM webhook_endpoints WHERE enabled \
+             ORDER BY id FOR KEY SHARE SKIP LOCKED \
+         ), firsts AS ( \
+             SELECT f.id, bool_or(f.claimed_until >= $1) OVER w AS out, \
+               min(f.next_attempt_at) OVER w AS since, \
+               row_number() OVER (w ORDER BY f.id) AS place \
+             FROM ends e CROSS JOIN LATERAL ( \
                  SELECT d.id, d.next_attempt_at, d.claimed_until FROM webhook_deliveries d \
                  WHERE d.endpoint_id = e.id AND d.state = 'pending' AND d.attempts = 0 \
-                 ORDER BY d.id LIMIT $3 \
+                 ORDER BY d.id LIMIT CASE WHEN e.failing_since IS NULL THEN $3 ELSE 1 END \
              ) f \
-             WHERE e.enabled \
+             WINDOW w AS (PARTITION BY e.id) \
          ), retries AS ( \
-             SELECT d.id, d.next_attempt_at FROM webhook_deliveries d \
-             JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled \
+             SELECT d.id, d.next_attempt_at AS since, 1::int8 AS place \
+             FROM webhook_deliveries d JOIN ends e ON e.id = d.endpoint_id \
              WHERE d.state = 'pending' AND d.attempts > 0 AND d.next_attempt_at <= $1 \
                AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
              ORDER BY d.next_attempt_at LIMIT $2 \
          ), due AS ( \
-             SELECT id FROM ( \
-                 SELECT id, next_attempt_at FROM firsts WHERE NOT coalesce(out, false) \
-                 UNION ALL SELECT id, next_attempt_at FROM retries \
-             ) x ORDER BY next_attempt_at, id LIMIT $2 \
+             SELECT id, since, place FROM firsts WHERE NOT coalesce(out, false) \
+             UNION ALL SELECT id, since, place FROM retries \
+             ORDER BY since, id LIMIT $2 \
          ) \
-         UPDATE webhook_deliveries d SET claimed_until = $4 \
+         UPDATE webhook_deliveries d \
+         SET claimed_until = $4 + (due.place - 1) * $5 * interval '1 millisecond' \
          FROM due, webhook_endpoints e, webhook_events ev \
          WHERE d.id = due.id AND e.id = d.endpoint_id AND ev.id = d.event_id \
            AND d.state = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
          RETURNING d.id AS delivery_id, d.endpoint_id, d.attempts, e.url, e.secret, \
            CASE WHEN e.previous_secret_until > $1 THEN e.previous_secret END AS previous_secret, \
-           e.failing_since, \
+           e.failing_since, d.claimed_until, \
            ev.message_id, ev.event_type, ev.body",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<BigInt, _>(limit)
     .bind::<BigInt, _>(run)
     .bind::<Timestamptz, _>(hold_until)
+    .bind::<BigInt, _>(i64::try_from(step.as_millis()).unwrap_or(i64::MAX))
     .load(&mut **tx)
     .await
 }
@@ -399,18 +428,43 @@ impl Finished {
 }
 
 /// Records finished attempts, a turn's worth at once, with their verdicts on the deliveries
-/// and on the endpoints (failing since when, or turned off): three statements whatever their
-/// number. The endpoints are locked first, in id order, as a delete locks one before its
-/// deliveries, so neither a delete nor another instance's turn waits on this in a cycle.
-/// Attempts of endpoints removed meanwhile are dropped with them. Answers the deliveries whose
-/// attempts were kept.
-pub async fn record(tx: &mut Tx<'_>, finished: &[Finished]) -> QueryResult<Vec<i64>> {
+/// and on the endpoints (failing since when, or turned off), and gives back the deliveries
+/// claimed but not sent (`released`): two statements whatever their number, one more if some
+/// were released, and one per endpoint whose health changed. An attempt counts only while its
+/// claim holds (the delivery still carries the claim's time), so a record repeated after a
+/// lost COMMIT, or one that comes after another turn took the delivery over, changes nothing.
+/// The endpoints are locked first, in id order, as a delete locks one before its deliveries,
+/// so neither a delete nor another instance's turn waits on this in a cycle. Answers the
+/// deliveries whose attempts were recorded.
+pub async fn record(
+    tx: &mut Tx<'_>,
+    finished: &[Finished],
+    released: &[Job],
+) -> QueryResult<Vec<i64>> {
     #[derive(QueryableByName)]
     struct Locked {
         #[diesel(sql_type = BigInt)]
         id: i64,
         #[diesel(sql_type = Nullable<Timestamptz>)]
         failing_since: Option<DateTime<Utc>>,
+    }
+    #[derive(QueryableByName)]
+    struct Recorded {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    if !released.is_empty() {
+        let ids: Vec<i64> = released.iter().map(|j| j.delivery_id).collect();
+        let claims: Vec<DateTime<Utc>> = released.iter().map(|j| j.claimed_until).collect();
+        diesel::sql_query(
+            "UPDATE webhook_deliveries d SET claimed_until = NULL \
+             FROM unnest($1::int8[], $2::timestamptz[]) AS u(id, claim) \
+             WHERE d.id = u.id AND d.claimed_until = u.claim",
+        )
+        .bind::<Array<BigInt>, _>(&ids)
+        .bind::<Array<Timestamptz>, _>(&claims)
+        .execute(&mut **tx)
+        .await?;
     }
     if finished.is_empty() {
         return Ok(Vec::new());
@@ -425,30 +479,29 @@ pub async fn record(tx: &mut Tx<'_>, finished: &[Finished]) -> QueryResult<Vec<i
     .bind::<Array<BigInt>, _>(&endpoint_ids)
     .load(&mut **tx)
     .await?;
-    let kept: Vec<&Finished> = finished
-        .iter()
-        .filter(|f| endpoints.iter().any(|e| e.id == f.job.endpoint_id))
-        .collect();
-    let ids: Vec<i64> = kept.iter().map(|k| k.job.delivery_id).collect();
-    let at: Vec<DateTime<Utc>> = kept.iter().map(|k| k.attempt.at).collect();
-    let status: Vec<Option<i32>> = kept.iter().map(|k| k.attempt.status_code).collect();
-    let latency: Vec<i32> = kept.iter().map(|k| k.attempt.latency_ms).collect();
-    let error: Vec<Option<String>> = kept.iter().map(|k| k.attempt.error.clone()).collect();
-    let (state, next): (Vec<&str>, Vec<DateTime<Utc>>) = kept.iter().map(|k| k.next()).unzip();
-    diesel::sql_query(
+    let ids: Vec<i64> = finished.iter().map(|f| f.job.delivery_id).collect();
+    let at: Vec<DateTime<Utc>> = finished.iter().map(|f| f.attempt.at).collect();
+    let status: Vec<Option<i32>> = finished.iter().map(|f| f.attempt.status_code).collect();
+    let latency: Vec<i32> = finished.iter().map(|f| f.attempt.latency_ms).collect();
+    let error: Vec<Option<String>> = finished.iter().map(|f| f.attempt.error.clone()).collect();
+    let (state, next): (Vec<&str>, Vec<DateTime<Utc>>) = finished.iter().map(|f| f.next()).unzip();
+    let claims: Vec<DateTime<Utc>> = finished.iter().map(|f| f.job.claimed_until).collect();
+    let recorded: Vec<i64> = diesel::sql_query(
         "WITH u AS ( \
              SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::int4[], $4::int4[], \
-                                  $5::text[], $6::text[], $7::timestamptz[]) \
-               AS u(id, at, status_code, latency_ms, error, state, next) \
+                                  $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[]) \
+               AS u(id, at, status_code, latency_ms, error, state, next, claim) \
+         ), done AS ( \
+             UPDATE webhook_deliveries d SET state = u.state, attempts = d.attempts + 1, \
+               next_attempt_at = u.next, claimed_until = NULL \
+             FROM u WHERE d.id = u.id AND d.claimed_until = u.claim \
+             RETURNING d.id \
          ), logged AS ( \
              INSERT INTO webhook_attempts \
                (delivery_id, attempted_at, status_code, latency_ms, error) \
-             SELECT u.id, u.at, u.status_code, u.latency_ms, u.error \
-             FROM u JOIN webhook_deliveries d ON d.id = u.id \
+             SELECT u.id, u.at, u.status_code, u.latency_ms, u.error FROM u JOIN done USING (id) \
          ) \
-         UPDATE webhook_deliveries d SET state = u.state, attempts = d.attempts + 1, \
-           next_attempt_at = u.next, claimed_until = NULL \
-         FROM u WHERE d.id = u.id",
+         SELECT id FROM done",
     )
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Array<Timestamptz>, _>(&at)
@@ -457,8 +510,16 @@ pub async fn record(tx: &mut Tx<'_>, finished: &[Finished]) -> QueryResult<Vec<i
     .bind::<Array<Nullable<Text>>, _>(&error)
     .bind::<Array<Text>, _>(&state)
     .bind::<Array<Timestamptz>, _>(&next)
-    .execute(&mut **tx)
-    .await?;
+    .bind::<Array<Timestamptz>, _>(&claims)
+    .load::<Recorded>(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    let kept: Vec<&Finished> = finished
+        .iter()
+        .filter(|f| recorded.contains(&f.job.delivery_id))
+        .collect();
     for endpoint in &endpoints {
         let attempts = kept
             .iter()
@@ -482,7 +543,7 @@ pub async fn record(tx: &mut Tx<'_>, finished: &[Finished]) -> QueryResult<Vec<i
                 .await?;
         }
     }
-    Ok(ids)
+    Ok(recorded)
 }
 
 /// A delivery as the log shows it.
@@ -569,19 +630,31 @@ pub async fn attempts_of(
         .await
 }
 
+/// What became of a request to send a delivery again.
+#[derive(Debug)]
+pub enum Retried {
+    /// Back in line for an attempt now.
+    Queued(Delivery),
+    /// An attempt of it is on its way; it may be sent again once that is answered.
+    Underway,
+    /// The endpoint has no such delivery.
+    Missing,
+}
+
 /// Puts a delivery back in line for an attempt now (a failed one gets one more try, past the
-/// schedule); `None` when the endpoint has no such delivery.
+/// schedule), unless an attempt of it is on its way.
 pub async fn retry(
     tx: &mut Tx<'_>,
     endpoint_id: i64,
     id: i64,
     now: DateTime<Utc>,
-) -> QueryResult<Option<Delivery>> {
+) -> QueryResult<Retried> {
     use webhook_deliveries::dsl as d;
     let n = diesel::update(
         d::webhook_deliveries
             .filter(d::id.eq(id))
-            .filter(d::endpoint_id.eq(endpoint_id)),
+            .filter(d::endpoint_id.eq(endpoint_id))
+            .filter(d::claimed_until.is_null().or(d::claimed_until.lt(now))),
     )
     .set((
         d::state.eq("pending"),
@@ -590,8 +663,13 @@ pub async fn retry(
     ))
     .execute(&mut **tx)
     .await?;
-    match n {
-        0 => Ok(None),
-        _ => find_delivery(tx, endpoint_id, id).await.map(Some),
+    if n > 0 {
+        return find_delivery(tx, endpoint_id, id)
+            .await
+            .map(Retried::Queued);
     }
+    Ok(match find_delivery(tx, endpoint_id, id).await.optional()? {
+        Some(_) => Retried::Underway,
+        None => Retried::Missing,
+    })
 }

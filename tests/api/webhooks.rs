@@ -40,11 +40,12 @@ impl Received {
 }
 
 /// A webhook receiver: an HTTP/1.1 server on loopback that records every request and answers
-/// with the statuses queued (204 once the queue is empty).
+/// with the statuses queued (204 once the queue is empty), after the delay set (none at first).
 struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Received>>>,
     answers: Arc<Mutex<VecDeque<u16>>>,
+    delay: Arc<Mutex<Duration>>,
 }
 
 impl Receiver {
@@ -56,16 +57,19 @@ impl Receiver {
         );
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let answers: Arc<Mutex<VecDeque<u16>>> = Arc::default();
-        let (store, script) = (got.clone(), answers.clone());
+        let delay: Arc<Mutex<Duration>> = Arc::default();
+        let (store, script, wait) = (got.clone(), answers.clone(), delay.clone());
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
-                let (store, script) = (store.clone(), script.clone());
+                let (store, script, wait) = (store.clone(), script.clone(), wait.clone());
                 tokio::spawn(async move {
                     let Some(request) = read_request(&mut stream).await else {
                         return;
                     };
                     store.lock().unwrap().push(request);
                     let status = script.lock().unwrap().pop_front().unwrap_or(204);
+                    let delay = *wait.lock().unwrap();
+                    tokio::time::sleep(delay).await;
                     let reply = format!(
                         "HTTP/1.1 {status} Whatever\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
                     );
@@ -73,11 +77,20 @@ impl Receiver {
                 });
             }
         });
-        Self { url, got, answers }
+        Self {
+            url,
+            got,
+            answers,
+            delay,
+        }
     }
 
     fn answer_next(&self, statuses: &[u16]) {
         self.answers.lock().unwrap().extend(statuses);
+    }
+
+    fn answer_after(&self, delay: Duration) {
+        *self.delay.lock().unwrap() = delay;
     }
 
     fn received(&self) -> Vec<Received> {
@@ -531,6 +544,112 @@ async fn unpublishing_and_deleting_tell_the_receiver_with_identifiers_only() {
     assert_eq!(bodies[0]["data"], json!({"slug": archived}));
     assert_eq!(bodies[1]["type"], "article.deleted");
     assert_eq!(bodies[1]["data"], json!({"slug": deleted}));
+}
+
+#[tokio::test]
+async fn an_admin_turns_an_endpoint_off_and_nothing_is_sent_until_it_is_on_again() {
+    let (app, receiver) = (app().await, Receiver::start().await);
+    let admin = app.token(Role::Admin).await;
+    let hook = subscribe(&app, &admin, &receiver, &["*"]).await;
+    let path = format!("{WEBHOOKS}/{}", hook["id"]);
+    let switch = async |enabled: bool| {
+        let res = app
+            .patch(&path)
+            .token(&admin)
+            .json(&json!({ "enabled": enabled }))
+            .send()
+            .await;
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.unwrap()["data"].clone()
+    };
+    let off = switch(false).await;
+    assert_eq!(off["enabled"], false);
+    assert!(off["disabled_at"].is_string(), "{off}");
+    assert_eq!(off["disabled_reason"], Value::Null, "an admin did it");
+    assert_eq!(
+        switch(false).await["disabled_at"],
+        off["disabled_at"],
+        "still the first time"
+    );
+    publish(&app, &admin, "Sent while off").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(receiver.received().is_empty());
+    let on = switch(true).await;
+    assert_eq!(on["disabled_at"], Value::Null);
+    publish(&app, &admin, "Sent while on").await;
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0].json()["data"]["slug"], "sent-while-on");
+}
+
+#[tokio::test]
+async fn a_failure_in_a_backlog_is_retried_and_the_rest_still_arrive_in_order() {
+    let (app, receiver) = (app().await, Receiver::start().await);
+    let admin = app.token(Role::Admin).await;
+    subscribe(&app, &admin, &receiver, &["article.published"]).await;
+    // The receiver is slow at first, so the next changes queue up behind the first delivery
+    // and go out as one run; the second of them fails.
+    receiver.answer_after(Duration::from_millis(1500));
+    receiver.answer_next(&[204, 500]);
+    let mut slugs = Vec::new();
+    for i in 1..=5 {
+        slugs.push(publish(&app, &admin, &format!("Backlog {i}")).await);
+        if i == 1 {
+            receiver.wait_for(1).await;
+            receiver.answer_after(Duration::ZERO);
+        }
+    }
+    let got = receiver.wait_for(6).await;
+    let arrived: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["data"]["slug"].as_str().unwrap().to_owned())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut first_arrivals = arrived.clone();
+    first_arrivals.retain(|s| seen.insert(s.clone()));
+    assert_eq!(
+        first_arrivals, slugs,
+        "first attempts in the order of the changes"
+    );
+    assert_eq!(
+        arrived.iter().filter(|s| **s == slugs[1]).count(),
+        2,
+        "{arrived:?}"
+    );
+    let tries: Vec<&Received> = got
+        .iter()
+        .filter(|r| r.json()["data"]["slug"] == slugs[1])
+        .collect();
+    assert_eq!(tries[0].header("webhook-id"), tries[1].header("webhook-id"));
+}
+
+#[tokio::test]
+async fn a_delivery_on_its_way_cannot_be_sent_again_until_it_is_answered() {
+    let (app, receiver) = (app().await, Receiver::start().await);
+    let admin = app.token(Role::Admin).await;
+    let hook = subscribe(&app, &admin, &receiver, &["*"]).await;
+    receiver.answer_after(Duration::from_secs(3));
+    publish(&app, &admin, "Slow to answer").await;
+    receiver.wait_for(1).await;
+    let delivery = &deliveries(&app, &admin, &hook["id"]).await[0];
+    let retry = format!(
+        "{WEBHOOKS}/{}/deliveries/{}/retry",
+        hook["id"], delivery["id"]
+    );
+    let res = app.post(&retry).token(&admin).send().await;
+    let problem = assert_problem(res, 409).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("on its way"),
+        "{problem}"
+    );
+    log_until(&app, &admin, &hook["id"], |log| {
+        log[0]["state"] == "succeeded"
+    })
+    .await;
+    receiver.answer_after(Duration::ZERO);
+    let res = app.post(&retry).token(&admin).send().await;
+    assert_eq!(res.status(), 202);
+    let got = receiver.wait_for(2).await;
+    assert_eq!(got[0].header("webhook-id"), got[1].header("webhook-id"));
 }
 
 #[tokio::test]
