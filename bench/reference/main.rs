@@ -1,8 +1,10 @@
 //! The reference for uncached reads (issue 18, part 4): the same data as the service's article
-//! detail and list pages, each fetched with ONE prepared statement by a plain handler on the
+//! detail and list pages, each fetched with ONE statement by a plain handler on the
 //! same stack (actix-web, a deadpool of diesel-async connections, as large as the service's)
 //! and the same tables, serialized with serde. No middleware, no cache, no ETag, no validation
-//! beyond what the SQL needs, no check of a connection before its use.
+//! beyond what the SQL needs, no check of a connection before its use. Not yet a prepared
+//! statement, as the issue asks: diesel parses and plans a `sql_query` on every execution (see
+//! bench/README, "Uncached reads").
 //!
 //! `bench/run` builds it (`cargo build --release --example bench-reference`), starts it beside
 //! the cache-off server on the same database, and judges the service's cache-off detail and

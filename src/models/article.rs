@@ -8,13 +8,14 @@
 use chrono::{DateTime, Utc};
 use diesel::{
     dsl::{self, sql},
-    expression::{BoxableExpression, SqlLiteral},
+    expression::BoxableExpression,
     pg::Pg,
     prelude::*,
     sql_types::{Array, BigInt, Bool, Float4, Nullable, Text, Timestamptz},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use super::fixed_sql::{fixed, Fixed};
 use super::published::public;
 use crate::db::Tx;
 use crate::domain::{ArticleStatus, Slug};
@@ -153,25 +154,25 @@ pub struct Decoration {
 }
 
 type DecorationColumns = (
-    SqlLiteral<Text>,
-    SqlLiteral<Text>,
-    SqlLiteral<Nullable<Text>>,
-    SqlLiteral<Array<Text>>,
-    SqlLiteral<Array<Text>>,
+    Fixed<Text>,
+    Fixed<Text>,
+    Fixed<Nullable<Text>>,
+    Fixed<Array<Text>>,
+    Fixed<Array<Text>>,
 );
 
 /// The columns of a [`Decoration`], as subqueries of the row's `articles` (each an index
 /// lookup: the category's and the author's primary keys, `article_tags`' primary key).
 fn decoration() -> DecorationColumns {
     (
-        sql("(SELECT c.slug FROM categories c WHERE c.id = articles.category_id)"),
-        sql("(SELECT c.name FROM categories c WHERE c.id = articles.category_id)"),
-        sql("(SELECT u.display_name FROM admin_users u WHERE u.id = articles.author_id)"),
-        sql(
+        fixed("(SELECT c.slug FROM categories c WHERE c.id = articles.category_id)"),
+        fixed("(SELECT c.name FROM categories c WHERE c.id = articles.category_id)"),
+        fixed("(SELECT u.display_name FROM admin_users u WHERE u.id = articles.author_id)"),
+        fixed(
             "ARRAY(SELECT t.slug FROM article_tags at JOIN tags t ON t.id = at.tag_id \
              WHERE at.article_id = articles.id ORDER BY t.slug)",
         ),
-        sql(
+        fixed(
             "ARRAY(SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
              WHERE at.article_id = articles.id ORDER BY t.slug)",
         ),
@@ -224,6 +225,10 @@ pub enum After {
 type BoxedBool = Box<dyn BoxableExpression<articles::table, Pg, SqlType = Bool>>;
 type BoxedRank = Box<dyn BoxableExpression<articles::table, Pg, SqlType = Float4>>;
 
+/// The search's match. Left as `sql()` on purpose: a query that holds it is planned for its
+/// words every time. Kept prepared, PostgreSQL switches to a generic plan after five runs, which
+/// for a full-text match cannot know how many rows the words find: measured, it halved the
+/// search's rate (bench/README, issue 18).
 fn tsquery_matches(q: &str) -> BoxedBool {
     Box::new(
         sql::<Bool>("articles.search @@ article_search_query(")
@@ -239,7 +244,7 @@ fn rank(q: Option<&str>) -> BoxedRank {
                 .bind::<Text, _>(q.to_owned())
                 .sql("))"),
         ),
-        None => Box::new(sql::<Float4>("0::real")),
+        None => Box::new(fixed::<Float4>("0::real")),
     }
 }
 
@@ -460,47 +465,25 @@ async fn count(mut conn: &AsyncPgConnection, f: &Filter) -> QueryResult<i64> {
     filtered(f).count().get_result(&mut conn).await
 }
 
-#[derive(QueryableByName)]
-struct Total {
-    #[diesel(sql_type = BigInt)]
-    total: i64,
+diesel::define_sql_function! {
+    /// Migration `article_public_count`.
+    fn article_public_count(category_slug: Nullable<Text>, tag_slug: Nullable<Text>, as_of: Timestamptz) -> BigInt;
 }
 
 /// The public list's total (every article, a category's or a tag's) from the counts the
 /// triggers keep (migration `article_counts`): the published articles, less those dated after
 /// `now`, plus the scheduled ones already due. The two corrections are short ranges of
-/// `articles_by_status`, so this costs the same at any size.
+/// `articles_by_status`, so this costs the same at any size. A PL/pgSQL function (migration
+/// `article_public_count`), so that it is one prepared statement, planned once per connection.
 async fn count_public(
     mut conn: &AsyncPgConnection,
     category: Option<&str>,
     tag: Option<&str>,
     now: DateTime<Utc>,
 ) -> QueryResult<i64> {
-    diesel::sql_query(
-        "WITH cat AS (SELECT id FROM categories WHERE slug = $1), \
-              tag AS (SELECT id FROM tags WHERE slug = $2) \
-         SELECT COALESCE((SELECT published FROM article_counts \
-                          WHERE category_id IS NOT DISTINCT FROM (SELECT id FROM cat) \
-                            AND ($1::TEXT IS NULL) = (category_id IS NULL) \
-                            AND tag_id IS NOT DISTINCT FROM (SELECT id FROM tag) \
-                            AND ($2::TEXT IS NULL) = (tag_id IS NULL)), 0) \
-              - (SELECT count(*) FROM articles a \
-                 WHERE a.status = 'published' AND a.listed_at > $3 \
-                   AND ($1::TEXT IS NULL OR a.category_id = (SELECT id FROM cat)) \
-                   AND ($2::TEXT IS NULL OR EXISTS (SELECT 1 FROM article_tags t \
-                        WHERE t.article_id = a.id AND t.tag_id = (SELECT id FROM tag)))) \
-              + (SELECT count(*) FROM articles a \
-                 WHERE a.status = 'scheduled' AND a.listed_at <= $3 \
-                   AND ($1::TEXT IS NULL OR a.category_id = (SELECT id FROM cat)) \
-                   AND ($2::TEXT IS NULL OR EXISTS (SELECT 1 FROM article_tags t \
-                        WHERE t.article_id = a.id AND t.tag_id = (SELECT id FROM tag)))) AS total",
-    )
-    .bind::<Nullable<Text>, _>(category)
-    .bind::<Nullable<Text>, _>(tag)
-    .bind::<Timestamptz, _>(now)
-    .get_result::<Total>(&mut conn)
-    .await
-    .map(|t| t.total)
+    diesel::select(article_public_count(category, tag, now))
+        .get_result(&mut conn)
+        .await
 }
 
 /// The article with this slug and its [`Decoration`], in one statement, if the reader may see

@@ -7,6 +7,7 @@ pub mod audit_entry;
 pub mod category;
 pub mod certification;
 pub mod certification_step;
+pub mod fixed_sql;
 pub mod history_event;
 pub mod licensure;
 mod ordered_steps;

@@ -2,17 +2,18 @@
 //! counts of categories and tags.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{self, sql};
+use diesel::dsl;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
+use crate::models::fixed_sql::{fixed, Fixed};
 use crate::schema::articles;
 
 /// The public predicate. The status test is literal SQL (not a bound parameter) so that the
-/// planner can match the partial indexes `WHERE status IN ('published', 'scheduled')`.
-pub type Public =
-    dsl::And<diesel::expression::SqlLiteral<Bool>, dsl::LtEq<articles::listed_at, DateTime<Utc>>>;
+/// planner can match the partial indexes `WHERE status IN ('published', 'scheduled')`; it is
+/// [`Fixed`], so the statements that use it stay prepared.
+pub type Public = dsl::And<Fixed<Bool>, dsl::LtEq<articles::listed_at, DateTime<Utc>>>;
 
 pub fn public(now: DateTime<Utc>) -> Public {
-    sql::<Bool>("articles.status IN ('published', 'scheduled')").and(articles::listed_at.le(now))
+    fixed::<Bool>("articles.status IN ('published', 'scheduled')").and(articles::listed_at.le(now))
 }

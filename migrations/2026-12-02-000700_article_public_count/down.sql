@@ -1,0 +1,1 @@
+DROP FUNCTION article_public_count(TEXT, TEXT, TIMESTAMPTZ);
