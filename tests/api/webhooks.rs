@@ -201,6 +201,15 @@ async fn publish(app: &TestApp, editor: &str, title: &str) -> String {
         .to_owned()
 }
 
+/// The endpoint as an admin reads it.
+async fn endpoint(app: &TestApp, admin: &str, id: &Value) -> Value {
+    app.get(&format!("{WEBHOOKS}/{id}"))
+        .token(admin)
+        .send_json()
+        .await["data"]
+        .clone()
+}
+
 async fn deliveries(app: &TestApp, admin: &str, id: &Value) -> Vec<Value> {
     let log = app
         .get(&format!("{WEBHOOKS}/{id}/deliveries"))
@@ -323,12 +332,7 @@ async fn a_410_turns_the_endpoint_off_and_the_admin_sees_why() {
     receiver.wait_for(1).await;
     log_until(&app, &admin, &hook["id"], |log| log[0]["state"] == "failed").await;
 
-    let endpoint = app
-        .get(&format!("{WEBHOOKS}/{}", hook["id"]))
-        .token(&admin)
-        .send_json()
-        .await["data"]
-        .clone();
+    let endpoint = endpoint(&app, &admin, &hook["id"]).await;
     assert_eq!(endpoint["enabled"], false);
     assert!(endpoint["disabled_reason"]
         .as_str()
@@ -358,12 +362,7 @@ async fn an_endpoint_failing_for_five_days_is_turned_off_at_its_next_failure() {
     receiver.wait_for(1).await;
     log_until(&app, &admin, &hook["id"], |log| log[0]["state"] == "failed").await;
 
-    let endpoint = app
-        .get(&format!("{WEBHOOKS}/{}", hook["id"]))
-        .token(&admin)
-        .send_json()
-        .await["data"]
-        .clone();
+    let endpoint = endpoint(&app, &admin, &hook["id"]).await;
     assert_eq!(endpoint["enabled"], false);
     let reason = endpoint["disabled_reason"].as_str().unwrap();
     assert!(reason.contains("5 days"), "{reason}");
