@@ -82,6 +82,10 @@ pub struct Settings {
     /// `WEBHOOK_ALLOW_PRIVATE_TARGETS=true`: webhooks may reach loopback and private addresses
     /// (tests, and a receiver on the same private network). Off by default.
     pub webhook_allow_private_targets: bool,
+    /// `SEARCH_INDEX`: `memory` (the default) keeps a search index of the public articles in
+    /// this process (built at start; searches are answered by PostgreSQL until it is ready);
+    /// `off` answers every search from PostgreSQL's full-text index.
+    pub search_index: bool,
 }
 
 /// The limits that keep a slow client or a stalled database from holding the service.
@@ -342,6 +346,15 @@ impl Settings {
                 Some(other) => {
                     return Err(ConfigError(format!(
                         "WEBHOOK_ALLOW_PRIVATE_TARGETS must be `true` or `false`, not `{other}`"
+                    )))
+                }
+            },
+            search_index: match lookup("SEARCH_INDEX").as_deref().map(str::trim) {
+                None | Some("memory") => true,
+                Some("off") => false,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "SEARCH_INDEX must be `memory` or `off`, not `{other}`"
                     )))
                 }
             },

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod rate_limit;
 pub mod response_cache;
 pub mod schema;
+pub mod search_index;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -36,6 +36,7 @@ use crate::{
     outbox,
     rate_limit::Limit,
     response_cache::{self, ResponseCache},
+    search_index::SearchIndex,
     state::{AppState, WebhookTargets},
     telemetry::{self, Metrics, MetricsAccess},
     webhooks,
@@ -47,6 +48,7 @@ pub struct Application {
     /// The private `/metrics` listener on `METRICS_BIND_ADDR`, and its port.
     metrics_server: Option<(Server, u16)>,
     schema_ready: Arc<AtomicBool>,
+    search_index: Arc<SearchIndex>,
 }
 
 impl Application {
@@ -97,6 +99,10 @@ impl Application {
             settings.timeouts.statement,
             settings.timeouts.request,
         );
+        let search_index = Arc::new(SearchIndex::default());
+        if settings.search_index {
+            tokio::spawn(search_index.clone().run(pool.clone(), schema_ready.clone()));
+        }
         let cache_gate = web::Data::new(response_cache::Gate {
             cache: response_cache.clone(),
             pool: pool.clone(),
@@ -132,6 +138,7 @@ impl Application {
                 allow_private: settings.webhook_allow_private_targets,
             },
             webhook_wakeup: webhook_wakeup.clone(),
+            search_index: search_index.clone(),
         });
         let mailer = Mailer::new(
             settings.smtp_url.as_ref().map(|s| s.expose()),
@@ -231,12 +238,18 @@ impl Application {
             server: server.run(),
             metrics_server,
             schema_ready,
+            search_index,
         })
     }
 
     /// Whether the database is migrated and the service is ready to serve.
     pub fn is_ready(&self) -> bool {
         self.schema_ready.load(Ordering::Acquire)
+    }
+
+    /// Whether the search index is built (never, with `SEARCH_INDEX=off`).
+    pub fn search_index_is_ready(&self) -> bool {
+        self.search_index.is_ready()
     }
 
     pub fn port(&self) -> u16 {

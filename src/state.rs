@@ -5,7 +5,8 @@ use std::{net::IpAddr, sync::Arc};
 
 use crate::{
     auth::TokenKeys, db::DbPool, http::links::SiteLinks, http::pagination::CursorKey,
-    rate_limit::Limit, response_cache::ResponseCache, telemetry::Metrics, telemetry::MetricsAccess,
+    rate_limit::Limit, response_cache::ResponseCache, search_index::SearchIndex,
+    telemetry::Metrics, telemetry::MetricsAccess,
 };
 
 /// What every handler can reach.
@@ -34,6 +35,8 @@ pub struct AppState {
     pub webhook_targets: WebhookTargets,
     /// Wakes the webhook worker (a test event to send).
     pub webhook_wakeup: Arc<tokio::sync::Notify>,
+    /// The search index of the public articles (empty with `SEARCH_INDEX=off`).
+    pub search_index: Arc<SearchIndex>,
 }
 
 /// The rules a webhook URL is checked against when an admin gives it.

@@ -18,6 +18,12 @@ use crate::{
 pub struct Health {
     #[schema(example = "ok")]
     pub status: String,
+    /// Readiness only: what answers searches. `index`: the search index in this process;
+    /// `database`: PostgreSQL's full-text index, while the search index is being built (after a
+    /// start) or when it is off (`SEARCH_INDEX=off`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "index")]
+    pub search: Option<String>,
 }
 
 /// 200 while the process runs.
@@ -29,6 +35,7 @@ pub async fn live() -> HttpResponse {
         .insert_header(("Cache-Control", "no-store"))
         .json(Health {
             status: "ok".into(),
+            search: None,
         })
 }
 
@@ -52,6 +59,13 @@ pub async fn ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         .insert_header(("Cache-Control", "no-store"))
         .json(Health {
             status: "ready".into(),
+            search: Some(
+                match state.search_index.is_ready() {
+                    true => "index",
+                    false => "database",
+                }
+                .into(),
+            ),
         }))
 }
 

@@ -70,6 +70,7 @@ mod metric_unit;
 mod past_date;
 mod projection;
 mod role;
+pub mod search_words;
 mod slug;
 mod subscriber_status;
 mod text;

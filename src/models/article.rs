@@ -220,6 +220,9 @@ pub enum After {
     Time(DateTime<Utc>, i64),
     Title(String, i64),
     Rank(f32, i64),
+    /// A position in the search index's order (`src/search_index.rs`: BM25 score and id); the
+    /// database is never asked for it.
+    Score(f32, i64),
 }
 
 type BoxedBool = Box<dyn BoxableExpression<articles::table, Pg, SqlType = Bool>>;
@@ -501,6 +504,21 @@ pub async fn find(
         query = query.filter(public(now));
     }
     query.first(conn).await.optional()
+}
+
+/// Those of the articles `ids` the public may see at `now`, each with its [`Decoration`], in
+/// no order (a page of the search index's hits). One prepared statement.
+pub async fn public_by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(ArticleHead, Decoration)>> {
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .filter(public(now))
+        .select((ArticleHead::as_select(), decoration()))
+        .load(conn)
+        .await
 }
 
 /// The article `id` with its [`Decoration`], whatever its status (the webhook worker's

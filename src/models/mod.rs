@@ -16,6 +16,7 @@ pub mod practice_type;
 pub mod program;
 pub mod published;
 pub mod rate_limit;
+pub mod search_document;
 pub mod staffing;
 pub mod subscriber;
 pub mod tag;

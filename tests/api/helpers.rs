@@ -171,6 +171,14 @@ impl TestApp {
                 );
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             }
+            // Searches are answered by the search index from here on (unless it is off).
+            while settings.search_index && !app.search_index_is_ready() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the app did not build its search index"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
         }
         runtime.spawn(app.run_until_stopped());
         Self {

@@ -11,6 +11,49 @@ use crate::helpers::TestApp;
 
 const ARTICLES: &str = "/api/v1/articles";
 
+/// What answers a search: the search index in the service (the default), or PostgreSQL (with
+/// `SEARCH_INDEX=off`, and while the index is built). Every story below runs with each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Index,
+    Database,
+}
+
+impl Engine {
+    async fn spawn(self) -> TestApp {
+        TestApp::spawn_with(|s| s.search_index = self == Engine::Index).await
+    }
+}
+
+macro_rules! with_each_engine {
+    ($($story:ident),+ $(,)?) => {
+        mod by_the_search_index {
+            $(#[tokio::test]
+            async fn $story() {
+                super::$story(super::Engine::Index).await
+            })+
+        }
+        mod by_postgresql {
+            $(#[tokio::test]
+            async fn $story() {
+                super::$story(super::Engine::Database).await
+            })+
+        }
+    };
+}
+
+with_each_engine!(
+    the_last_word_typed_is_a_prefix_so_a_search_box_finds_as_you_type,
+    each_hit_has_a_snippet_with_the_words_marked_and_the_rest_escaped,
+    a_misspelled_search_that_finds_nothing_suggests_the_title_word,
+    a_title_match_ranks_above_an_excerpt_match_above_a_body_match,
+    a_scheduled_article_is_found_when_its_time_comes_without_a_write,
+    paging_through_a_search_shows_every_hit_exactly_once,
+    a_search_reflects_a_write_at_once,
+    without_pg_trgm_a_search_still_answers_only_without_a_suggestion,
+    a_search_with_operators_only_is_answered_not_refused,
+);
+
 fn article(title: &str, excerpt: &str, body: &str) -> Value {
     json!({
         "title": title,
@@ -40,9 +83,8 @@ fn slugs(page: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn the_last_word_typed_is_a_prefix_so_a_search_box_finds_as_you_type() {
-    let app = TestApp::spawn().await;
+async fn the_last_word_typed_is_a_prefix_so_a_search_box_finds_as_you_type(engine: Engine) {
+    let app = engine.spawn().await;
     let editor = app.token(Role::Editor).await;
     publish(
         &app,
@@ -60,9 +102,8 @@ async fn the_last_word_typed_is_a_prefix_so_a_search_box_finds_as_you_type() {
     assert_eq!(search(&app, "q=oxy%20checks").await["meta"]["total"], 0);
 }
 
-#[tokio::test]
-async fn each_hit_has_a_snippet_with_the_words_marked_and_the_rest_escaped() {
-    let app = TestApp::spawn().await;
+async fn each_hit_has_a_snippet_with_the_words_marked_and_the_rest_escaped(engine: Engine) {
+    let app = engine.spawn().await;
     let editor = app.token(Role::Editor).await;
     publish(
         &app,
@@ -96,9 +137,8 @@ async fn each_hit_has_a_snippet_with_the_words_marked_and_the_rest_escaped() {
         .is_none());
 }
 
-#[tokio::test]
-async fn a_misspelled_search_that_finds_nothing_suggests_the_title_word() {
-    let app = TestApp::spawn().await;
+async fn a_misspelled_search_that_finds_nothing_suggests_the_title_word(engine: Engine) {
+    let app = engine.spawn().await;
     let editor = app.token(Role::Editor).await;
     publish(
         &app,
@@ -127,9 +167,8 @@ async fn a_misspelled_search_that_finds_nothing_suggests_the_title_word() {
         .is_none());
 }
 
-#[tokio::test]
-async fn a_title_match_ranks_above_an_excerpt_match_above_a_body_match() {
-    let app = TestApp::spawn().await;
+async fn a_title_match_ranks_above_an_excerpt_match_above_a_body_match(engine: Engine) {
+    let app = engine.spawn().await;
     let editor = app.token(Role::Editor).await;
     publish(
         &app,
@@ -161,9 +200,8 @@ async fn a_title_match_ranks_above_an_excerpt_match_above_a_body_match() {
     );
 }
 
-#[tokio::test]
-async fn a_scheduled_article_is_found_when_its_time_comes_without_a_write() {
-    let app = TestApp::spawn().await;
+async fn a_scheduled_article_is_found_when_its_time_comes_without_a_write(engine: Engine) {
+    let app = engine.spawn().await;
     let editor = app.token(Role::Editor).await;
     let at = Utc::now() + chrono::Duration::seconds(2);
     let mut body = article("Perfluorocarbon outlook", "Soon.", "Later.");
@@ -180,9 +218,8 @@ async fn a_scheduled_article_is_found_when_its_time_comes_without_a_write() {
     );
 }
 
-#[tokio::test]
-async fn paging_through_a_search_shows_every_hit_exactly_once() {
-    let app = TestApp::spawn().await;
+async fn paging_through_a_search_shows_every_hit_exactly_once(engine: Engine) {
+    let app = engine.spawn().await;
     let editor = app.token(Role::Editor).await;
     let mut expected = HashSet::new();
     for i in 0..7 {
@@ -211,9 +248,8 @@ async fn paging_through_a_search_shows_every_hit_exactly_once() {
     assert_eq!(seen.into_iter().collect::<HashSet<_>>(), expected);
 }
 
-#[tokio::test]
-async fn a_search_reflects_a_write_at_once() {
-    let app = TestApp::spawn().await;
+async fn a_search_reflects_a_write_at_once(engine: Engine) {
+    let app = engine.spawn().await;
     let editor = app.token(Role::Editor).await;
     let made = publish(&app, &editor, article("Pump notes", "Notes.", "Words.")).await;
     assert_eq!(search(&app, "q=impeller").await["meta"]["total"], 0);
@@ -247,9 +283,8 @@ async fn a_search_reflects_a_write_at_once() {
     assert_eq!(search(&app, "q=impeller").await["meta"]["total"], 0);
 }
 
-#[tokio::test]
-async fn without_pg_trgm_a_search_still_answers_only_without_a_suggestion() {
-    let app = TestApp::spawn().await;
+async fn without_pg_trgm_a_search_still_answers_only_without_a_suggestion(engine: Engine) {
+    let app = engine.spawn().await;
     let editor = app.token(Role::Editor).await;
     publish(
         &app,
@@ -270,9 +305,8 @@ async fn without_pg_trgm_a_search_still_answers_only_without_a_suggestion() {
     assert_eq!(slugs(&found)[0], "oxygenator-selection");
 }
 
-#[tokio::test]
-async fn a_search_with_operators_only_is_answered_not_refused() {
-    let app = TestApp::spawn().await;
+async fn a_search_with_operators_only_is_answered_not_refused(engine: Engine) {
+    let app = engine.spawn().await;
     for q in [
         "%22",
         "-",
@@ -285,4 +319,153 @@ async fn a_search_with_operators_only_is_answered_not_refused() {
         let res = app.get(&format!("{ARTICLES}?q={q}")).send().await;
         assert_eq!(res.status(), 200, "q={q}");
     }
+}
+
+#[tokio::test]
+async fn readiness_says_what_answers_searches() {
+    let indexed = Engine::Index.spawn().await;
+    let ready = indexed.get("/health/ready").send_json().await;
+    assert_eq!(ready["search"], "index", "{ready}");
+    let off = Engine::Database.spawn().await;
+    let ready = off.get("/health/ready").send_json().await;
+    assert_eq!(ready["search"], "database", "{ready}");
+}
+
+#[tokio::test]
+async fn a_second_instance_finds_a_write_of_the_first_at_once() {
+    let first = Engine::Index.spawn().await;
+    // Without a response cache: another instance's cached answers are dropped when PostgreSQL's
+    // NOTIFY reaches it, a few milliseconds after the commit (tests/api/response_cache.rs);
+    // this story is about the search index, which never lags a commit.
+    let second = first.spawn_beside(|s| s.response_cache_mb = 0).await;
+    let editor = first.token(Role::Editor).await;
+    // The second instance built its index before the article existed.
+    assert!(second
+        .get("/health/ready")
+        .send_json()
+        .await
+        .get("search")
+        .is_some_and(|s| s == "index"));
+    let made = publish(
+        &first,
+        &editor,
+        article("Normothermic perfusion", "Notes.", "Words."),
+    )
+    .await;
+    let slug = made["slug"].as_str().unwrap();
+    assert_eq!(slugs(&search(&second, "q=normothermic").await), vec![slug]);
+
+    // Its words change, then it is archived: the second instance follows each write.
+    let etag = first
+        .get(&format!("{ARTICLES}/{slug}"))
+        .token(&editor)
+        .send()
+        .await
+        .headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let res = first
+        .patch(&format!("{ARTICLES}/{slug}"))
+        .token(&editor)
+        .if_match(&etag)
+        .json(&json!({ "title": "Hypothermic perfusion" }))
+        .send()
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(search(&second, "q=normothermic").await["meta"]["total"], 0);
+    assert_eq!(slugs(&search(&second, "q=hypothermic").await), vec![slug]);
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let res = first
+        .patch(&format!("{ARTICLES}/{slug}"))
+        .token(&editor)
+        .if_match(&etag)
+        .json(&json!({ "status": "archived" }))
+        .send()
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(search(&second, "q=hypothermic").await["meta"]["total"], 0);
+}
+
+#[tokio::test]
+async fn a_write_rolled_back_never_shows_and_one_committed_later_does() {
+    let app = Engine::Index.spawn().await;
+    let editor = app.token(Role::Editor).await;
+    publish(&app, &editor, article("Argon", "a", "a")).await;
+    publish(&app, &editor, article("Neon", "n", "n")).await;
+    // Two transactions rename those articles and stay open while searches and another write
+    // go on; then one rolls back and the other commits.
+    let rename =
+        |from: &str, to: &str| format!("UPDATE articles SET title = '{to}' WHERE slug = '{from}'");
+    let mut undone = app.conn().await;
+    diesel::sql_query("BEGIN")
+        .execute(&mut undone)
+        .await
+        .unwrap();
+    diesel::sql_query(rename("argon", "Xenon"))
+        .execute(&mut undone)
+        .await
+        .unwrap();
+    let mut late = app.conn().await;
+    diesel::sql_query("BEGIN").execute(&mut late).await.unwrap();
+    diesel::sql_query(rename("neon", "Krypton"))
+        .execute(&mut late)
+        .await
+        .unwrap();
+    publish(&app, &editor, article("Radon", "r", "r")).await;
+    assert_eq!(search(&app, "q=radon").await["meta"]["total"], 1);
+    assert_eq!(search(&app, "q=xenon").await["meta"]["total"], 0);
+    assert_eq!(search(&app, "q=krypton").await["meta"]["total"], 0);
+    assert_eq!(search(&app, "q=argon").await["meta"]["total"], 1);
+
+    diesel::sql_query("ROLLBACK")
+        .execute(&mut undone)
+        .await
+        .unwrap();
+    diesel::sql_query("COMMIT")
+        .execute(&mut late)
+        .await
+        .unwrap();
+    assert_eq!(search(&app, "q=xenon").await["meta"]["total"], 0);
+    assert_eq!(search(&app, "q=argon").await["meta"]["total"], 1);
+    assert_eq!(slugs(&search(&app, "q=krypton").await), vec!["neon"]);
+    assert_eq!(search(&app, "q=neon").await["meta"]["total"], 0);
+}
+
+#[tokio::test]
+async fn a_cursor_is_continued_by_the_engine_that_made_it() {
+    let indexed = Engine::Index.spawn().await;
+    let off = indexed.spawn_beside(|s| s.search_index = false).await;
+    let editor = indexed.token(Role::Editor).await;
+    for i in 0..5 {
+        publish(
+            &indexed,
+            &editor,
+            article(&format!("Cannula notes {i}"), "Notes.", "Cannula sizes."),
+        )
+        .await;
+    }
+    // Page 1 from PostgreSQL, the rest from the instance with an index: still PostgreSQL's
+    // order, every hit once.
+    let first = search(&off, "q=cannula&limit=2").await;
+    let mut seen = slugs(&first);
+    let mut cursor = first["meta"]["next_cursor"].as_str().map(str::to_owned);
+    while let Some(c) = cursor {
+        let page = search(&indexed, &format!("q=cannula&limit=2&cursor={c}")).await;
+        assert_eq!(page["meta"]["total"], 5);
+        seen.extend(slugs(&page));
+        cursor = page["meta"]["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 5, "{seen:?}");
+
+    // A cursor of the index's order, given to an instance without the index: 503, retry.
+    let page = search(&indexed, "q=cannula&limit=2").await;
+    let c = page["meta"]["next_cursor"].as_str().unwrap();
+    let res = off
+        .get(&format!("{ARTICLES}?q=cannula&limit=2&cursor={c}"))
+        .send()
+        .await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
 }

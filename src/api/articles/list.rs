@@ -18,16 +18,20 @@ use crate::http::{
 };
 use crate::{
     auth::AuthUser,
-    domain::{forbidden_char, ArticleStatus, BoundedText, Slug},
+    domain::{forbidden_char, search_words::SearchWords, ArticleStatus, BoundedText, Slug},
     errors::{ApiError, ApiResult, Problem, Validator},
     models::{
         article::{self, After, Filter, Sort, Visibility},
         category,
     },
+    search_index::SearchIndex,
     state::AppState,
 };
 
 const MAX_Q_CHARS: usize = 200;
+
+/// A page of articles with their decoration and rank, and the list's total.
+type Rows = (Vec<(article::ArticleHead, article::Decoration, f32)>, i64);
 type TagName = BoundedText<1, 50>;
 
 /// The query of `GET /api/v1/articles`.
@@ -67,6 +71,9 @@ pub struct ArticleListParams {
     #[param(max_length = 512)]
     pub cursor: Option<String>,
 }
+
+/// The kind of a cursor of the search index's order (BM25 scores, not PostgreSQL's ranks).
+const INDEX_CURSOR: &str = "articles/score";
 
 fn cursor_kind(sort: Sort) -> &'static str {
     match sort {
@@ -212,21 +219,35 @@ fn decode_after(sort: Sort, cursor: &str, key: &CursorKey) -> Result<After, Stri
             After::Title(t, id)
         }
         Sort::Relevance => {
-            let (_, p) = page.parse::<(f32, i64)>(kind, key).map_err(bad)?;
+            // Either engine's cursor: the page after it comes from the same engine.
+            let (engine, p) = match page.parse::<(f32, i64)>(kind, key) {
+                Ok((_, p)) => (After::Rank as fn(f32, i64) -> After, p),
+                Err(_) => (
+                    After::Score as fn(f32, i64) -> After,
+                    page.parse::<(f32, i64)>(INDEX_CURSOR, key).map_err(bad)?.1,
+                ),
+            };
             let (r, id) = p.unwrap_or_default();
             if !r.is_finite() {
                 return Err(BAD_CURSOR.to_owned());
             }
-            After::Rank(r, id)
+            engine(r, id)
         }
     })
 }
 
-fn encode_after(sort: Sort, head: &article::ArticleHead, rank: f32, key: &CursorKey) -> String {
+fn encode_after(
+    sort: Sort,
+    head: &article::ArticleHead,
+    rank: f32,
+    by_index: bool,
+    key: &CursorKey,
+) -> String {
     let kind = cursor_kind(sort);
     match sort {
         Sort::Newest | Sort::Oldest => encode_cursor(kind, &(head.listed_at, head.id), key),
         Sort::Title => encode_cursor(kind, &(&head.title, head.id), key),
+        Sort::Relevance if by_index => encode_cursor(INDEX_CURSOR, &(rank, head.id), key),
         Sort::Relevance => encode_cursor(kind, &(rank, head.id), key),
     }
 }
@@ -261,7 +282,7 @@ pub async fn list(
     let now = Utc::now();
     let request = params.0.parse(user, now, &state.cursor_key)?;
     let mut conn = state.pool.get().await?;
-    let body = request.page(&mut conn, now, &state.cursor_key).await?;
+    let body = request.page(&mut conn, &state, now).await?;
     Ok(list_response(&req, &body, body.meta.next_cursor.as_deref()))
 }
 
@@ -286,25 +307,90 @@ impl ListRequest {
         }
     }
 
+    /// Whether the search index (`src/search_index.rs`) answers: a public search by relevance
+    /// with no other filter, from its first page or a cursor of its own. PostgreSQL answers
+    /// every other list, and any search while the index is being built.
+    fn for_index(&self) -> bool {
+        let f = &self.filter;
+        f.q.is_some()
+            && self.sort == Sort::Relevance
+            && f.visibility == Visibility::Public
+            && f.category.is_none()
+            && f.tag.is_none()
+            && f.published_after.is_none()
+            && f.published_before.is_none()
+            && !matches!(self.after, Some(After::Rank(..)))
+    }
+
+    /// A page from the search index: its hits, read with their decoration in one statement.
+    /// `None` when the index is not built yet (PostgreSQL answers).
+    async fn page_from_index(
+        &self,
+        conn: &mut AsyncPgConnection,
+        index: &SearchIndex,
+        now: DateTime<Utc>,
+        fetch: i64,
+    ) -> ApiResult<Option<Rows>> {
+        let after = match self.after {
+            Some(After::Score(score, id)) => Some((score, id)),
+            _ => None,
+        };
+        let words = SearchWords::parse(self.filter.q.as_deref().unwrap_or_default());
+        let found = index.search(conn, words, now, after, fetch as usize).await;
+        let hits = match (found, after) {
+            (Ok(Some(hits)), _) => hits,
+            // A cursor of the index's order cannot be continued by PostgreSQL's.
+            (Ok(None), Some(_)) => {
+                return Err(ApiError::Unavailable(
+                    "the search index is being built".into(),
+                ))
+            }
+            (Ok(None), None) => return Ok(None),
+            (Err(e), _) => return Err(ApiError::Internal(e)),
+        };
+        let ids: Vec<i64> = hits.hits.iter().map(|(_, id)| *id).collect();
+        let mut found: HashMap<i64, _> = article::public_by_ids(conn, &ids, now)
+            .await?
+            .into_iter()
+            .map(|(head, decoration)| (head.id, (head, decoration)))
+            .collect();
+        let rows = hits
+            .hits
+            .iter()
+            .filter_map(|(score, id)| found.remove(id).map(|(h, d)| (h, d, *score)))
+            .collect();
+        Ok(Some((rows, hits.total)))
+    }
+
     /// The page this request asks for: `limit + 1` rows say whether there is a next page,
     /// whose cursor is the last row's position in this sort.
     async fn page(
         &self,
         conn: &mut AsyncPgConnection,
+        state: &AppState,
         now: DateTime<Utc>,
-        key: &CursorKey,
     ) -> ApiResult<Page<ArticleSummary>> {
-        let (limit, sort) = (self.limit, self.sort);
+        let (limit, sort, key) = (self.limit, self.sort, &state.cursor_key);
         let fetch = i64::from(limit) + 1;
-        let (mut rows, total) =
-            article::page(conn, &self.filter, sort, self.after.as_ref(), fetch).await?;
+        let from_index = match self.for_index() {
+            true => {
+                self.page_from_index(conn, &state.search_index, now, fetch)
+                    .await?
+            }
+            false => None,
+        };
+        let by_index = from_index.is_some();
+        let (mut rows, total) = match from_index {
+            Some(found) => found,
+            None => article::page(conn, &self.filter, sort, self.after.as_ref(), fetch).await?,
+        };
         if rows.is_empty() {
             self.check_category(conn).await?;
         }
         let next_cursor = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
             rows.last()
-                .map(|(head, _, rank)| encode_after(sort, head, *rank, key))
+                .map(|(head, _, rank)| encode_after(sort, head, *rank, by_index, key))
         } else {
             None
         };

@@ -1,0 +1,662 @@
+//! The search index: the public articles' words in a tantivy index in this process's memory,
+//! ranked with BM25 (title × 4, excerpt × 2, body × 1). bench/README ("Search engines side by
+//! side") says why: ranking in PostgreSQL reads every match's search vector, and at 100,000
+//! articles a search took 50 ms or more.
+//!
+//! - **Built at start** from PostgreSQL (`models::search_document`), in the background. Until it
+//!   is ready a search is answered by PostgreSQL's full-text index, as with `SEARCH_INDEX=off`;
+//!   `/health/ready` says which (`search`).
+//! - **Never behind a committed write, on any instance.** Triggers write every change to the
+//!   words or the visibility of an article into `search_changes` in the writing transaction
+//!   (migration `search_changes`). Before each search the index reads what committed since it
+//!   last looked (one statement, an index probe that usually finds nothing) and applies it
+//!   first. A task also catches up every [`CATCH_UP_EVERY`] and forgets changes older than
+//!   [`KEEP_CHANGES`]; an index that could not catch up for [`REBUILD_AFTER`] is built again.
+//! - **Visibility** is the list's: only `published` and `scheduled` articles are indexed, and a
+//!   search adds `listed_at <= now`, so a scheduled article is found on time with no write.
+//! - The CPU work (building, applying, searching) runs on the blocking threads, never on an
+//!   async worker.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Bound;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::Column;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{
+    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument,
+    Term,
+};
+
+use crate::db::{self, DbPool};
+use crate::domain::search_words::{SearchWords, Term as Word};
+use crate::models::search_document::{self, SearchDocument};
+
+/// How often the background task catches up when no search did.
+pub const CATCH_UP_EVERY: Duration = Duration::from_secs(30);
+/// How long the change log is kept.
+pub const KEEP_CHANGES: Duration = Duration::from_secs(24 * 3600);
+/// An index that has not caught up for this long may have missed forgotten changes: rebuilt.
+pub const REBUILD_AFTER: Duration = Duration::from_secs(12 * 3600);
+/// Articles read per statement while building.
+const BUILD_BATCH: i64 = 1_000;
+/// Memory for the index writer's buffer (one thread).
+const WRITER_BYTES: usize = 64 << 20;
+/// How many words a prefix may stand for, at most.
+const PREFIX_EXPANSIONS: u32 = 50;
+const TOKENIZER: &str = "en";
+
+/// A page of hits: each article id with its score, best first, and how many match in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hits {
+    pub hits: Vec<(f32, i64)>,
+    pub total: i64,
+}
+
+/// The index of one process, once built. Cheap to share.
+#[derive(Default)]
+pub struct SearchIndex {
+    engine: RwLock<Option<Arc<Engine>>>,
+}
+
+impl SearchIndex {
+    /// The built index, if there is one.
+    fn engine(&self) -> Option<Arc<Engine>> {
+        self.engine.read().ok().and_then(|e| e.clone())
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.engine().is_some()
+    }
+
+    /// The first `limit` hits of `words` after `after` (a previous page's last score and id),
+    /// as the public sees them at `now`, once every committed change is in the index. `None`
+    /// while the index is not built.
+    pub async fn search(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        words: SearchWords,
+        now: DateTime<Utc>,
+        after: Option<(f32, i64)>,
+        limit: usize,
+    ) -> anyhow::Result<Option<Hits>> {
+        let Some(engine) = self.engine() else {
+            return Ok(None);
+        };
+        engine.catch_up(conn).await?;
+        let hits =
+            tokio::task::spawn_blocking(move || engine.search(&words, now, after, limit)).await??;
+        Ok(Some(hits))
+    }
+
+    /// Builds the index once the schema is migrated, then keeps it caught up; runs for the
+    /// life of the process.
+    pub async fn run(
+        self: Arc<Self>,
+        pool: DbPool,
+        schema_ready: Arc<std::sync::atomic::AtomicBool>,
+    ) {
+        while !schema_ready.load(std::sync::atomic::Ordering::Acquire) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut last_pruned = Instant::now() - CATCH_UP_EVERY * 200;
+        loop {
+            let stale = match self.engine() {
+                None => true,
+                Some(engine) => engine.caught_up_since().await > REBUILD_AFTER,
+            };
+            if stale {
+                let started = Instant::now();
+                match Engine::build(&pool).await {
+                    Ok(engine) => {
+                        tracing::info!(
+                            articles = engine.documents(),
+                            seconds = started.elapsed().as_secs_f64(),
+                            "search index ready"
+                        );
+                        if let Ok(mut slot) = self.engine.write() {
+                            *slot = Some(engine);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "search index: building failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        continue;
+                    }
+                }
+            } else if let Some(engine) = self.engine() {
+                if let Err(e) = engine.catch_up_with(&pool).await {
+                    tracing::warn!(error = %e, "search index: catching up failed");
+                }
+            }
+            if last_pruned.elapsed() > CATCH_UP_EVERY * 120 {
+                last_pruned = Instant::now();
+                if let Err(e) = forget_old_changes(&pool).await {
+                    tracing::warn!(error = %e, "search index: forgetting old changes failed");
+                }
+            }
+            tokio::time::sleep(CATCH_UP_EVERY).await;
+        }
+    }
+}
+
+async fn forget_old_changes(pool: &DbPool) -> anyhow::Result<()> {
+    let before = Utc::now() - chrono::Duration::from_std(KEEP_CHANGES)?;
+    let mut conn = pool.get().await?;
+    db::write(&mut conn, async |tx| {
+        search_document::forget_before(tx, before).await
+    })
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    listed_at: Field,
+    title: Field,
+    excerpt: Field,
+    body: Field,
+}
+
+impl Fields {
+    /// The word fields and their weights.
+    fn weighted(&self) -> [(Field, f32); 3] {
+        [(self.title, 4.0), (self.excerpt, 2.0), (self.body, 1.0)]
+    }
+}
+
+/// Where catching up stands: the horizon to read the change log from, and the changes read
+/// from it that are already in (a transaction still running at the last read may commit
+/// later, so the log is read from its horizon again and again until it ends).
+struct Position {
+    horizon: i64,
+    applied: HashMap<i64, i64>,
+    at: Instant,
+}
+
+struct Engine {
+    fields: Fields,
+    analyzer: TextAnalyzer,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter<TantivyDocument>>,
+    position: tokio::sync::Mutex<Position>,
+}
+
+fn analyzer() -> anyhow::Result<TextAnalyzer> {
+    let stop_words = StopWordFilter::new(Language::English)
+        .ok_or_else(|| anyhow::anyhow!("tantivy has no English stop words"))?;
+    Ok(TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser)
+        .filter(stop_words)
+        .filter(Stemmer::new(Language::English))
+        .build())
+}
+
+impl Engine {
+    fn new() -> anyhow::Result<Self> {
+        let mut schema = Schema::builder();
+        let words = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let number = NumericOptions::default().set_indexed().set_fast();
+        let fields = Fields {
+            id: schema.add_u64_field("id", number.clone()),
+            listed_at: schema.add_i64_field("listed_at", number),
+            title: schema.add_text_field("title", words.clone()),
+            excerpt: schema.add_text_field("excerpt", words.clone()),
+            body: schema.add_text_field("body", words),
+        };
+        let index = Index::create_in_ram(schema.build());
+        let analyzer = analyzer()?;
+        index.tokenizers().register(TOKENIZER, analyzer.clone());
+        let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            fields,
+            analyzer,
+            reader,
+            writer: Mutex::new(writer),
+            position: tokio::sync::Mutex::new(Position {
+                horizon: 0,
+                applied: HashMap::new(),
+                at: Instant::now(),
+            }),
+        })
+    }
+
+    /// A new index of every public article, caught up with what changed while it was read.
+    async fn build(pool: &DbPool) -> anyhow::Result<Arc<Self>> {
+        let engine = Arc::new(Self::new()?);
+        // The horizon first: whatever commits while the articles are read is read again.
+        let horizon = {
+            let mut conn = pool.get().await?;
+            search_document::since(&mut conn, i64::MAX).await?.horizon
+        };
+        let mut after = 0;
+        loop {
+            let docs = {
+                let mut conn = pool.get().await?;
+                search_document::after(&mut conn, after, BUILD_BATCH).await?
+            };
+            let Some(last) = docs.last() else { break };
+            after = last.id;
+            let e = engine.clone();
+            tokio::task::spawn_blocking(move || e.add(&docs)).await??;
+        }
+        let e = engine.clone();
+        tokio::task::spawn_blocking(move || e.commit()).await??;
+        engine.position.lock().await.horizon = horizon;
+        engine.catch_up_with(pool).await?;
+        Ok(engine)
+    }
+
+    fn documents(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    async fn caught_up_since(&self) -> Duration {
+        self.position.lock().await.at.elapsed()
+    }
+
+    async fn catch_up_with(self: &Arc<Self>, pool: &DbPool) -> anyhow::Result<()> {
+        let mut conn = pool.get().await?;
+        self.catch_up(&mut conn).await
+    }
+
+    /// Applies every change committed since the last look. One at a time: a search waits for
+    /// the one under way, so it sees what that one applies.
+    async fn catch_up(
+        self: &Arc<Self>,
+        conn: &mut diesel_async::AsyncPgConnection,
+    ) -> anyhow::Result<()> {
+        let mut position = self.position.lock().await;
+        let read = search_document::since(conn, position.horizon).await?;
+        let new: Vec<_> = read
+            .changes
+            .iter()
+            .filter(|c| !position.applied.contains_key(&c.seq))
+            .copied()
+            .collect();
+        if !new.is_empty() {
+            let ids: Vec<i64> = new
+                .iter()
+                .map(|c| c.article_id)
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            let mut docs = Vec::new();
+            for chunk in ids.chunks(BUILD_BATCH as usize) {
+                docs.extend(search_document::by_ids(conn, chunk).await?);
+            }
+            let e = self.clone();
+            tokio::task::spawn_blocking(move || {
+                e.remove(&ids)?;
+                e.add(&docs)?;
+                e.commit()
+            })
+            .await??;
+            position.applied.extend(new.iter().map(|c| (c.seq, c.xid)));
+        }
+        let horizon = read.horizon;
+        position.applied.retain(|_, xid| *xid >= horizon);
+        position.horizon = horizon;
+        position.at = Instant::now();
+        Ok(())
+    }
+
+    fn writer(&self) -> anyhow::Result<std::sync::MutexGuard<'_, IndexWriter<TantivyDocument>>> {
+        self.writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the search index writer was poisoned"))
+    }
+
+    fn add(&self, docs: &[SearchDocument]) -> anyhow::Result<()> {
+        let writer = self.writer()?;
+        let f = self.fields;
+        for d in docs {
+            let mut doc = TantivyDocument::new();
+            doc.add_u64(f.id, d.id as u64);
+            doc.add_i64(f.listed_at, d.listed_at.timestamp_micros());
+            doc.add_text(f.title, &d.title);
+            doc.add_text(f.excerpt, &d.excerpt);
+            doc.add_text(f.body, &d.body_markdown);
+            writer.add_document(doc)?;
+        }
+        Ok(())
+    }
+
+    fn remove(&self, ids: &[i64]) -> anyhow::Result<()> {
+        let writer = self.writer()?;
+        for id in ids {
+            writer.delete_term(Term::from_field_u64(self.fields.id, *id as u64));
+        }
+        Ok(())
+    }
+
+    fn commit(&self) -> anyhow::Result<()> {
+        self.writer()?.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The words of `text` as the index holds them (stemmed, no stop words), with positions.
+    fn analyze(&self, text: &str) -> Vec<(usize, String)> {
+        let mut analyzer = self.analyzer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        stream.process(&mut |t| out.push((t.position, t.text.clone())));
+        out
+    }
+
+    /// `term` in each word field, weighted.
+    fn in_fields(&self, make: impl Fn(Field) -> Box<dyn Query>) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            self.fields
+                .weighted()
+                .into_iter()
+                .map(|(field, weight)| {
+                    let q: Box<dyn Query> = if weight == 1.0 {
+                        make(field)
+                    } else {
+                        Box::new(BoostQuery::new(make(field), weight))
+                    };
+                    (Occur::Should, q)
+                })
+                .collect(),
+        ))
+    }
+
+    fn word(&self, stem: &str) -> Box<dyn Query> {
+        self.in_fields(|field| {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, stem),
+                IndexRecordOption::WithFreqs,
+            ))
+        })
+    }
+
+    fn prefix(&self, start: &str) -> Box<dyn Query> {
+        self.in_fields(|field| {
+            let mut q = PhrasePrefixQuery::new(vec![Term::from_field_text(field, start)]);
+            q.set_max_expansions(PREFIX_EXPANSIONS);
+            Box::new(q)
+        })
+    }
+
+    /// What one term of the reader's asks of the index; `None` when it holds only stop words.
+    fn term_query(&self, term: &Word) -> Option<Box<dyn Query>> {
+        match term {
+            Word::Word(w) => {
+                let stems = self.analyze(w);
+                match stems.as_slice() {
+                    [] => None,
+                    [(_, stem)] => Some(self.word(stem)),
+                    _ => Some(Box::new(BooleanQuery::new(
+                        stems
+                            .iter()
+                            .map(|(_, s)| (Occur::Must, self.word(s)))
+                            .collect(),
+                    ))),
+                }
+            }
+            Word::Phrase(words) => {
+                let stems = self.analyze(&words.join(" "));
+                match stems.as_slice() {
+                    [] => None,
+                    [(_, stem)] => Some(self.word(stem)),
+                    _ => {
+                        let first = stems[0].0;
+                        Some(self.in_fields(|field| {
+                            Box::new(PhraseQuery::new_with_offset(
+                                stems
+                                    .iter()
+                                    .map(|(p, s)| (p - first, Term::from_field_text(field, s)))
+                                    .collect(),
+                            ))
+                        }))
+                    }
+                }
+            }
+            Word::Prefix(w) => {
+                // As PostgreSQL's `article_search_query`: the word itself, its stem as a
+                // prefix, and the word as typed as a prefix (the stem of a word cut short is
+                // not always a prefix of the whole word's).
+                let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, self.prefix(w))];
+                if let Some((_, stem)) = self.analyze(w).into_iter().next() {
+                    any.push((Occur::Should, self.word(&stem)));
+                    if stem != *w {
+                        any.push((Occur::Should, self.prefix(&stem)));
+                    }
+                }
+                Some(Box::new(BooleanQuery::new(any)))
+            }
+        }
+    }
+
+    fn query(&self, words: &SearchWords, now: DateTime<Utc>) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut required = 0;
+        for clause in &words.clauses {
+            let any: Vec<Box<dyn Query>> = clause
+                .any
+                .iter()
+                .filter_map(|t| self.term_query(t))
+                .collect();
+            // A clause of stop words only asks nothing (as in PostgreSQL).
+            if any.is_empty() {
+                continue;
+            }
+            let q: Box<dyn Query> = if any.len() == 1 {
+                any.into_iter()
+                    .next()
+                    .unwrap_or_else(|| Box::new(EmptyQuery))
+            } else {
+                Box::new(BooleanQuery::new(
+                    any.into_iter().map(|q| (Occur::Should, q)).collect(),
+                ))
+            };
+            if clause.excluded {
+                clauses.push((Occur::MustNot, q));
+            } else {
+                required += 1;
+                clauses.push((Occur::Must, q));
+            }
+        }
+        if required == 0 {
+            return Box::new(EmptyQuery);
+        }
+        clauses.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(
+                Bound::Unbounded,
+                Bound::Included(Term::from_field_i64(
+                    self.fields.listed_at,
+                    now.timestamp_micros(),
+                )),
+            )),
+        ));
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn search(
+        &self,
+        words: &SearchWords,
+        now: DateTime<Utc>,
+        after: Option<(f32, i64)>,
+        limit: usize,
+    ) -> anyhow::Result<Hits> {
+        let query = self.query(words, now);
+        let searcher = self.reader.searcher();
+        // Best first, ties by id (highest first), so that a page ends at a position the next
+        // one can start after: (score, id) below the cursor's.
+        let top = TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &SegmentReader| {
+            let ids: Option<Column<u64>> = segment.fast_fields().u64("id").ok();
+            move |doc: DocId, score: Score| {
+                let id = ids.as_ref().and_then(|c| c.first(doc)).unwrap_or(0) as i64;
+                match after {
+                    Some(cursor) if (score, id) >= cursor => (Score::NEG_INFINITY, i64::MIN),
+                    _ => (score, id),
+                }
+            }
+        });
+        let (top, total) = searcher.search(&query, &(top, Count))?;
+        let hits = top
+            .into_iter()
+            .map(|(key, _)| key)
+            .filter(|(_, id)| *id != i64::MIN)
+            .take(limit)
+            .collect();
+        Ok(Hits {
+            hits,
+            total: total as i64,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: i64, title: &str, excerpt: &str, body: &str, listed_at: &str) -> SearchDocument {
+        SearchDocument {
+            id,
+            title: title.into(),
+            excerpt: excerpt.into(),
+            body_markdown: body.into(),
+            listed_at: listed_at.parse().unwrap(),
+        }
+    }
+
+    fn engine(docs: &[SearchDocument]) -> Engine {
+        let e = Engine::new().unwrap();
+        e.add(docs).unwrap();
+        e.commit().unwrap();
+        e
+    }
+
+    fn ids(e: &Engine, q: &str, after: Option<(f32, i64)>, limit: usize) -> (Vec<i64>, i64) {
+        let now = "2026-06-01T00:00:00Z".parse().unwrap();
+        let hits = e.search(&SearchWords::parse(q), now, after, limit).unwrap();
+        (hits.hits.iter().map(|h| h.1).collect(), hits.total)
+    }
+
+    fn corpus() -> Vec<SearchDocument> {
+        let t = "2026-01-01T00:00:00Z";
+        vec![
+            doc(
+                1,
+                "Oxygenator failure drills",
+                "Practice.",
+                "Change out the oxygenator.",
+                t,
+            ),
+            doc(
+                2,
+                "Staffing",
+                "Heparin dosing in the body text.",
+                "Anticoagulation.",
+                t,
+            ),
+            doc(
+                3,
+                "Heparin and anticoagulation",
+                "Dosing.",
+                "Protamine reversal.",
+                t,
+            ),
+            doc(
+                4,
+                "Pediatric bypass",
+                "Cardiopulmonary bypass in children.",
+                "Heparin.",
+                t,
+            ),
+            doc(
+                5,
+                "Scheduled heparin news",
+                "Later.",
+                "Soon.",
+                "2026-12-01T00:00:00Z",
+            ),
+        ]
+    }
+
+    #[test]
+    fn title_matches_rank_first_and_a_scheduled_article_waits_for_its_time() {
+        let e = engine(&corpus());
+        let (found, total) = ids(&e, "heparin", None, 10);
+        assert_eq!(found[0], 3, "{found:?}");
+        assert_eq!(total, 3);
+        assert!(!found.contains(&5));
+    }
+
+    #[test]
+    fn the_last_word_is_a_prefix_and_phrases_and_exclusions_hold() {
+        let e = engine(&corpus());
+        assert_eq!(ids(&e, "oxygen", None, 10).0, vec![1]);
+        assert_eq!(ids(&e, "\"cardiopulmonary bypass\"", None, 10).0, vec![4]);
+        assert_eq!(ids(&e, "\"bypass cardiopulmonary\"", None, 10).1, 0);
+        let (found, _) = ids(&e, "heparin -pediatric", None, 10);
+        assert!(!found.contains(&4) && found.contains(&3), "{found:?}");
+        let (found, _) = ids(&e, "protamine or oxygenator", None, 10);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(ids(&e, "the", None, 10).1, 0);
+    }
+
+    #[test]
+    fn pages_follow_one_another_without_gaps_or_repeats() {
+        let t = "2026-01-01T00:00:00Z";
+        let docs: Vec<_> = (1..=25)
+            .map(|i| doc(i, "Heparin", "Same words.", "Same body.", t))
+            .collect();
+        let e = engine(&docs);
+        let now = "2026-06-01T00:00:00Z".parse().unwrap();
+        let words = SearchWords::parse("heparin");
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = e.search(&words, now, after, 10).unwrap();
+            assert_eq!(page.total, 25);
+            if page.hits.is_empty() {
+                break;
+            }
+            seen.extend(page.hits.iter().map(|h| h.1));
+            after = page.hits.last().copied();
+        }
+        let mut sorted = seen.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 25);
+        assert_eq!(seen.len(), 25);
+    }
+
+    #[test]
+    fn a_changed_article_is_found_by_its_new_words_only() {
+        let e = engine(&corpus());
+        e.remove(&[1]).unwrap();
+        e.add(&[doc(1, "Centrifugal pumps", "", "", "2026-01-01T00:00:00Z")])
+            .unwrap();
+        e.commit().unwrap();
+        assert_eq!(ids(&e, "oxygenator", None, 10).1, 0);
+        assert_eq!(ids(&e, "centrifugal", None, 10).0, vec![1]);
+    }
+}
