@@ -18,16 +18,15 @@
 //!   async worker.
 
 use std::collections::{HashMap, HashSet};
-use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
@@ -162,21 +161,21 @@ async fn forget_old_changes(pool: &DbPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `all` holds every word of an article (title, excerpt and body): a search matches there.
+/// `title` and `excerpt` hold theirs again, to weigh a match there more (a match is scored
+/// once in `all`, then plus [`TITLE_WEIGHT`] in the title and [`EXCERPT_WEIGHT`] in the
+/// excerpt). A word's matches are then one posting list, not the union of three.
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
     listed_at: Field,
+    all: Field,
     title: Field,
     excerpt: Field,
-    body: Field,
 }
 
-impl Fields {
-    /// The word fields and their weights.
-    fn weighted(&self) -> [(Field, f32); 3] {
-        [(self.title, 4.0), (self.excerpt, 2.0), (self.body, 1.0)]
-    }
-}
+const TITLE_WEIGHT: f32 = 4.0;
+const EXCERPT_WEIGHT: f32 = 2.0;
 
 /// Where catching up stands: the horizon to read the change log from, and the changes read
 /// from it that are already in (a transaction still running at the last read may commit
@@ -218,9 +217,9 @@ impl Engine {
         let fields = Fields {
             id: schema.add_u64_field("id", number.clone()),
             listed_at: schema.add_i64_field("listed_at", number),
+            all: schema.add_text_field("all", words.clone()),
             title: schema.add_text_field("title", words.clone()),
-            excerpt: schema.add_text_field("excerpt", words.clone()),
-            body: schema.add_text_field("body", words),
+            excerpt: schema.add_text_field("excerpt", words),
         };
         let index = Index::create_in_ram(schema.build());
         let analyzer = analyzer()?;
@@ -336,9 +335,11 @@ impl Engine {
             let mut doc = TantivyDocument::new();
             doc.add_u64(f.id, d.id as u64);
             doc.add_i64(f.listed_at, d.listed_at.timestamp_micros());
+            doc.add_text(f.all, &d.title);
+            doc.add_text(f.all, &d.excerpt);
+            doc.add_text(f.all, &d.body_markdown);
             doc.add_text(f.title, &d.title);
             doc.add_text(f.excerpt, &d.excerpt);
-            doc.add_text(f.body, &d.body_markdown);
             writer.add_document(doc)?;
         }
         Ok(())
@@ -367,39 +368,34 @@ impl Engine {
         out
     }
 
-    /// `term` in each word field, weighted.
-    fn in_fields(&self, make: impl Fn(Field) -> Box<dyn Query>) -> Box<dyn Query> {
-        Box::new(BooleanQuery::new(
-            self.fields
-                .weighted()
-                .into_iter()
-                .map(|(field, weight)| {
-                    let q: Box<dyn Query> = if weight == 1.0 {
-                        make(field)
-                    } else {
-                        Box::new(BoostQuery::new(make(field), weight))
-                    };
-                    (Occur::Should, q)
-                })
-                .collect(),
+    /// A match made by `make` in `all`, scored more where it is in the title or the excerpt.
+    fn weighted(&self, make: impl Fn(Field) -> Box<dyn Query>) -> Box<dyn Query> {
+        let f = self.fields;
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, make(f.all)),
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(make(f.title), TITLE_WEIGHT)),
+            ),
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(make(f.excerpt), EXCERPT_WEIGHT)),
+            ),
+        ]))
+    }
+
+    fn term(field: Field, stem: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, stem),
+            IndexRecordOption::WithFreqs,
         ))
     }
 
-    fn word(&self, stem: &str) -> Box<dyn Query> {
-        self.in_fields(|field| {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, stem),
-                IndexRecordOption::WithFreqs,
-            ))
-        })
-    }
-
-    fn prefix(&self, start: &str) -> Box<dyn Query> {
-        self.in_fields(|field| {
-            let mut q = PhrasePrefixQuery::new(vec![Term::from_field_text(field, start)]);
-            q.set_max_expansions(PREFIX_EXPANSIONS);
-            Box::new(q)
-        })
+    /// Any word of `field` that starts with `start` (a constant score).
+    fn starting(field: Field, start: &str) -> Box<dyn Query> {
+        let mut q = PhrasePrefixQuery::new(vec![Term::from_field_text(field, start)]);
+        q.set_max_expansions(PREFIX_EXPANSIONS);
+        Box::new(q)
     }
 
     /// What one term of the reader's asks of the index; `None` when it holds only stop words.
@@ -409,11 +405,11 @@ impl Engine {
                 let stems = self.analyze(w);
                 match stems.as_slice() {
                     [] => None,
-                    [(_, stem)] => Some(self.word(stem)),
+                    [(_, stem)] => Some(self.weighted(|f| Self::term(f, stem))),
                     _ => Some(Box::new(BooleanQuery::new(
                         stems
                             .iter()
-                            .map(|(_, s)| (Occur::Must, self.word(s)))
+                            .map(|(_, s)| (Occur::Must, self.weighted(|f| Self::term(f, s))))
                             .collect(),
                     ))),
                 }
@@ -422,10 +418,10 @@ impl Engine {
                 let stems = self.analyze(&words.join(" "));
                 match stems.as_slice() {
                     [] => None,
-                    [(_, stem)] => Some(self.word(stem)),
+                    [(_, stem)] => Some(self.weighted(|f| Self::term(f, stem))),
                     _ => {
                         let first = stems[0].0;
-                        Some(self.in_fields(|field| {
+                        Some(self.weighted(|field| {
                             Box::new(PhraseQuery::new_with_offset(
                                 stems
                                     .iter()
@@ -440,19 +436,23 @@ impl Engine {
                 // As PostgreSQL's `article_search_query`: the word itself, its stem as a
                 // prefix, and the word as typed as a prefix (the stem of a word cut short is
                 // not always a prefix of the whole word's).
-                let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, self.prefix(w))];
-                if let Some((_, stem)) = self.analyze(w).into_iter().next() {
-                    any.push((Occur::Should, self.word(&stem)));
-                    if stem != *w {
-                        any.push((Occur::Should, self.prefix(&stem)));
+                let stem = self.analyze(w).into_iter().next().map(|(_, s)| s);
+                Some(self.weighted(|field| {
+                    let mut any: Vec<(Occur, Box<dyn Query>)> =
+                        vec![(Occur::Should, Self::starting(field, w))];
+                    if let Some(stem) = &stem {
+                        any.push((Occur::Should, Self::term(field, stem)));
+                        if stem != w {
+                            any.push((Occur::Should, Self::starting(field, stem)));
+                        }
                     }
-                }
-                Some(Box::new(BooleanQuery::new(any)))
+                    Box::new(BooleanQuery::new(any))
+                }))
             }
         }
     }
 
-    fn query(&self, words: &SearchWords, now: DateTime<Utc>) -> Box<dyn Query> {
+    fn query(&self, words: &SearchWords) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut required = 0;
         for clause in &words.clauses {
@@ -484,16 +484,6 @@ impl Engine {
         if required == 0 {
             return Box::new(EmptyQuery);
         }
-        clauses.push((
-            Occur::Must,
-            Box::new(RangeQuery::new(
-                Bound::Unbounded,
-                Bound::Included(Term::from_field_i64(
-                    self.fields.listed_at,
-                    now.timestamp_micros(),
-                )),
-            )),
-        ));
         Box::new(BooleanQuery::new(clauses))
     }
 
@@ -504,33 +494,49 @@ impl Engine {
         after: Option<(f32, i64)>,
         limit: usize,
     ) -> anyhow::Result<Hits> {
-        let query = self.query(words, now);
+        let query = self.query(words);
         let searcher = self.reader.searcher();
+        let now = now.timestamp_micros();
+        // Counted while ranking: every match the public may see at `now` (a scheduled article
+        // waits for its time here, not in the query, which would scan that column per search).
+        let total = Arc::new(AtomicU64::new(0));
+        let counter = total.clone();
         // Best first, ties by id (highest first), so that a page ends at a position the next
         // one can start after: (score, id) below the cursor's.
         let top = TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &SegmentReader| {
-            let ids: Option<Column<u64>> = segment.fast_fields().u64("id").ok();
+            let fast = segment.fast_fields();
+            let ids: Option<Column<u64>> = fast.u64("id").ok();
+            let listed: Option<Column<i64>> = fast.i64("listed_at").ok();
+            let counter = counter.clone();
             move |doc: DocId, score: Score| {
+                let listed_at = listed.as_ref().and_then(|c| c.first(doc));
+                if listed_at.is_none_or(|t| t > now) {
+                    return HIDDEN;
+                }
+                counter.fetch_add(1, AtomicOrdering::Relaxed);
                 let id = ids.as_ref().and_then(|c| c.first(doc)).unwrap_or(0) as i64;
                 match after {
-                    Some(cursor) if (score, id) >= cursor => (Score::NEG_INFINITY, i64::MIN),
+                    Some(cursor) if (score, id) >= cursor => HIDDEN,
                     _ => (score, id),
                 }
             }
         });
-        let (top, total) = searcher.search(&query, &(top, Count))?;
+        let top = searcher.search(&query, &top)?;
         let hits = top
             .into_iter()
             .map(|(key, _)| key)
-            .filter(|(_, id)| *id != i64::MIN)
+            .filter(|key| *key != HIDDEN)
             .take(limit)
             .collect();
         Ok(Hits {
             hits,
-            total: total as i64,
+            total: total.load(AtomicOrdering::Relaxed) as i64,
         })
     }
 }
+
+/// The rank of a match that is not to be shown (not yet public, or before the cursor).
+const HIDDEN: (f32, i64) = (Score::NEG_INFINITY, i64::MIN);
 
 #[cfg(test)]
 mod tests {
