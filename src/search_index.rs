@@ -14,10 +14,12 @@
 //!   [`KEEP_CHANGES`]; an index that could not catch up for [`REBUILD_AFTER`] is built again.
 //! - **Visibility** is the list's: only `published` and `scheduled` articles are indexed, and a
 //!   search adds `listed_at <= now`, so a scheduled article is found on time with no write.
-//! - The CPU work (building, applying, searching) runs on the blocking threads, never on an
-//!   async worker.
+//! - **Snippets** are cut here too, from the excerpt and the start of the body PostgreSQL
+//!   returns with the page: the passage with the rarest of the words searched for, marked.
+//! - The CPU work (building, applying, searching, cutting snippets) runs on the blocking
+//!   threads, never on an async worker.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -31,16 +33,19 @@ use tantivy::query::{
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
+use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
 use tantivy::{
-    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument,
-    Term,
+    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, SegmentReader,
+    TantivyDocument, Term,
 };
 
 use crate::db::{self, DbPool};
+use crate::domain::plain_text;
 use crate::domain::search_words::{SearchWords, Term as Word};
+use crate::models::article::{MARK_START, MARK_STOP};
 use crate::models::search_document::{self, SearchDocument};
 
 /// How often the background task catches up when no search did.
@@ -56,6 +61,8 @@ const WRITER_BYTES: usize = 64 << 20;
 /// How many words a prefix may stand for, at most.
 const PREFIX_EXPANSIONS: u32 = 50;
 const TOKENIZER: &str = "en";
+/// The longest snippet, in characters (about 25 words, as PostgreSQL's).
+const SNIPPET_CHARS: usize = 180;
 
 /// A page of hits: each article id with its score, best first, and how many match in all.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +105,34 @@ impl SearchIndex {
         let hits =
             tokio::task::spawn_blocking(move || engine.search(&words, now, after, limit)).await??;
         Ok(Some(hits))
+    }
+
+    /// For each hit `(id, excerpt, start of the body's Markdown)`, its snippet: raw text with
+    /// each word of `words` found there between [`MARK_START`] and [`MARK_STOP`] (the caller
+    /// escapes it). `None` while the index is not built.
+    pub async fn snippets(
+        &self,
+        words: SearchWords,
+        hits: Vec<(i64, String, String)>,
+    ) -> anyhow::Result<Option<HashMap<i64, String>>> {
+        let Some(engine) = self.engine() else {
+            return Ok(None);
+        };
+        let snippets = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let highlighter = engine.highlighter(&words)?;
+            Ok(hits
+                .into_iter()
+                .map(|(id, excerpt, body)| {
+                    let text = format!("{excerpt} {}", plain_text(&body));
+                    (
+                        id,
+                        snippet(&highlighter, &text.replace([MARK_START, MARK_STOP], "")),
+                    )
+                })
+                .collect())
+        })
+        .await??;
+        Ok(Some(snippets))
     }
 
     /// Builds the index once the schema is migrated, then keeps it caught up; runs for the
@@ -487,6 +522,72 @@ impl Engine {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// What marks a snippet: every word `words` asks for (not those it excludes) as the
+    /// index holds it, a prefix's as every word of the index starting with it; each weighs
+    /// more the fewer articles have it.
+    fn highlighter(&self, words: &SearchWords) -> anyhow::Result<SnippetGenerator> {
+        let searcher = self.reader.searcher();
+        let field = self.fields.all;
+        let mut marked: BTreeMap<String, Score> = BTreeMap::new();
+        let mut mark = |word: String, articles: u64| {
+            if articles > 0 {
+                marked.insert(word, 1.0 / (1.0 + articles as Score));
+            }
+        };
+        let asked = words.clauses.iter().filter(|c| !c.excluded);
+        for term in asked.flat_map(|c| &c.any) {
+            let (text, prefix) = match term {
+                Word::Word(w) => (w.clone(), false),
+                Word::Phrase(ws) => (ws.join(" "), false),
+                Word::Prefix(w) => (w.clone(), true),
+            };
+            let stems = self.analyze(&text);
+            for (_, stem) in &stems {
+                let articles = searcher.doc_freq(&Term::from_field_text(field, stem))?;
+                mark(stem.clone(), articles);
+            }
+            if prefix {
+                let starts = std::iter::once(text.as_str()).chain(stems.first().map(|s| &*s.1));
+                for start in starts {
+                    for (word, articles) in self.words_starting(&searcher, start)? {
+                        mark(word, articles);
+                    }
+                }
+            }
+        }
+        Ok(SnippetGenerator::new(
+            marked,
+            self.analyzer.clone(),
+            field,
+            SNIPPET_CHARS,
+        ))
+    }
+
+    /// Up to [`PREFIX_EXPANSIONS`] words of each segment that start with `start`, with how
+    /// many of its articles have each.
+    fn words_starting(
+        &self,
+        searcher: &Searcher,
+        start: &str,
+    ) -> anyhow::Result<Vec<(String, u64)>> {
+        let mut out = Vec::new();
+        for segment in searcher.segment_readers() {
+            let words = segment.inverted_index(self.fields.all)?;
+            let mut stream = words.terms().range().ge(start.as_bytes()).into_stream()?;
+            let mut taken = 0;
+            while taken < PREFIX_EXPANSIONS && stream.advance() {
+                if !stream.key().starts_with(start.as_bytes()) {
+                    break;
+                }
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    out.push((word.to_owned(), u64::from(stream.value().doc_freq)));
+                    taken += 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn search(
         &self,
         words: &SearchWords,
@@ -532,6 +633,52 @@ impl Engine {
             hits,
             total: total.load(AtomicOrdering::Relaxed) as i64,
         })
+    }
+}
+
+/// The passage of `text` with the best of the highlighter's words, marked, filled out to
+/// [`SNIPPET_CHARS`] with the words after it; where none is in it, its first words.
+fn snippet(highlighter: &SnippetGenerator, text: &str) -> String {
+    let found = highlighter.snippet(text);
+    // The passage ends at its last word of the index's: stop words and punctuation after it
+    // are read again from the text.
+    let start = text.find(found.fragment()).filter(|_| !found.is_empty());
+    let Some(start) = start else {
+        let first = match words_within(text, SNIPPET_CHARS) {
+            // One word longer than a snippet (a long address): cut in it.
+            "" => text.chars().take(SNIPPET_CHARS).collect(),
+            words => words.to_owned(),
+        };
+        return first.trim().to_owned();
+    };
+    let fragment = found.fragment();
+    let room = SNIPPET_CHARS.saturating_sub(fragment.chars().count());
+    let after = words_within(&text[start + fragment.len()..], room);
+    let mut marks = found.highlighted().to_vec();
+    marks.sort_by_key(|m| m.start);
+    let mut out = String::with_capacity(fragment.len() + after.len() + 8 * marks.len());
+    let mut at = 0;
+    for m in marks {
+        if m.start < at {
+            continue;
+        }
+        out.push_str(&fragment[at..m.start]);
+        out.push(MARK_START);
+        out.push_str(&fragment[m.clone()]);
+        out.push(MARK_STOP);
+        at = m.end;
+    }
+    out.push_str(&fragment[at..]);
+    out.push_str(after.trim_end());
+    out
+}
+
+/// The start of `text` of at most `chars` characters, cut after a word.
+fn words_within(text: &str, chars: usize) -> &str {
+    match text.char_indices().nth(chars) {
+        None => text,
+        Some((cut, c)) if c.is_whitespace() => &text[..cut],
+        Some((cut, _)) => &text[..text[..cut].rfind(char::is_whitespace).unwrap_or(0)],
     }
 }
 
@@ -664,5 +811,48 @@ mod tests {
         e.commit().unwrap();
         assert_eq!(ids(&e, "oxygenator", None, 10).1, 0);
         assert_eq!(ids(&e, "centrifugal", None, 10).0, vec![1]);
+    }
+
+    fn marked(e: &Engine, q: &str, text: &str) -> String {
+        let highlighter = e.highlighter(&SearchWords::parse(q)).unwrap();
+        snippet(&highlighter, text)
+            .replace(MARK_START, "[")
+            .replace(MARK_STOP, "]")
+    }
+
+    #[test]
+    fn a_snippet_marks_the_words_searched_for_in_any_form_and_a_prefix_typed() {
+        let e = engine(&corpus());
+        let text = "Heparin dosing before bypass; change out the oxygenators after it.";
+        assert_eq!(
+            marked(&e, "oxygenator heparin", text),
+            "[Heparin] dosing before bypass; change out the [oxygenators] after it."
+        );
+        assert_eq!(
+            marked(&e, "chang oxyg", text),
+            "Heparin dosing before bypass; [change] out the [oxygenators] after it."
+        );
+        // An excluded word is not marked.
+        assert_eq!(
+            marked(&e, "bypass -heparin", text),
+            "Heparin dosing before [bypass]; change out the oxygenators after it."
+        );
+    }
+
+    #[test]
+    fn a_snippet_is_the_best_passage_of_a_long_text_or_its_start() {
+        let e = engine(&corpus());
+        let filler = "word ".repeat(60);
+        let text = format!("{filler}protamine reversal {filler}");
+        let cut = marked(&e, "protamine", &text);
+        assert!(cut.contains("[protamine] reversal"), "{cut}");
+        assert!(cut.chars().count() <= SNIPPET_CHARS + 2, "{cut}");
+        // Nothing searched for is in it: its first words, cut at a space.
+        let start = marked(&e, "centrifugal", &text);
+        assert!(
+            start.starts_with("word word") && start.ends_with("word"),
+            "{start}"
+        );
+        assert!(start.chars().count() <= SNIPPET_CHARS, "{start}");
     }
 }

@@ -60,6 +60,30 @@ impl Markdown {
     }
 }
 
+/// The words a reader sees in `markdown` (or in its start, cut anywhere), as plain text: no
+/// emphasis or heading marks, no HTML tags, the text of links and code kept; blocks and line
+/// breaks become spaces. What a search snippet is cut from.
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::Rule => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => out.push(' '),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
@@ -85,6 +109,23 @@ mod tests {
 
     fn render(s: &str) -> String {
         Markdown::parse(s).unwrap().to_html()
+    }
+
+    #[test]
+    fn plain_text_keeps_the_words_and_drops_marks_and_tags() {
+        assert_eq!(
+            plain_text(
+                "# Priming\n\nUse *warm* `saline` and [check](https://x.example) it.\n- one\n- two"
+            ),
+            "Priming Use warm saline and check it. one two "
+        );
+        // Text that only looks like markup stays; tags go, their text stays.
+        assert_eq!(
+            plain_text("Dose when ACT < 480 & check <b>alert('x')</b> \"here\"."),
+            "Dose when ACT < 480 & check alert('x') \"here\". "
+        );
+        // A body cut mid-way still gives its words.
+        assert_eq!(plain_text("Some **bold te"), "Some **bold te ");
     }
 
     #[test]

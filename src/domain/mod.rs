@@ -85,7 +85,7 @@ pub use accreditation_status::AccreditationStatus;
 pub use article_status::ArticleStatus;
 pub use audit::{changed_fields, AuditAction, ResourceType};
 pub use email::Email;
-pub use markdown::{Markdown, MAX_MARKDOWN_BYTES};
+pub use markdown::{plain_text, Markdown, MAX_MARKDOWN_BYTES};
 pub use metric_unit::MetricUnit;
 pub use past_date::{check_figure_dates, figure_date_label, PastDate};
 pub use projection::{ProjectedYear, Projection};

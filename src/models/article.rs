@@ -506,17 +506,22 @@ pub async fn find(
     query.first(conn).await.optional()
 }
 
-/// Those of the articles `ids` the public may see at `now`, each with its [`Decoration`], in
-/// no order (a page of the search index's hits). One prepared statement.
+/// Those of the articles `ids` the public may see at `now`, each with its [`Decoration`] and
+/// the first 500 characters of its body (to cut a snippet from), in no order (a page of the
+/// search index's hits). One prepared statement.
 pub async fn public_by_ids(
     conn: &mut AsyncPgConnection,
     ids: &[i64],
     now: DateTime<Utc>,
-) -> QueryResult<Vec<(ArticleHead, Decoration)>> {
+) -> QueryResult<Vec<(ArticleHead, Decoration, String)>> {
     articles::table
         .filter(articles::id.eq_any(ids))
         .filter(public(now))
-        .select((ArticleHead::as_select(), decoration()))
+        .select((
+            ArticleHead::as_select(),
+            decoration(),
+            fixed::<Text>("left(articles.body_markdown, 500)"),
+        ))
         .load(conn)
         .await
 }

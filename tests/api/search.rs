@@ -126,11 +126,21 @@ async fn each_hit_has_a_snippet_with_the_words_marked_and_the_rest_escaped(engin
     let snippet = hit["snippet"].as_str().unwrap();
     assert!(snippet.contains("<mark>oxygenator</mark>"), "{snippet}");
     assert!(snippet.contains("ACT &lt; 480 &amp; check"), "{snippet}");
-    // PostgreSQL's parser reads `<script>` as a tag and leaves it out; its text is escaped.
+    // A tag is left out (as PostgreSQL's parser reads it); its text is escaped.
     assert!(snippet.contains("alert(&#39;x&#39;)"), "{snippet}");
     assert!(!snippet.contains("script&gt;"), "{snippet}");
     let without_marks = snippet.replace("<mark>", "").replace("</mark>", "");
     assert!(!without_marks.contains(['<', '>']), "{snippet}");
+    // A word still being typed is marked whole.
+    let typing = search(&app, "q=act%20oxyg").await;
+    let hit = typing["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["slug"] == "circuit-notes")
+        .unwrap();
+    let snippet = hit["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<mark>oxygenator</mark>"), "{snippet}");
     // A list without a search has no snippet.
     assert!(search(&app, "limit=1").await["data"][0]
         .get("snippet")

@@ -322,21 +322,24 @@ impl ListRequest {
             && !matches!(self.after, Some(After::Rank(..)))
     }
 
-    /// A page from the search index: its hits, read with their decoration in one statement.
-    /// `None` when the index is not built yet (PostgreSQL answers).
+    /// A page from the search index: its hits, read with their decoration in one statement,
+    /// and their snippets (`None` if the index could not cut them: PostgreSQL does). `None`
+    /// when the index is not built yet (PostgreSQL answers).
     async fn page_from_index(
         &self,
         conn: &mut AsyncPgConnection,
         index: &SearchIndex,
         now: DateTime<Utc>,
         fetch: i64,
-    ) -> ApiResult<Option<Rows>> {
+    ) -> ApiResult<Option<(Rows, Option<HashMap<i64, String>>)>> {
         let after = match self.after {
             Some(After::Score(score, id)) => Some((score, id)),
             _ => None,
         };
         let words = SearchWords::parse(self.filter.q.as_deref().unwrap_or_default());
-        let found = index.search(conn, words, now, after, fetch as usize).await;
+        let found = index
+            .search(conn, words.clone(), now, after, fetch as usize)
+            .await;
         let hits = match (found, after) {
             (Ok(Some(hits)), _) => hits,
             // A cursor of the index's order cannot be continued by PostgreSQL's.
@@ -352,14 +355,21 @@ impl ListRequest {
         let mut found: HashMap<i64, _> = article::public_by_ids(conn, &ids, now)
             .await?
             .into_iter()
-            .map(|(head, decoration)| (head.id, (head, decoration)))
+            .map(|(head, decoration, body)| (head.id, (head, decoration, body)))
             .collect();
-        let rows = hits
-            .hits
-            .iter()
-            .filter_map(|(score, id)| found.remove(id).map(|(h, d)| (h, d, *score)))
-            .collect();
-        Ok(Some((rows, hits.total)))
+        let mut rows = Vec::with_capacity(found.len());
+        let mut texts = Vec::with_capacity(found.len());
+        for (score, id) in &hits.hits {
+            if let Some((head, decoration, body)) = found.remove(id) {
+                texts.push((head.id, head.excerpt.clone(), body));
+                rows.push((head, decoration, *score));
+            }
+        }
+        let snippets = index
+            .snippets(words, texts)
+            .await
+            .map_err(ApiError::Internal)?;
+        Ok(Some(((rows, hits.total), snippets)))
     }
 
     /// The page this request asks for: `limit + 1` rows say whether there is a next page,
@@ -380,9 +390,12 @@ impl ListRequest {
             false => None,
         };
         let by_index = from_index.is_some();
-        let (mut rows, total) = match from_index {
+        let ((mut rows, total), cut_snippets) = match from_index {
             Some(found) => found,
-            None => article::page(conn, &self.filter, sort, self.after.as_ref(), fetch).await?,
+            None => (
+                article::page(conn, &self.filter, sort, self.after.as_ref(), fetch).await?,
+                None,
+            ),
         };
         if rows.is_empty() {
             self.check_category(conn).await?;
@@ -401,10 +414,13 @@ impl ListRequest {
             .collect();
         let mut suggestion = None;
         if let Some(q) = self.filter.q.as_deref() {
-            let mut snippets: HashMap<i64, String> = article::snippets(conn, q, &ids)
-                .await?
-                .into_iter()
-                .collect();
+            let mut snippets: HashMap<i64, String> = match cut_snippets {
+                Some(cut) => cut,
+                None => article::snippets(conn, q, &ids)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            };
             for (summary, id) in data.iter_mut().zip(&ids) {
                 summary.snippet = snippets.remove(id).map(|s| marked_html(&s));
             }
@@ -428,8 +444,9 @@ impl ListRequest {
     }
 }
 
-/// A snippet as HTML: every character escaped but PostgreSQL's marks, which become `<mark>`
-/// and `</mark>` (the text held none of them: `article::snippets` removes them first).
+/// A snippet as HTML: every character escaped but the marks, which become `<mark>` and
+/// `</mark>` (the text held none of them: `article::snippets` and the search index remove
+/// them first).
 fn marked_html(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len() + 32);
     let mut space = false;
