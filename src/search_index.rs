@@ -12,6 +12,9 @@
 //!   last looked (one statement, an index probe that usually finds nothing) and applies it
 //!   first. A task also catches up every [`CATCH_UP_EVERY`] and forgets changes older than
 //!   [`KEEP_CHANGES`]; an index that could not catch up for [`REBUILD_AFTER`] is built again.
+//! - **A word being typed** (the last word of a search) stands for the stems of the
+//!   words as written that begin with it (the field `typed`), so `oxygena` finds "oxygenator"
+//!   though its stem is "oxygen"; those stems are scored by BM25 like any word.
 //! - **Visibility** is the list's: only `published` and `scheduled` articles are indexed, and a
 //!   search adds `listed_at <= now`, so a scheduled article is found on time with no write.
 //! - **Snippets** are cut here too, from the excerpt and the start of the body PostgreSQL
@@ -27,9 +30,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
@@ -61,6 +62,7 @@ const WRITER_BYTES: usize = 64 << 20;
 /// How many words a prefix may stand for, at most.
 const PREFIX_EXPANSIONS: u32 = 50;
 const TOKENIZER: &str = "en";
+const TYPED_TOKENIZER: &str = "typed";
 /// The longest snippet, in characters (about 25 words, as PostgreSQL's).
 const SNIPPET_CHARS: usize = 180;
 
@@ -199,12 +201,16 @@ async fn forget_old_changes(pool: &DbPool) -> anyhow::Result<()> {
 /// `all` holds every word of an article (title, excerpt and body): a search matches there.
 /// `title` and `excerpt` hold theirs again, to weigh a match there more (a match is scored
 /// once in `all`, then plus [`TITLE_WEIGHT`] in the title and [`EXCERPT_WEIGHT`] in the
-/// excerpt). A word's matches are then one posting list, not the union of three.
+/// excerpt). A word's matches are then one posting list, not the union of three. These hold
+/// stems; `typed` holds every word as written, lowercased, for a word still being typed: the
+/// stem of "oxygenator" is "oxygen", of which "oxygena" is no prefix, so a prefix is looked up
+/// among the words as written and stands for their stems.
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
     listed_at: Field,
     all: Field,
+    typed: Field,
     title: Field,
     excerpt: Field,
 }
@@ -229,14 +235,27 @@ struct Engine {
     position: tokio::sync::Mutex<Position>,
 }
 
+fn stop_words() -> anyhow::Result<StopWordFilter> {
+    StopWordFilter::new(Language::English)
+        .ok_or_else(|| anyhow::anyhow!("tantivy has no English stop words"))
+}
+
+/// Words as searched: lowercased, English stop words left out, stemmed.
 fn analyzer() -> anyhow::Result<TextAnalyzer> {
-    let stop_words = StopWordFilter::new(Language::English)
-        .ok_or_else(|| anyhow::anyhow!("tantivy has no English stop words"))?;
     Ok(TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(60))
         .filter(LowerCaser)
-        .filter(stop_words)
+        .filter(stop_words()?)
         .filter(Stemmer::new(Language::English))
+        .build())
+}
+
+/// Words as typed: lowercased, stop words left out, not stemmed.
+fn typed_analyzer() -> anyhow::Result<TextAnalyzer> {
+    Ok(TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser)
+        .filter(stop_words()?)
         .build())
 }
 
@@ -248,17 +267,27 @@ impl Engine {
                 .set_tokenizer(TOKENIZER)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
+        // Only which articles have a word as typed: no frequencies, no positions.
+        let typed = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TYPED_TOKENIZER)
+                .set_index_option(IndexRecordOption::Basic),
+        );
         let number = NumericOptions::default().set_indexed().set_fast();
         let fields = Fields {
             id: schema.add_u64_field("id", number.clone()),
             listed_at: schema.add_i64_field("listed_at", number),
             all: schema.add_text_field("all", words.clone()),
+            typed: schema.add_text_field("typed", typed),
             title: schema.add_text_field("title", words.clone()),
             excerpt: schema.add_text_field("excerpt", words),
         };
         let index = Index::create_in_ram(schema.build());
         let analyzer = analyzer()?;
         index.tokenizers().register(TOKENIZER, analyzer.clone());
+        index
+            .tokenizers()
+            .register(TYPED_TOKENIZER, typed_analyzer()?);
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index
             .reader_builder()
@@ -370,9 +399,10 @@ impl Engine {
             let mut doc = TantivyDocument::new();
             doc.add_u64(f.id, d.id as u64);
             doc.add_i64(f.listed_at, d.listed_at.timestamp_micros());
-            doc.add_text(f.all, &d.title);
-            doc.add_text(f.all, &d.excerpt);
-            doc.add_text(f.all, &d.body_markdown);
+            for text in [&d.title, &d.excerpt, &d.body_markdown] {
+                doc.add_text(f.all, text);
+                doc.add_text(f.typed, text);
+            }
             doc.add_text(f.title, &d.title);
             doc.add_text(f.excerpt, &d.excerpt);
             writer.add_document(doc)?;
@@ -426,16 +456,13 @@ impl Engine {
         ))
     }
 
-    /// Any word of `field` that starts with `start` (a constant score).
-    fn starting(field: Field, start: &str) -> Box<dyn Query> {
-        let mut q = PhrasePrefixQuery::new(vec![Term::from_field_text(field, start)]);
-        q.set_max_expansions(PREFIX_EXPANSIONS);
-        Box::new(q)
-    }
-
     /// What one term of the reader's asks of the index; `None` when it holds only stop words.
-    fn term_query(&self, term: &Word) -> Option<Box<dyn Query>> {
-        match term {
+    fn term_query(
+        &self,
+        searcher: &Searcher,
+        term: &Word,
+    ) -> anyhow::Result<Option<Box<dyn Query>>> {
+        Ok(match term {
             Word::Word(w) => {
                 let stems = self.analyze(w);
                 match stems.as_slice() {
@@ -468,34 +495,31 @@ impl Engine {
                 }
             }
             Word::Prefix(w) => {
-                // As PostgreSQL's `article_search_query`: the word itself, its stem as a
-                // prefix, and the word as typed as a prefix (the stem of a word cut short is
-                // not always a prefix of the whole word's).
-                let stem = self.analyze(w).into_iter().next().map(|(_, s)| s);
+                // The word itself in any form, and every word as written that starts so.
+                let stems = self.stems_starting(searcher, w)?;
+                if stems.is_empty() {
+                    return Ok(Some(Box::new(EmptyQuery)));
+                }
                 Some(self.weighted(|field| {
-                    let mut any: Vec<(Occur, Box<dyn Query>)> =
-                        vec![(Occur::Should, Self::starting(field, w))];
-                    if let Some(stem) = &stem {
-                        any.push((Occur::Should, Self::term(field, stem)));
-                        if stem != w {
-                            any.push((Occur::Should, Self::starting(field, stem)));
-                        }
-                    }
-                    Box::new(BooleanQuery::new(any))
+                    Box::new(BooleanQuery::new(
+                        stems
+                            .keys()
+                            .map(|stem| (Occur::Should, Self::term(field, stem)))
+                            .collect(),
+                    ))
                 }))
             }
-        }
+        })
     }
 
-    fn query(&self, words: &SearchWords) -> Box<dyn Query> {
+    fn query(&self, searcher: &Searcher, words: &SearchWords) -> anyhow::Result<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut required = 0;
         for clause in &words.clauses {
-            let any: Vec<Box<dyn Query>> = clause
-                .any
-                .iter()
-                .filter_map(|t| self.term_query(t))
-                .collect();
+            let mut any: Vec<Box<dyn Query>> = Vec::new();
+            for term in &clause.any {
+                any.extend(self.term_query(searcher, term)?);
+            }
             // A clause of stop words only asks nothing (as in PostgreSQL).
             if any.is_empty() {
                 continue;
@@ -517,71 +541,77 @@ impl Engine {
             }
         }
         if required == 0 {
-            return Box::new(EmptyQuery);
+            return Ok(Box::new(EmptyQuery));
         }
-        Box::new(BooleanQuery::new(clauses))
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// What marks a snippet: every word `words` asks for (not those it excludes) as the
-    /// index holds it, a prefix's as every word of the index starting with it; each weighs
-    /// more the fewer articles have it.
+    /// What marks a snippet: the stems of every word `words` asks for (not those it excludes),
+    /// a word being typed standing for every word that starts with it; each weighs more the
+    /// fewer articles have it.
     fn highlighter(&self, words: &SearchWords) -> anyhow::Result<SnippetGenerator> {
         let searcher = self.reader.searcher();
-        let field = self.fields.all;
         let mut marked: BTreeMap<String, Score> = BTreeMap::new();
-        let mut mark = |word: String, articles: u64| {
-            if articles > 0 {
-                marked.insert(word, 1.0 / (1.0 + articles as Score));
-            }
-        };
         let asked = words.clauses.iter().filter(|c| !c.excluded);
         for term in asked.flat_map(|c| &c.any) {
-            let (text, prefix) = match term {
-                Word::Word(w) => (w.clone(), false),
-                Word::Phrase(ws) => (ws.join(" "), false),
-                Word::Prefix(w) => (w.clone(), true),
+            let stems = match term {
+                Word::Word(w) => self.stems_with_articles(&searcher, w)?,
+                Word::Phrase(ws) => self.stems_with_articles(&searcher, &ws.join(" "))?,
+                Word::Prefix(w) => self.stems_starting(&searcher, w)?,
             };
-            let stems = self.analyze(&text);
-            for (_, stem) in &stems {
-                let articles = searcher.doc_freq(&Term::from_field_text(field, stem))?;
-                mark(stem.clone(), articles);
-            }
-            if prefix {
-                let starts = std::iter::once(text.as_str()).chain(stems.first().map(|s| &*s.1));
-                for start in starts {
-                    for (word, articles) in self.words_starting(&searcher, start)? {
-                        mark(word, articles);
-                    }
-                }
+            for (stem, articles) in stems {
+                marked.insert(stem, 1.0 / (1.0 + articles as Score));
             }
         }
         Ok(SnippetGenerator::new(
             marked,
             self.analyzer.clone(),
-            field,
+            self.fields.all,
             SNIPPET_CHARS,
         ))
     }
 
-    /// Up to [`PREFIX_EXPANSIONS`] words of each segment that start with `start`, with how
-    /// many of its articles have each.
-    fn words_starting(
+    /// The stems of `text` that some article has, with how many have each.
+    fn stems_with_articles(
+        &self,
+        searcher: &Searcher,
+        text: &str,
+    ) -> anyhow::Result<BTreeMap<String, u64>> {
+        let mut out = BTreeMap::new();
+        for (_, stem) in self.analyze(text) {
+            let articles = searcher.doc_freq(&Term::from_field_text(self.fields.all, &stem))?;
+            if articles > 0 {
+                out.insert(stem, articles);
+            }
+        }
+        Ok(out)
+    }
+
+    /// What a word still being typed stands for: the stems some article has of the word
+    /// itself and of up to [`PREFIX_EXPANSIONS`] words as written (per segment) that start with
+    /// it, with how many articles have each (about: a word's count, summed over the words of
+    /// that stem).
+    fn stems_starting(
         &self,
         searcher: &Searcher,
         start: &str,
-    ) -> anyhow::Result<Vec<(String, u64)>> {
-        let mut out = Vec::new();
+    ) -> anyhow::Result<BTreeMap<String, u64>> {
+        let mut out = self.stems_with_articles(searcher, start)?;
         for segment in searcher.segment_readers() {
-            let words = segment.inverted_index(self.fields.all)?;
+            let words = segment.inverted_index(self.fields.typed)?;
             let mut stream = words.terms().range().ge(start.as_bytes()).into_stream()?;
             let mut taken = 0;
             while taken < PREFIX_EXPANSIONS && stream.advance() {
                 if !stream.key().starts_with(start.as_bytes()) {
                     break;
                 }
-                if let Ok(word) = std::str::from_utf8(stream.key()) {
-                    out.push((word.to_owned(), u64::from(stream.value().doc_freq)));
-                    taken += 1;
+                taken += 1;
+                let articles = u64::from(stream.value().doc_freq);
+                let Ok(word) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                for (_, stem) in self.analyze(word) {
+                    *out.entry(stem).or_default() += articles;
                 }
             }
         }
@@ -595,8 +625,8 @@ impl Engine {
         after: Option<(f32, i64)>,
         limit: usize,
     ) -> anyhow::Result<Hits> {
-        let query = self.query(words);
         let searcher = self.reader.searcher();
+        let query = self.query(&searcher, words)?;
         let now = now.timestamp_micros();
         // Counted while ranking: every match the public may see at `now` (a scheduled article
         // waits for its time here, not in the query, which would scan that column per search).
@@ -765,7 +795,11 @@ mod tests {
     #[test]
     fn the_last_word_is_a_prefix_and_phrases_and_exclusions_hold() {
         let e = engine(&corpus());
-        assert_eq!(ids(&e, "oxygen", None, 10).0, vec![1]);
+        // Every letter typed on the way to "oxygenator" finds it, though its stem is "oxygen".
+        for typed in 3..="oxygenators".len() {
+            let typed = &"oxygenators"[..typed];
+            assert_eq!(ids(&e, typed, None, 10).0, vec![1], "{typed}");
+        }
         assert_eq!(ids(&e, "\"cardiopulmonary bypass\"", None, 10).0, vec![4]);
         assert_eq!(ids(&e, "\"bypass cardiopulmonary\"", None, 10).1, 0);
         let (found, _) = ids(&e, "heparin -pediatric", None, 10);
@@ -829,7 +863,7 @@ mod tests {
             "[Heparin] dosing before bypass; change out the [oxygenators] after it."
         );
         assert_eq!(
-            marked(&e, "chang oxyg", text),
+            marked(&e, "chang oxygena", text),
             "Heparin dosing before bypass; [change] out the [oxygenators] after it."
         );
         // An excluded word is not marked.

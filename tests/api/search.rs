@@ -331,6 +331,30 @@ async fn a_search_with_operators_only_is_answered_not_refused(engine: Engine) {
     }
 }
 
+/// PostgreSQL holds only stems: "oxygena" is no prefix of "oxygen", the stem of "oxygenator",
+/// so there a search box finds nothing between "oxygen" and "oxygenator". The index also holds
+/// the words as written.
+#[tokio::test]
+async fn with_the_index_every_letter_typed_keeps_finding_the_word() {
+    let app = Engine::Index.spawn().await;
+    let editor = app.token(Role::Editor).await;
+    publish(
+        &app,
+        &editor,
+        article("Oxygenator checks", "Before every case.", "Pressure drop."),
+    )
+    .await;
+    for end in 3..="oxygenator".len() {
+        let typed = &"oxygenator"[..end];
+        let found = search(&app, &format!("q={typed}")).await;
+        assert_eq!(slugs(&found)[0], "oxygenator-checks", "q={typed}");
+        let snippet = found["data"][0]["snippet"].as_str().unwrap();
+        assert!(!snippet.is_empty(), "q={typed}");
+    }
+    let typing = search(&app, "q=checks%20oxygenat").await;
+    assert_eq!(slugs(&typing), ["oxygenator-checks"]);
+}
+
 #[tokio::test]
 async fn readiness_says_what_answers_searches() {
     let indexed = Engine::Index.spawn().await;
