@@ -137,16 +137,9 @@ impl SearchIndex {
         Ok(Some(snippets))
     }
 
-    /// Builds the index once the schema is migrated, then keeps it caught up; runs for the
-    /// life of the process.
-    pub async fn run(
-        self: Arc<Self>,
-        pool: DbPool,
-        schema_ready: Arc<std::sync::atomic::AtomicBool>,
-    ) {
-        while !schema_ready.load(std::sync::atomic::Ordering::Acquire) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    /// Builds the index, then keeps it caught up; runs for the life of the process (started
+    /// once the schema is migrated).
+    pub async fn run(self: Arc<Self>, pool: DbPool) {
         let mut last_pruned = Instant::now() - CATCH_UP_EVERY * 200;
         loop {
             let stale = match self.engine() {

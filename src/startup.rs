@@ -101,7 +101,8 @@ impl Application {
         );
         let search_index = Arc::new(SearchIndex::default());
         if settings.search_index {
-            tokio::spawn(search_index.clone().run(pool.clone(), schema_ready.clone()));
+            let index = search_index.clone().run(pool.clone());
+            tokio::spawn(once_migrated(schema_ready.clone(), index));
         }
         let cache_gate = web::Data::new(response_cache::Gate {
             cache: response_cache.clone(),
@@ -145,16 +146,15 @@ impl Application {
             &settings.mail_from,
         )
         .map_err(|e| anyhow::anyhow!("SMTP_URL {e}"))?;
-        tokio::spawn(
-            outbox::Worker {
-                pool: state.pool.clone(),
-                mailer,
-                public_base_url: settings.public_base_url.clone(),
-                wakeup,
-            }
-            .run(),
-        );
-        tokio::spawn(
+        let outbox = outbox::Worker {
+            pool: state.pool.clone(),
+            mailer,
+            public_base_url: settings.public_base_url.clone(),
+            wakeup,
+        };
+        tokio::spawn(once_migrated(schema_ready.clone(), outbox.run()));
+        tokio::spawn(once_migrated(
+            schema_ready.clone(),
             webhooks::Worker {
                 // Its own connections, whose commits do not wait for the disk (`background_pool`).
                 pool: db::background_pool(
@@ -170,7 +170,7 @@ impl Application {
                 wakeup: webhook_wakeup,
             }
             .run(),
-        );
+        ));
         let routes = web::Data::new(RouteTable::from_spec(&spec).with_static_tree("/docs"));
         let metrics = web::Data::from(metrics);
         let body_limit = BodyLimit(settings.max_body_bytes);
@@ -324,6 +324,15 @@ async fn prepare_database(database_url: String, ready: Arc<AtomicBool>) {
             }
         }
     }
+}
+
+/// Runs `work` (a background task that reads the schema) once the database is migrated: on a
+/// new database it would otherwise fail, warn and retry until then.
+async fn once_migrated(ready: Arc<AtomicBool>, work: impl std::future::Future<Output = ()>) {
+    while !ready.load(Ordering::Acquire) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    work.await
 }
 
 /// The public subscription endpoints (sign-up, confirm, unsubscribe, preferences): any origin
