@@ -23,6 +23,7 @@
 //!   threads, never on an async worker.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -30,7 +31,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
+};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
@@ -59,8 +63,10 @@ pub const REBUILD_AFTER: Duration = Duration::from_secs(12 * 3600);
 const BUILD_BATCH: i64 = 1_000;
 /// Memory for the index writer's buffer (one thread).
 const WRITER_BYTES: usize = 64 << 20;
-/// How many words a prefix may stand for, at most.
-const PREFIX_EXPANSIONS: u32 = 50;
+/// How many stems a word being typed is scored by, at most (the commonest words that start so).
+const PREFIX_EXPANSIONS: usize = 50;
+/// How many words that start so are read per segment to find the commonest.
+const PREFIX_SCAN: usize = 2_000;
 const TOKENIZER: &str = "en";
 const TYPED_TOKENIZER: &str = "typed";
 /// The longest snippet, in characters (about 25 words, as PostgreSQL's).
@@ -488,19 +494,35 @@ impl Engine {
                 }
             }
             Word::Prefix(w) => {
-                // The word itself in any form, and every word as written that starts so.
-                let stems = self.stems_starting(searcher, w)?;
-                if stems.is_empty() {
-                    return Ok(Some(Box::new(EmptyQuery)));
+                // Which articles: every one with a word as written that starts so (however
+                // many such words), or with the word itself in any form.
+                let f = self.fields;
+                let mut any: Vec<(Occur, Box<dyn Query>)> =
+                    vec![(Occur::Should, Self::starting(f.typed, w))];
+                if let Some((_, stem)) = self.analyze(w).into_iter().next() {
+                    any.push((Occur::Should, Self::term(f.all, &stem)));
                 }
-                Some(self.weighted(|field| {
+                let found = ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0);
+                // How well: the stems of the commonest of those words, scored as any word.
+                let stems = self.stems_starting(searcher, w)?;
+                let scored = |field: Field| -> Box<dyn Query> {
                     Box::new(BooleanQuery::new(
                         stems
                             .keys()
                             .map(|stem| (Occur::Should, Self::term(field, stem)))
                             .collect(),
                     ))
-                }))
+                };
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                    vec![(Occur::Must, Box::new(found))];
+                if !stems.is_empty() {
+                    clauses.push((Occur::Should, scored(f.all)));
+                    let title = BoostQuery::new(scored(f.title), TITLE_WEIGHT);
+                    clauses.push((Occur::Should, Box::new(title)));
+                    let excerpt = BoostQuery::new(scored(f.excerpt), EXCERPT_WEIGHT);
+                    clauses.push((Occur::Should, Box::new(excerpt)));
+                }
+                Some(Box::new(BooleanQuery::new(clauses)))
             }
         })
     }
@@ -580,35 +602,52 @@ impl Engine {
         Ok(out)
     }
 
-    /// What a word still being typed stands for: the stems some article has of the word
-    /// itself and of up to [`PREFIX_EXPANSIONS`] words as written (per segment) that start with
-    /// it, with how many articles have each (about: a word's count, summed over the words of
-    /// that stem).
+    /// What a word still being typed is scored by: the stems some article has of the word
+    /// itself and of the [`PREFIX_EXPANSIONS`] commonest words as written that start with it
+    /// (of the first [`PREFIX_SCAN`] of each segment), with how many articles have each
+    /// (about: summed over the words of that stem).
     fn stems_starting(
         &self,
         searcher: &Searcher,
         start: &str,
     ) -> anyhow::Result<BTreeMap<String, u64>> {
-        let mut out = self.stems_with_articles(searcher, start)?;
+        let mut words: HashMap<String, u64> = HashMap::new();
         for segment in searcher.segment_readers() {
-            let words = segment.inverted_index(self.fields.typed)?;
-            let mut stream = words.terms().range().ge(start.as_bytes()).into_stream()?;
-            let mut taken = 0;
-            while taken < PREFIX_EXPANSIONS && stream.advance() {
+            let typed = segment.inverted_index(self.fields.typed)?;
+            let mut stream = typed.terms().range().ge(start.as_bytes()).into_stream()?;
+            let mut read = 0;
+            while read < PREFIX_SCAN && stream.advance() {
                 if !stream.key().starts_with(start.as_bytes()) {
                     break;
                 }
-                taken += 1;
-                let articles = u64::from(stream.value().doc_freq);
-                let Ok(word) = std::str::from_utf8(stream.key()) else {
-                    continue;
-                };
-                for (_, stem) in self.analyze(word) {
-                    *out.entry(stem).or_default() += articles;
+                read += 1;
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    let articles = u64::from(stream.value().doc_freq);
+                    *words.entry(word.to_owned()).or_default() += articles;
                 }
             }
         }
+        let mut commonest: Vec<(String, u64)> = words.into_iter().collect();
+        commonest.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        commonest.truncate(PREFIX_EXPANSIONS);
+        let mut out = self.stems_with_articles(searcher, start)?;
+        for (word, articles) in commonest {
+            for (_, stem) in self.analyze(&word) {
+                *out.entry(stem).or_default() += articles;
+            }
+        }
         Ok(out)
+    }
+
+    /// Every word of `field` that starts with `start`.
+    fn starting(field: Field, start: &str) -> Box<dyn Query> {
+        // Every string that starts with `start` sorts before `start` followed by the last
+        // character there is.
+        let end = format!("{start}{}", char::MAX);
+        Box::new(RangeQuery::new(
+            Bound::Included(Term::from_field_text(field, start)),
+            Bound::Included(Term::from_field_text(field, &end)),
+        ))
     }
 
     fn search(
@@ -838,6 +877,19 @@ mod tests {
         e.commit().unwrap();
         assert_eq!(ids(&e, "oxygenator", None, 10).1, 0);
         assert_eq!(ids(&e, "centrifugal", None, 10).0, vec![1]);
+    }
+
+    #[test]
+    fn a_short_prefix_finds_every_word_it_begins_however_many() {
+        let t = "2026-01-01T00:00:00Z";
+        let mut docs: Vec<SearchDocument> = (1..=80)
+            .map(|n| doc(n, &format!("Note {n}"), "", &format!("ab{n:02}x"), t))
+            .collect();
+        docs.push(doc(100, "Heparin", "", "An abzyme.", t));
+        let e = engine(&docs);
+        // "abzyme" sorts after 80 other words that start with "ab".
+        assert_eq!(ids(&e, "heparin ab", None, 10).0, vec![100]);
+        assert_eq!(ids(&e, "ab", None, 10).1, 81);
     }
 
     fn marked(e: &Engine, q: &str, text: &str) -> String {

@@ -365,10 +365,11 @@ impl ListRequest {
                 rows.push((head, decoration, *score));
             }
         }
-        let snippets = index
-            .snippets(words, texts)
-            .await
-            .map_err(ApiError::Internal)?;
+        let snippets = index.snippets(words, texts).await.unwrap_or_else(|e| {
+            // The hits stand; PostgreSQL cuts their snippets instead.
+            tracing::warn!(error = %e, "search: the index could not cut snippets");
+            None
+        });
         Ok(Some(((rows, hits.total), snippets)))
     }
 
