@@ -12,9 +12,9 @@
 //!   last looked (one statement, an index probe that usually finds nothing) and applies it
 //!   first. A task also catches up every [`CATCH_UP_EVERY`] and forgets changes older than
 //!   [`KEEP_CHANGES`]; an index that could not catch up for [`REBUILD_AFTER`] is built again.
-//! - **A word being typed** (the last word of a search) stands for the stems of the
-//!   words as written that begin with it (the field `typed`), so `oxygena` finds "oxygenator"
-//!   though its stem is "oxygen"; those stems are scored by BM25 like any word.
+//! - **A word being typed** (the last word of a search) finds every article with a word as
+//!   written that begins with it (the field `typed`), so `oxygena` finds "oxygenator" though
+//!   its stem is "oxygen"; the stems of the commonest such words score the match (BM25).
 //! - **Visibility** is the list's: only `published` and `scheduled` articles are indexed, and a
 //!   search adds `listed_at <= now`, so a scheduled article is found on time with no write.
 //! - **Snippets** are cut here too, from the excerpt and the start of the body PostgreSQL
