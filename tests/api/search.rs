@@ -74,6 +74,17 @@ async fn search(app: &TestApp, query: &str) -> Value {
     app.get(&format!("{ARTICLES}?{query}")).send_json().await
 }
 
+/// The snippet of the hit `slug` on a page of search results.
+fn snippet_of(page: &Value, slug: &str) -> String {
+    let hit = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["slug"] == slug)
+        .unwrap_or_else(|| panic!("{slug} is not on the page: {page}"));
+    hit["snippet"].as_str().unwrap().to_owned()
+}
+
 fn slugs(page: &Value) -> Vec<String> {
     page["data"]
         .as_array()
@@ -117,13 +128,7 @@ async fn each_hit_has_a_snippet_with_the_words_marked_and_the_rest_escaped(engin
     .await;
 
     let found = search(&app, "q=oxygenator").await;
-    let hit = found["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["slug"] == "circuit-notes")
-        .unwrap();
-    let snippet = hit["snippet"].as_str().unwrap();
+    let snippet = snippet_of(&found, "circuit-notes");
     assert!(snippet.contains("<mark>oxygenator</mark>"), "{snippet}");
     assert!(snippet.contains("ACT &lt; 480 &amp; check"), "{snippet}");
     // A tag is left out (as PostgreSQL's parser reads it); its text is escaped.
@@ -133,13 +138,7 @@ async fn each_hit_has_a_snippet_with_the_words_marked_and_the_rest_escaped(engin
     assert!(!without_marks.contains(['<', '>']), "{snippet}");
     // A word still being typed is marked whole.
     let typing = search(&app, "q=act%20oxyg").await;
-    let hit = typing["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["slug"] == "circuit-notes")
-        .unwrap();
-    let snippet = hit["snippet"].as_str().unwrap();
+    let snippet = snippet_of(&typing, "circuit-notes");
     assert!(snippet.contains("<mark>oxygenator</mark>"), "{snippet}");
     // A list without a search has no snippet.
     assert!(search(&app, "limit=1").await["data"][0]
