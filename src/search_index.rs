@@ -41,6 +41,7 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    Token, TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::{
     DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, SegmentReader,
@@ -247,6 +248,83 @@ fn analyzer() -> anyhow::Result<TextAnalyzer> {
         .filter(stop_words()?)
         .filter(Stemmer::new(Language::English))
         .build())
+}
+
+/// Words as searched, for finding `marked` stems in a snippet's text: as [`analyzer`], but a
+/// word that cannot be one of them (an English stem begins with its word's first letter) is
+/// blanked instead of stemmed. Stemming every word of every hit's text was an eighth of a
+/// search's time.
+fn marking_analyzer<'a>(marked: impl Iterator<Item = &'a String>) -> anyhow::Result<TextAnalyzer> {
+    let mut initials: Vec<char> = marked.filter_map(|stem| stem.chars().next()).collect();
+    initials.sort_unstable();
+    initials.dedup();
+    Ok(TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser)
+        .filter(stop_words()?)
+        .filter(Initials(initials.into()))
+        .filter(Stemmer::new(Language::English))
+        .build())
+}
+
+/// A token filter that blanks every word not beginning with one of its letters (a blank is
+/// never a stem, so never marked).
+#[derive(Clone)]
+struct Initials(Arc<[char]>);
+
+impl TokenFilter for Initials {
+    type Tokenizer<T: Tokenizer> = InitialsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> InitialsFilter<T> {
+        InitialsFilter {
+            tokenizer,
+            initials: self.0,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct InitialsFilter<T> {
+    tokenizer: T,
+    initials: Arc<[char]>,
+}
+
+impl<T: Tokenizer> Tokenizer for InitialsFilter<T> {
+    type TokenStream<'a> = InitialsStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        InitialsStream {
+            tail: self.tokenizer.token_stream(text),
+            initials: &self.initials,
+        }
+    }
+}
+
+struct InitialsStream<'a, T> {
+    tail: T,
+    initials: &'a [char],
+}
+
+impl<T: TokenStream> TokenStream for InitialsStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let initials = self.initials;
+        let text = &mut self.tail.token_mut().text;
+        if !text.chars().next().is_some_and(|c| initials.contains(&c)) {
+            text.clear();
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
 }
 
 /// Words as typed: lowercased, stop words left out, not stemmed.
@@ -578,9 +656,10 @@ impl Engine {
                 marked.insert(stem, 1.0 / (1.0 + articles as Score));
             }
         }
+        let analyzer = marking_analyzer(marked.keys())?;
         Ok(SnippetGenerator::new(
             marked,
-            self.analyzer.clone(),
+            analyzer,
             self.fields.all,
             SNIPPET_CHARS,
         ))
@@ -916,6 +995,37 @@ mod tests {
             marked(&e, "bypass -heparin", text),
             "Heparin dosing before [bypass]; change out the oxygenators after it."
         );
+    }
+
+    #[test]
+    fn a_snippet_stems_only_the_words_that_may_be_marked_and_finds_them_all() {
+        let text =
+            "Dying, lying: the skies. Hoping yelling generously; Ystrad oxygenators, ÉCMO écmo";
+        let tokens = |mut analyzer: TextAnalyzer| {
+            let mut out = Vec::new();
+            analyzer
+                .token_stream(text)
+                .process(&mut |t| out.push((t.offset_from, t.text.clone())));
+            out
+        };
+        let stemmed = tokens(analyzer().unwrap());
+        assert_eq!(stemmed.len(), 10, "{stemmed:?}");
+        for (_, stem) in &stemmed {
+            let marking = tokens(marking_analyzer([stem.clone()].iter()).unwrap());
+            // The same words at the same places as when every word is stemmed...
+            let is_it = |t: &&(usize, String)| t.1 == *stem;
+            let found: Vec<_> = marking.iter().filter(is_it).collect();
+            let expected: Vec<_> = stemmed.iter().filter(is_it).collect();
+            assert_eq!(found, expected, "{stem}");
+            // ... and every word with another first letter left blank.
+            let initial = stem.chars().next().unwrap();
+            for (_, other) in &marking {
+                assert!(
+                    other.is_empty() || other.starts_with(initial),
+                    "{stem}: {other}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -365,6 +365,8 @@ impl ListRequest {
                 rows.push((head, decoration, *score));
             }
         }
+        // The row past the page only says there is a next one: it gets no snippet.
+        texts.truncate(fetch.saturating_sub(1) as usize);
         let snippets = index.snippets(words, texts).await.unwrap_or_else(|e| {
             // The hits stand; PostgreSQL cuts their snippets instead.
             tracing::warn!(error = %e, "search: the index could not cut snippets");
