@@ -10,7 +10,7 @@
 //!   words or the visibility of an article into `search_changes` in the writing transaction
 //!   (migration `search_changes`). Before each search the index reads what committed since it
 //!   last looked (one statement, an index probe that usually finds nothing) and applies it
-//!   first. A task also catches up every [`CATCH_UP_EVERY`] and forgets changes older than
+//!   first; searches that arrive while such a round is under way share the next one. A task also catches up every [`CATCH_UP_EVERY`] and forgets changes older than
 //!   [`KEEP_CHANGES`]; an index that could not catch up for [`REBUILD_AFTER`] is built again.
 //! - **A word being typed** (the last word of a search) finds every article with a word as
 //!   written that begins with it (the field `typed`), so `oxygena` finds "oxygenator" though
@@ -220,10 +220,12 @@ const EXCERPT_WEIGHT: f32 = 2.0;
 
 /// Where catching up stands: the horizon to read the change log from, and the changes read
 /// from it that are already in (a transaction still running at the last read may commit
-/// later, so the log is read from its horizon again and again until it ends).
+/// later, so the log is read from its horizon again and again until it ends); the number of
+/// the last round of catching up that finished, and when.
 struct Position {
     horizon: i64,
     applied: HashMap<i64, i64>,
+    round: u64,
     at: Instant,
 }
 
@@ -233,6 +235,8 @@ struct Engine {
     reader: IndexReader,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     position: tokio::sync::Mutex<Position>,
+    /// How many rounds of catching up have begun (each reads the log after it begins).
+    rounds: AtomicU64,
 }
 
 fn stop_words() -> anyhow::Result<StopWordFilter> {
@@ -378,8 +382,10 @@ impl Engine {
             position: tokio::sync::Mutex::new(Position {
                 horizon: 0,
                 applied: HashMap::new(),
+                round: 0,
                 at: Instant::now(),
             }),
+            rounds: AtomicU64::new(0),
         })
     }
 
@@ -422,13 +428,19 @@ impl Engine {
         self.catch_up(&mut conn).await
     }
 
-    /// Applies every change committed since the last look. One at a time: a search waits for
-    /// the one under way, so it sees what that one applies.
+    /// Applies every change committed before this call. One round at a time; the searches
+    /// that wait for a round share the next one: a round that began after a search arrived
+    /// read the log after it, so it has applied everything committed before that search.
     async fn catch_up(
         self: &Arc<Self>,
         conn: &mut diesel_async::AsyncPgConnection,
     ) -> anyhow::Result<()> {
+        let begun_before = self.rounds.load(AtomicOrdering::SeqCst);
         let mut position = self.position.lock().await;
+        if position.round > begun_before {
+            return Ok(());
+        }
+        let round = self.rounds.fetch_add(1, AtomicOrdering::SeqCst) + 1;
         let read = search_document::since(conn, position.horizon).await?;
         let new: Vec<_> = read
             .changes
@@ -459,6 +471,7 @@ impl Engine {
         let horizon = read.horizon;
         position.applied.retain(|_, xid| *xid >= horizon);
         position.horizon = horizon;
+        position.round = round;
         position.at = Instant::now();
         Ok(())
     }

@@ -421,6 +421,43 @@ async fn a_second_instance_finds_a_write_of_the_first_at_once() {
 }
 
 #[tokio::test]
+async fn while_many_search_at_once_each_finds_what_was_written_before_it() {
+    // Searches that arrive together share the index's rounds of catching up with PostgreSQL;
+    // none may be answered by a round that read the log before its reader's own write. (No
+    // response cache: every search goes to the index.)
+    let app = TestApp::spawn_with(|s| {
+        s.search_index = true;
+        s.response_cache_mb = 0;
+    })
+    .await;
+    let editor = app.token(Role::Editor).await;
+    let birds = ["kestrel", "osprey", "heron", "plover", "curlew", "egret"];
+    let writer = |bird: &'static str| {
+        let (app, editor) = (&app, &editor);
+        async move {
+            for n in 1..=4 {
+                let title = format!("{bird} sighting {n}");
+                publish(app, editor, article(&title, "Seen.", "Words.")).await;
+                let found = search(app, &format!("q={bird}")).await;
+                assert_eq!(found["meta"]["total"], n, "{bird}: {found}");
+            }
+        }
+    };
+    let reader = || async {
+        for _ in 0..30 {
+            search(&app, "q=sighting").await;
+        }
+    };
+    tokio::join!(
+        futures_util::future::join_all(birds.map(writer)),
+        reader(),
+        reader(),
+    );
+    let all = search(&app, "q=sighting").await;
+    assert_eq!(all["meta"]["total"], birds.len() * 4);
+}
+
+#[tokio::test]
 async fn a_write_rolled_back_never_shows_and_one_committed_later_does() {
     let app = Engine::Index.spawn().await;
     let editor = app.token(Role::Editor).await;
