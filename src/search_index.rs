@@ -128,15 +128,13 @@ impl SearchIndex {
             return Ok(None);
         };
         let snippets = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let highlighter = engine.highlighter(&words)?;
+            let mut highlighter = engine.highlighter(&words)?;
             Ok(hits
                 .into_iter()
                 .map(|(id, excerpt, body)| {
                     let text = format!("{excerpt} {}", plain_text(&body));
-                    (
-                        id,
-                        snippet(&highlighter, &text.replace([MARK_START, MARK_STOP], "")),
-                    )
+                    let text = text.replace([MARK_START, MARK_STOP], "");
+                    (id, highlighter.snippet(&text))
                 })
                 .collect())
         })
@@ -655,7 +653,7 @@ impl Engine {
     /// What marks a snippet: the stems of every word `words` asks for (not those it excludes),
     /// a word being typed standing for every word that starts with it; each weighs more the
     /// fewer articles have it.
-    fn highlighter(&self, words: &SearchWords) -> anyhow::Result<SnippetGenerator> {
+    fn highlighter(&self, words: &SearchWords) -> anyhow::Result<Highlighter> {
         let searcher = self.reader.searcher();
         let mut marked: BTreeMap<String, Score> = BTreeMap::new();
         let asked = words.clauses.iter().filter(|c| !c.excluded);
@@ -670,12 +668,16 @@ impl Engine {
             }
         }
         let analyzer = marking_analyzer(marked.keys())?;
-        Ok(SnippetGenerator::new(
-            marked,
+        Ok(Highlighter {
+            marked: marked.keys().cloned().collect(),
+            passages: SnippetGenerator::new(
+                marked,
+                analyzer.clone(),
+                self.fields.all,
+                SNIPPET_CHARS,
+            ),
             analyzer,
-            self.fields.all,
-            SNIPPET_CHARS,
-        ))
+        })
     }
 
     /// The stems of `text` that some article has, with how many have each.
@@ -790,41 +792,58 @@ impl Engine {
     }
 }
 
-/// The passage of `text` with the best of the highlighter's words, marked, filled out to
-/// [`SNIPPET_CHARS`] with the words after it; where none is in it, its first words.
-fn snippet(highlighter: &SnippetGenerator, text: &str) -> String {
-    let found = highlighter.snippet(text);
-    // The passage ends at its last word of the index's: stop words and punctuation after it
-    // are read again from the text.
-    let start = text.find(found.fragment()).filter(|_| !found.is_empty());
-    let Some(start) = start else {
-        let first = match words_within(text, SNIPPET_CHARS) {
-            // One word longer than a snippet (a long address): cut in it.
-            "" => text.chars().take(SNIPPET_CHARS).collect(),
-            words => words.to_owned(),
+/// What cuts the snippets of one search: tantivy's snippet generator finds the passage with
+/// the best of the words searched for; the analyzer finds every one of them in it.
+struct Highlighter {
+    marked: HashSet<String>,
+    passages: SnippetGenerator,
+    analyzer: TextAnalyzer,
+}
+
+impl Highlighter {
+    /// The passage of `text` with the best of the words searched for, [`SNIPPET_CHARS`] long
+    /// and cut after a word, each of them marked; where none is in it, its first words.
+    fn snippet(&mut self, text: &str) -> String {
+        let found = self.passages.snippet(text);
+        // The generator's passage is its words within as many bytes: it starts the snippet,
+        // whose length is counted here, in characters.
+        let start = match found.is_empty() {
+            true => None,
+            false => text.find(found.fragment()),
         };
-        return first.trim().to_owned();
-    };
-    let fragment = found.fragment();
-    let room = SNIPPET_CHARS.saturating_sub(fragment.chars().count());
-    let after = words_within(&text[start + fragment.len()..], room);
-    let mut marks = found.highlighted().to_vec();
-    marks.sort_by_key(|m| m.start);
-    let mut out = String::with_capacity(fragment.len() + after.len() + 8 * marks.len());
-    let mut at = 0;
-    for m in marks {
-        if m.start < at {
-            continue;
+        let passage = match words_within(&text[start.unwrap_or(0)..], SNIPPET_CHARS) {
+            // One word longer than a snippet (a long address): cut in it.
+            "" => {
+                &text[..text
+                    .char_indices()
+                    .nth(SNIPPET_CHARS)
+                    .map_or(text.len(), |(at, _)| at)]
+            }
+            words => words,
+        };
+        let passage = passage.trim();
+        if start.is_none() {
+            return passage.to_owned();
         }
-        out.push_str(&fragment[at..m.start]);
-        out.push(MARK_START);
-        out.push_str(&fragment[m.clone()]);
-        out.push(MARK_STOP);
-        at = m.end;
+        let marked = &self.marked;
+        let mut marks = Vec::new();
+        self.analyzer.token_stream(passage).process(&mut |t| {
+            if marked.contains(&t.text) {
+                marks.push(t.offset_from..t.offset_to);
+            }
+        });
+        let mut out = String::with_capacity(passage.len() + 8 * marks.len());
+        let mut at = 0;
+        for m in marks {
+            out.push_str(&passage[at..m.start]);
+            out.push(MARK_START);
+            out.push_str(&passage[m.clone()]);
+            out.push(MARK_STOP);
+            at = m.end;
+        }
+        out.push_str(&passage[at..]);
+        out
     }
-    out.push_str(&fragment[at..]);
-    out.push_str(after.trim_end());
-    out
 }
 
 /// The start of `text` of at most `chars` characters, cut after a word.
@@ -985,8 +1004,9 @@ mod tests {
     }
 
     fn marked(e: &Engine, q: &str, text: &str) -> String {
-        let highlighter = e.highlighter(&SearchWords::parse(q)).unwrap();
-        snippet(&highlighter, text)
+        let mut highlighter = e.highlighter(&SearchWords::parse(q)).unwrap();
+        highlighter
+            .snippet(text)
             .replace(MARK_START, "[")
             .replace(MARK_STOP, "]")
     }
@@ -1039,6 +1059,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_snippet_of_accented_words_is_as_long_and_marks_them_to_its_end() {
+        let e = engine(&corpus());
+        // 7 characters, 13 bytes a word: the generator's passage (180 bytes) is 98 characters.
+        let text = format!("protamine {}protamine dose", "éèêëàâä ".repeat(15));
+        let cut = marked(&e, "protamine", &text);
+        assert_eq!(cut.matches("[protamine]").count(), 2, "{cut}");
+        assert!(cut.ends_with("[protamine] dose"), "{cut}");
+    }
+
+    #[test]
+    fn a_phrase_is_not_found_across_the_title_and_the_excerpt() {
+        let t = "2026-01-01T00:00:00Z";
+        let e = engine(&[
+            doc(1, "Cardiopulmonary", "Bypass circuits.", "", t),
+            doc(2, "Cardiopulmonary bypass", "", "", t),
+        ]);
+        assert_eq!(ids(&e, "\"cardiopulmonary bypass\"", None, 10).0, vec![2]);
     }
 
     #[test]
