@@ -64,8 +64,10 @@ pub const REBUILD_AFTER: Duration = Duration::from_secs(12 * 3600);
 const BUILD_BATCH: i64 = 1_000;
 /// Memory for the index writer's buffer (one thread).
 const WRITER_BYTES: usize = 64 << 20;
-/// How many stems a word being typed is scored by, at most (the commonest words that start so).
+/// How many stems a word being typed is scored by, at most (the commonest words that start so),
+/// per letter typed: a letter or two match most articles, and each stem scores every one.
 const PREFIX_EXPANSIONS: usize = 50;
+const PREFIX_EXPANSIONS_PER_LETTER: usize = 10;
 /// How many words that start so are read per segment to find the commonest.
 const PREFIX_SCAN: usize = 2_000;
 const TOKENIZER: &str = "en";
@@ -698,6 +700,7 @@ impl Engine {
 
     /// What a word still being typed is scored by: the stems some article has of the word
     /// itself and of the [`PREFIX_EXPANSIONS`] commonest words as written that start with it
+    /// (fewer for one to four letters: [`PREFIX_EXPANSIONS_PER_LETTER`] a letter)
     /// (of the first [`PREFIX_SCAN`] of each segment), with how many articles have each
     /// (about: summed over the words of that stem).
     fn stems_starting(
@@ -723,7 +726,8 @@ impl Engine {
         }
         let mut commonest: Vec<(String, u64)> = words.into_iter().collect();
         commonest.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        commonest.truncate(PREFIX_EXPANSIONS);
+        let letters = start.chars().count();
+        commonest.truncate(PREFIX_EXPANSIONS.min(PREFIX_EXPANSIONS_PER_LETTER * letters));
         let mut out = self.stems_with_articles(searcher, start)?;
         for (word, articles) in commonest {
             for (_, stem) in self.analyze(&word) {
