@@ -234,7 +234,7 @@ struct Engine {
     analyzer: TextAnalyzer,
     reader: IndexReader,
     writer: Mutex<IndexWriter<TantivyDocument>>,
-    position: tokio::sync::Mutex<Position>,
+    position: Arc<tokio::sync::Mutex<Position>>,
     /// How many rounds of catching up have begun (each reads the log after it begins).
     rounds: AtomicU64,
 }
@@ -379,12 +379,12 @@ impl Engine {
             analyzer,
             reader,
             writer: Mutex::new(writer),
-            position: tokio::sync::Mutex::new(Position {
+            position: Arc::new(tokio::sync::Mutex::new(Position {
                 horizon: 0,
                 applied: HashMap::new(),
                 round: 0,
                 at: Instant::now(),
-            }),
+            })),
             rounds: AtomicU64::new(0),
         })
     }
@@ -436,7 +436,7 @@ impl Engine {
         conn: &mut diesel_async::AsyncPgConnection,
     ) -> anyhow::Result<()> {
         let begun_before = self.rounds.load(AtomicOrdering::SeqCst);
-        let mut position = self.position.lock().await;
+        let mut position = self.position.clone().lock_owned().await;
         if position.round > begun_before {
             return Ok(());
         }
@@ -459,11 +459,12 @@ impl Engine {
             for chunk in ids.chunks(BUILD_BATCH as usize) {
                 docs.extend(search_document::by_ids(conn, chunk).await?);
             }
+            // The round's lock goes with the work: a search dropped while it runs (its deadline)
+            // does not let the next round apply changes beside it.
             let e = self.clone();
-            tokio::task::spawn_blocking(move || {
-                e.remove(&ids)?;
-                e.add(&docs)?;
-                e.commit()
+            position = tokio::task::spawn_blocking(move || {
+                e.apply(&ids, &docs)?;
+                anyhow::Ok(position)
             })
             .await??;
             position.applied.extend(new.iter().map(|c| (c.seq, c.xid)));
@@ -483,8 +484,14 @@ impl Engine {
     }
 
     fn add(&self, docs: &[SearchDocument]) -> anyhow::Result<()> {
-        let writer = self.writer()?;
-        let f = self.fields;
+        Self::add_to(&*self.writer()?, self.fields, docs)
+    }
+
+    fn add_to(
+        writer: &IndexWriter<TantivyDocument>,
+        f: Fields,
+        docs: &[SearchDocument],
+    ) -> anyhow::Result<()> {
         for d in docs {
             let mut doc = TantivyDocument::new();
             doc.add_u64(f.id, d.id as u64);
@@ -500,11 +507,16 @@ impl Engine {
         Ok(())
     }
 
-    fn remove(&self, ids: &[i64]) -> anyhow::Result<()> {
-        let writer = self.writer()?;
+    /// Replaces the articles `ids` by `docs` (those of them still public) and makes that
+    /// searchable, holding the writer throughout: two rounds' changes never interleave.
+    fn apply(&self, ids: &[i64], docs: &[SearchDocument]) -> anyhow::Result<()> {
+        let mut writer = self.writer()?;
         for id in ids {
             writer.delete_term(Term::from_field_u64(self.fields.id, *id as u64));
         }
+        Self::add_to(&writer, self.fields, docs)?;
+        writer.commit()?;
+        self.reader.reload()?;
         Ok(())
     }
 
@@ -986,10 +998,11 @@ mod tests {
     #[test]
     fn a_changed_article_is_found_by_its_new_words_only() {
         let e = engine(&corpus());
-        e.remove(&[1]).unwrap();
-        e.add(&[doc(1, "Centrifugal pumps", "", "", "2026-01-01T00:00:00Z")])
-            .unwrap();
-        e.commit().unwrap();
+        e.apply(
+            &[1],
+            &[doc(1, "Centrifugal pumps", "", "", "2026-01-01T00:00:00Z")],
+        )
+        .unwrap();
         assert_eq!(ids(&e, "oxygenator", None, 10).1, 0);
         assert_eq!(ids(&e, "centrifugal", None, 10).0, vec![1]);
     }

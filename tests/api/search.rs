@@ -423,8 +423,9 @@ async fn a_second_instance_finds_a_write_of_the_first_at_once() {
 #[tokio::test]
 async fn while_many_search_at_once_each_finds_what_was_written_before_it() {
     // Searches that arrive together share the index's rounds of catching up with PostgreSQL;
-    // none may be answered by a round that read the log before its reader's own write. (No
-    // response cache: every search goes to the index.)
+    // each must still find the write its reader made just before. (No response cache: every
+    // search goes to the index.) A round numbered too late would slip through here only
+    // within one round trip's time; the proof of the numbering is in `Engine::catch_up`.
     let app = TestApp::spawn_with(|s| {
         s.search_index = true;
         s.response_cache_mb = 0;
