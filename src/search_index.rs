@@ -10,7 +10,8 @@
 //!   words or the visibility of an article into `search_changes` in the writing transaction
 //!   (migration `search_changes`). Before each search the index reads what committed since it
 //!   last looked (one statement, an index probe that usually finds nothing) and applies it
-//!   first; searches that arrive while such a round is under way share the next one. A task also catches up every [`CATCH_UP_EVERY`] and forgets changes older than
+//!   first; searches that arrive while such a round is under way share the next one. A task
+//!   also catches up every [`CATCH_UP_EVERY`] and forgets changes older than
 //!   [`KEEP_CHANGES`]; an index that could not catch up for [`REBUILD_AFTER`] is built again.
 //! - **A word being typed** (the last word of a search) finds every article with a word as
 //!   written that begins with it (the field `typed`), so `oxygena` finds "oxygenator" though
@@ -827,15 +828,23 @@ impl Highlighter {
             true => None,
             false => text.find(found.fragment()),
         };
-        let passage = match words_within(&text[start.unwrap_or(0)..], SNIPPET_CHARS) {
+        let found_len = start.map_or(0, |_| found.fragment().len());
+        let from = &text[start.unwrap_or(0)..];
+        let passage = match words_within(from, SNIPPET_CHARS) {
             // One word longer than a snippet (a long address): cut in it.
             "" => {
-                &text[..text
+                &from[..from
                     .char_indices()
                     .nth(SNIPPET_CHARS)
-                    .map_or(text.len(), |(at, _)| at)]
+                    .map_or(from.len(), |(at, _)| at)]
             }
             words => words,
+        };
+        // Never shorter than the generator's passage: a word it found may end where a word of
+        // the text does not ("protamine-induced").
+        let passage = match passage.len() < found_len {
+            true => &from[..found_len],
+            false => passage,
         };
         let passage = passage.trim();
         if start.is_none() {
@@ -1086,6 +1095,20 @@ mod tests {
         let cut = marked(&e, "protamine", &text);
         assert_eq!(cut.matches("[protamine]").count(), 2, "{cut}");
         assert!(cut.ends_with("[protamine] dose"), "{cut}");
+    }
+
+    #[test]
+    fn a_snippet_keeps_the_word_found_at_its_end_or_in_a_long_address() {
+        let e = engine(&corpus());
+        // "protamine" ends at character 179, "-induced" runs past the snippet's length.
+        let text = format!("{}protamine-induced", "word ".repeat(34));
+        let cut = marked(&e, "protamine", &text);
+        assert!(cut.ends_with("[protamine]"), "{cut}");
+        let address = format!("https://example.org/{}protamine", "dosing-".repeat(30));
+        let text = format!("{}see {address} for more", "word ".repeat(60));
+        let cut = marked(&e, "protamine", &text);
+        assert!(cut.contains("[protamine]"), "{cut}");
+        assert!(cut.chars().count() <= SNIPPET_CHARS + 2, "{cut}");
     }
 
     #[test]
