@@ -712,10 +712,10 @@ impl Engine {
     }
 
     /// What a word still being typed is scored by: the stems some article has of the word
-    /// itself and of the [`PREFIX_EXPANSIONS`] commonest words as written that start with it
-    /// (fewer for one to four letters: [`PREFIX_EXPANSIONS_PER_LETTER`] a letter)
-    /// (of the first [`PREFIX_SCAN`] of each segment), with how many articles have each
-    /// (about: summed over the words of that stem).
+    /// itself and of the commonest words as written that start with it, with how many articles
+    /// have each (about: summed over the words of that stem). The commonest are found among the
+    /// first [`PREFIX_SCAN`] of each segment; [`PREFIX_EXPANSIONS_PER_LETTER`] are taken a
+    /// letter typed, [`PREFIX_EXPANSIONS`] at most.
     fn stems_starting(
         &self,
         searcher: &Searcher,
